@@ -1,0 +1,216 @@
+"""Loading a form definition: parse, check the structure, and keep one cached validator.
+
+A definition that cannot be drawn or validated at all (bad JSON, no schema, a schema the
+JSON Schema meta-schema refuses, a dangling ``$ref``, a root that is not an object) raises
+:class:`DefinitionError` with every such problem; softer problems are :func:`engine.lint`'s.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path as FsPath
+from typing import Any, Mapping
+
+from jsonschema import Draft202012Validator
+
+from .formats import FORMAT_CHECKER
+from .problems import DefinitionError, Problem
+from .schema import RefError, deref, iter_subschemas, resolve_pointer
+from .uihints import UI_META_SCHEMA, localise
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+_UI_VALIDATOR = Draft202012Validator(UI_META_SCHEMA)
+
+
+@dataclass(eq=False)
+class FormDefinition:
+    """One form as an account manager wrote it, ready to walk, validate and render."""
+
+    id: str
+    version: int
+    title: Any
+    schema: dict
+    ui: dict
+    description: Any = None
+    source: str = "<dict>"
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def content_hash(self) -> str:
+        """sha256 of the canonical JSON of the whole definition: the FormVersion key."""
+        canonical = json.dumps(self.raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def title_in(self, lang: str = "fr") -> str:
+        return localise(self.title, lang) or self.id
+
+    def description_in(self, lang: str = "fr") -> str | None:
+        return localise(self.description, lang)
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        """Built once per definition: compiling a validator is the expensive part."""
+        return Draft202012Validator(self.schema, format_checker=FORMAT_CHECKER)
+
+    @cached_property
+    def has_conditions(self) -> bool:
+        """Whether any field can be hidden (rules or conditional branches): if not,
+        validation can skip computing visibility."""
+        text = json.dumps(self.raw)
+        return any(k in text for k in ('"ui:rule"', '"rule"', '"if"', '"dependentSchemas"', '"dependencies"', '"dependentRequired"'))
+
+    def validate(self, data: Any, lang: str = "fr") -> list:
+        """Errors of ``data`` against this exact definition, by pointer, in ``lang``."""
+        from .validation import validate
+
+        return validate(self, data, lang)
+
+    def to_json(self) -> dict:
+        return copy.deepcopy(self.raw)
+
+
+def _problem(source: str, pointer: str, message: str) -> Problem:
+    return Problem(source, pointer, message)
+
+
+def parse_json(text: str, source: str) -> Any:
+    """JSON with duplicate keys refused; errors as a Problem with line and column."""
+    duplicates: list[str] = []
+
+    def hook(pairs):
+        seen: dict = {}
+        for k, v in pairs:
+            if k in seen:
+                duplicates.append(k)
+            seen[k] = v
+        return seen
+
+    try:
+        value = json.loads(text, object_pairs_hook=hook)
+    except json.JSONDecodeError as exc:
+        raise DefinitionError([_problem(source, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")]) from None
+    if duplicates:
+        raise DefinitionError([_problem(source, "", f"the key “{k}” appears twice in the same object; keep one") for k in dict.fromkeys(duplicates)])
+    return value
+
+
+def read_json_file(path: str | os.PathLike) -> Any:
+    """Read and parse a JSON file, every failure as a DefinitionError naming the file."""
+    source = str(path)
+    try:
+        text = FsPath(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DefinitionError([_problem(source, "", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise DefinitionError([_problem(source, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]) from None
+    except OSError as exc:
+        raise DefinitionError([_problem(source, "", f"cannot read the file: {exc.strerror}")]) from None
+    return parse_json(text, source)
+
+
+def _schema_problems(schema: Any, source: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if not isinstance(schema, dict):
+        return [_problem(source, "/schema", "the schema must be a JSON object")]
+    for err in sorted(_META_VALIDATOR.iter_errors(schema), key=lambda e: list(map(str, e.path))):
+        pointer = "/schema" + "".join(f"/{p}" for p in err.path)
+        keyword = str(err.path[-1]) if err.path else ""
+        if keyword == "type" or (len(err.path) >= 2 and err.path[-2] == "type"):
+            msg = f"unknown type {err.instance!r}: use one of string, number, integer, boolean, object, array, null"
+        elif err.validator == "format" and err.validator_value == "regex":
+            msg = f"invalid regular expression {err.instance!r}"
+        elif keyword:
+            msg = f"invalid value for “{keyword}”: {err.message}"
+        else:
+            msg = err.message
+        problems.append(_problem(source, pointer, msg))
+    for sub, ptr in iter_subschemas(schema):
+        for kw in ("pattern",):
+            if isinstance(sub.get(kw), str):
+                try:
+                    re.compile(sub[kw])
+                except re.error as exc:
+                    problems.append(_problem(source, f"/schema{ptr}/{kw}", f"invalid regular expression {sub[kw]!r}: {exc.msg} at position {exc.pos}"))
+        for pat in (sub.get("patternProperties") or {}) if isinstance(sub.get("patternProperties"), dict) else ():
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                problems.append(_problem(source, f"/schema{ptr}/patternProperties", f"invalid regular expression {pat!r}: {exc.msg}"))
+        if "$ref" in sub:
+            try:
+                resolve_pointer(schema, sub["$ref"])
+            except RefError as exc:
+                problems.append(_problem(source, f"/schema{ptr}/$ref", f"unresolvable reference: {exc}"))
+    # de-duplicate (the meta-schema and our regex check may both speak of one pattern)
+    seen: dict[str, Problem] = {}
+    for p in problems:
+        seen.setdefault(p.pointer, p)
+    return list(seen.values())
+
+
+def structural_problems(raw: Any, source: str) -> list[Problem]:
+    """Problems that make a definition unusable (see the module docstring)."""
+    if not isinstance(raw, dict):
+        return [_problem(source, "", "a form definition must be a JSON object with id, version, title, schema and ui")]
+    problems: list[Problem] = []
+    fid = raw.get("id")
+    if "id" not in raw:
+        problems.append(_problem(source, "/id", "missing “id”: add the form's identifier, e.g. \"entretien-poele\""))
+    elif not isinstance(fid, str) or not ID_PATTERN.match(fid):
+        problems.append(_problem(source, "/id", f"invalid id {fid!r}: use lowercase letters, digits, “-” and “_” (at most 64)"))
+    if "version" not in raw:
+        problems.append(_problem(source, "/version", "missing “version”: add a whole number, e.g. 1, and raise it when you change the form"))
+    elif not isinstance(raw["version"], int) or isinstance(raw["version"], bool) or raw["version"] < 1:
+        problems.append(_problem(source, "/version", f"invalid version {raw['version']!r}: use a whole number from 1"))
+    if "schema" not in raw:
+        problems.append(_problem(source, "/schema", "missing “schema”: add the JSON Schema of the answers"))
+    else:
+        problems += _schema_problems(raw["schema"], source)
+        if isinstance(raw["schema"], dict) and not any(p.pointer.startswith("/schema/$ref") for p in problems):
+            try:
+                root = deref(raw["schema"], raw["schema"])
+            except RefError:
+                root = raw["schema"]
+            if root.get("type", "object" if "properties" in root else None) != "object":
+                problems.append(_problem(source, "/schema/type", "the root of the schema must be \"type\": \"object\" (a form is a set of fields)"))
+    if "title" in raw and localise(raw["title"], "fr") is None:
+        problems.append(_problem(source, "/title", "the title must be a text or {\"fr\": …, \"en\": …}"))
+    ui = raw.get("ui", {})
+    if not isinstance(ui, dict):
+        problems.append(_problem(source, "/ui", "“ui” must be an object of UI hints"))
+    else:
+        for err in _UI_VALIDATOR.iter_errors(ui):
+            pointer = "/ui" + "".join(f"/{p}" for p in err.path)
+            problems.append(_problem(source, pointer, f"UI hints must be objects keyed by field name: {err.message}"))
+    unknown = sorted(set(raw) - {"id", "version", "title", "description", "schema", "ui", "$comment"})
+    for key in unknown:
+        problems.append(_problem(source, f"/{key}", f"unknown member “{key}”: a definition has id, version, title, description, schema and ui"))
+    return problems
+
+
+def load_definition(source: str | os.PathLike | Mapping) -> FormDefinition:
+    """A :class:`FormDefinition` from a file path or a dict; :class:`DefinitionError` if unusable."""
+    if isinstance(source, Mapping):
+        raw, name = copy.deepcopy(dict(source)), "<dict>"
+    else:
+        raw, name = read_json_file(source), str(source)
+    problems = structural_problems(raw, name)
+    if problems:
+        raise DefinitionError(problems)
+    return FormDefinition(
+        id=raw["id"],
+        version=raw["version"],
+        title=raw.get("title", raw["id"]),
+        description=raw.get("description"),
+        schema=raw["schema"],
+        ui=raw.get("ui", {}),
+        source=name,
+        raw=raw,
+    )

@@ -1,0 +1,274 @@
+"""Semantic lint of a loaded definition: what the meta-schemas cannot see.
+
+Each problem names the JSON pointer in the file and says what to change, in words an
+account manager understands. Lint never raises: a definition that loaded can be linted.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterator
+
+from jsonschema import Draft202012Validator
+
+from .definition import FormDefinition
+from .paths import NAME_RESERVED
+from .problems import Problem
+from .rules import holds, parse_rule, unsupported_keywords
+from .schema import KNOWN_KEYWORDS, RefError, deref, is_choice_list, iter_subschemas, resolve_pointer, schema_type
+from .uihints import OPTIONS, SIGNERS, UI_META_SCHEMA, WIDGET_ALIASES, WIDGETS, localise
+from .walk import widget_fits
+
+_OPTION_VALIDATORS = {
+    name: Draft202012Validator({"$defs": UI_META_SCHEMA["$defs"], **sub})
+    for name, sub in UI_META_SCHEMA["$defs"]["options"]["properties"].items()
+}
+
+
+def _esc(name: str) -> str:
+    return str(name).replace("~", "~0").replace("/", "~1")
+
+
+def _suggest(word: str, candidates) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.75)
+    return f" (did you mean “{close[0]}”?)" if close else ""
+
+
+class _Linter:
+    def __init__(self, d: FormDefinition):
+        self.d = d
+        self.root = d.schema
+        self.problems: list[Problem] = []
+        self._seen_refs: set[str] = set()
+
+    def add(self, pointer: str, message: str) -> None:
+        self.problems.append(Problem(self.d.source, pointer, message))
+
+    # --- schema --------------------------------------------------------------------------
+    def deref_ptr(self, schema: Any, pointer: str) -> tuple[dict, str]:
+        """Follow ``$ref`` keeping track of where the target lives in the file."""
+        hops = 0
+        while isinstance(schema, dict) and "$ref" in schema and hops < 20:
+            ref = schema["$ref"]
+            try:
+                target = resolve_pointer(self.root, ref)
+            except RefError:
+                return {}, pointer
+            siblings = {k: v for k, v in schema.items() if k != "$ref"}
+            schema, pointer = ({**target, **siblings} if isinstance(target, dict) else {}), "/schema" + ref[1:]
+            hops += 1
+        return (schema if isinstance(schema, dict) else {}), pointer
+
+    def object_parts(self, schema: Any, pointer: str) -> Iterator[tuple[dict, str]]:
+        """The schema of an object and every part that may add to it (allOf, branches)."""
+        s, pointer = self.deref_ptr(schema, pointer)
+        yield s, pointer
+        for i, member in enumerate(s.get("allOf") or []):
+            yield from self.object_parts(member, f"{pointer}/allOf/{i}")
+        for kw in ("then", "else"):
+            if kw in s:
+                yield from self.object_parts(s[kw], f"{pointer}/{kw}")
+        for kw in ("dependentSchemas", "dependencies"):
+            for name, dep in (s.get(kw) or {}).items() if isinstance(s.get(kw), dict) else ():
+                if isinstance(dep, dict):
+                    sub_ptr = f"{pointer}/{kw}/{_esc(name)}"
+                    yield from self.object_parts(dep, sub_ptr)
+                    dep_s, dep_ptr = self.deref_ptr(dep, sub_ptr)
+                    for alt_kw in ("oneOf", "anyOf"):
+                        for j, alt in enumerate(dep_s.get(alt_kw) or []):
+                            yield from self.object_parts(alt, f"{dep_ptr}/{alt_kw}/{j}")
+
+    def field_names(self, schema: Any, pointer: str) -> dict[str, tuple[Any, str]]:
+        names: dict[str, tuple[Any, str]] = {}
+        for part, ptr in self.object_parts(schema, pointer):
+            for name, sub in (part.get("properties") or {}).items() if isinstance(part.get("properties"), dict) else ():
+                names.setdefault(name, (sub, f"{ptr}/properties/{_esc(name)}"))
+        return names
+
+    def lint_schema_keywords(self) -> None:
+        for sub, ptr in iter_subschemas(self.root, "/schema"):
+            for kw in sub:
+                if kw not in KNOWN_KEYWORDS and not kw.startswith("x-"):
+                    self.add(f"{ptr}/{_esc(kw)}", f"unknown keyword “{kw}”{_suggest(kw, KNOWN_KEYWORDS)}: it has no effect; fix or remove it")
+            for lo, hi, strict in (("minimum", "maximum", False), ("exclusiveMinimum", "exclusiveMaximum", True),
+                                   ("minLength", "maxLength", False), ("minItems", "maxItems", False),
+                                   ("minimum", "exclusiveMaximum", True), ("exclusiveMinimum", "maximum", True)):
+                a, b = sub.get(lo), sub.get(hi)
+                if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+                    if a > b or (strict and a == b):
+                        self.add(f"{ptr}/{lo}", f"{lo} {a} is above {hi} {b}: no answer can be valid; fix one of them")
+            if "enum" in sub and isinstance(sub["enum"], list) and not sub["enum"]:
+                self.add(f"{ptr}/enum", "the list of choices is empty: add at least one value")
+
+    def lint_fields(self, schema: Any, pointer: str, array_depth: int = 0) -> None:
+        s, pointer = self.deref_ptr(schema, pointer)
+        if pointer in self._seen_refs:
+            return
+        self._seen_refs.add(pointer)
+        kind = schema_type(s)
+        if kind == "object" or "properties" in s:
+            names = self.field_names(s, pointer)
+            for part, ptr in self.object_parts(s, pointer):
+                for i, req in enumerate(part.get("required") or []) if isinstance(part.get("required"), list) else ():
+                    if req not in names:
+                        self.add(f"{ptr}/required/{i}", f"“{req}” is required but is not a field here{_suggest(req, names)}: add it under properties or remove it from required")
+                for trig, needed in (part.get("dependentRequired") or {}).items() if isinstance(part.get("dependentRequired"), dict) else ():
+                    for j, req in enumerate(needed if isinstance(needed, list) else []):
+                        if req not in names:
+                            self.add(f"{ptr}/dependentRequired/{_esc(trig)}/{j}", f"“{req}” is required when “{trig}” is answered, but is not a field here")
+                    if trig not in names:
+                        self.add(f"{ptr}/dependentRequired/{_esc(trig)}", f"“{trig}” is not a field here{_suggest(trig, names)}")
+                if "if" in part:
+                    bad = [kw for _, kw in unsupported_keywords(deref(part["if"], self.root))]
+                    adds = any(("properties" in (part.get(b) or {})) for b in ("then", "else") if isinstance(part.get(b), dict))
+                    if bad and adds:
+                        self.add(f"{ptr}/if", f"this condition uses {', '.join(sorted(set(bad)))}, which the technician's phone cannot evaluate: the fields it adds will not appear as the form is filled; use const, enum, minimum, maximum, pattern, minLength, not, required or properties")
+            for name, (sub, ptr) in names.items():
+                if NAME_RESERVED.search(name) or not name:
+                    self.add(ptr, f"the field name “{name}” contains “.”, “[”, “]” or “:”, which structure form posts: rename it (letters, digits, “_”, “-”)")
+                self.lint_fields(sub, ptr, array_depth)
+        elif kind == "array":
+            items = s.get("items")
+            if isinstance(items, dict):
+                self.lint_fields(items, f"{pointer}/items", array_depth + 1)
+            elif "prefixItems" in s:
+                self.add(f"{pointer}/prefixItems", "fixed-position lists (prefixItems) cannot be drawn as a form: use “items” with one schema")
+
+    # --- UI hints ------------------------------------------------------------------------
+    def lint_ui(self, ui: Any, schema: Any, ui_ptr: str, schema_ptr: str, array_scopes: tuple = (), data_path: tuple = ()) -> None:
+        if not isinstance(ui, dict):
+            return
+        s, schema_ptr = self.deref_ptr(schema, schema_ptr)
+        kind = schema_type(s)
+        item_schema = self.deref_ptr(s.get("items"), f"{schema_ptr}/items")[0] if kind == "array" and isinstance(s.get("items"), dict) else None
+        names = self.field_names(s, schema_ptr) if kind == "object" else {}
+        # options, keeping the pointer each came from
+        options: dict[str, tuple[Any, str]] = {}
+        for key, value in ui.items():
+            if key == "ui:options" and isinstance(value, dict):
+                for k, v in value.items():
+                    options[k] = (v, f"{ui_ptr}/ui:options/{_esc(k)}")
+            elif key.startswith("ui:"):
+                options[key[3:]] = (value, f"{ui_ptr}/{_esc(key)}")
+            elif kind == "object":
+                if key not in names:
+                    where = ", ".join(sorted(names)) or "none"
+                    self.add(f"{ui_ptr}/{_esc(key)}", f"UI hints for “{key}”, which is not a field here{_suggest(key, names)} (fields: {where})")
+                else:
+                    sub, sub_ptr = names[key]
+                    self.lint_ui(value, sub, f"{ui_ptr}/{_esc(key)}", sub_ptr, array_scopes, data_path + (key,))
+            elif kind == "array" and key == "items" and item_schema is not None:
+                self.lint_ui(value, s["items"], f"{ui_ptr}/items", f"{schema_ptr}/items", array_scopes + (data_path,), data_path + ("*",))
+            else:
+                self.add(f"{ui_ptr}/{_esc(key)}", f"UI hints for “{key}”, but this field has no sub-fields: remove them or fix the nesting")
+        for name, (value, ptr) in options.items():
+            if name not in OPTIONS:
+                self.add(ptr, f"unknown UI hint “ui:{name}”{_suggest(name, OPTIONS)}")
+                continue
+            v = _OPTION_VALIDATORS.get(name)
+            if v is not None:
+                for err in v.iter_errors(value):
+                    sub = "".join(f"/{_esc(str(p))}" for p in err.path)
+                    self.add(ptr + sub, f"invalid value for ui:{name}: {err.message}")
+        widget = options.get("widget", (None, ""))[0]
+        if isinstance(widget, str):
+            w = WIDGET_ALIASES.get(widget, widget)
+            if w not in WIDGETS:
+                self.add(options["widget"][1], f"unknown widget “{widget}”{_suggest(widget, WIDGETS)}: use one of {', '.join(sorted(WIDGETS))}")
+            elif not widget_fits(w, kind, item_schema):
+                self.add(options["widget"][1], f"the widget “{widget}” cannot draw a field of type {kind or 'unknown'}{self._widget_hint(w)}")
+            if w == "signature" and "signer" in options and options["signer"][0] not in SIGNERS:
+                pass  # reported by the option validator
+        order = options.get("order")
+        if order and isinstance(order[0], list) and kind == "object":
+            self.lint_order(order[0], order[1], names)
+        enum_names = options.get("enumNames")
+        if enum_names and isinstance(enum_names[0], list):
+            target = item_schema if kind == "array" and item_schema is not None else s
+            count = len(target["enum"]) if isinstance(target.get("enum"), list) else (len(target.get("oneOf") or target.get("anyOf") or []) if is_choice_list(target) else (2 if schema_type(target) == "boolean" else None))
+            if count is None:
+                self.add(enum_names[1], "ui:enumNames labels a list of choices, but this field has no enum")
+            elif len(enum_names[0]) != count:
+                self.add(enum_names[1], f"{len(enum_names[0])} labels for {count} choices: give exactly one label per value of enum, in the same order")
+        rule = options.get("rule")
+        if rule is not None:
+            self.lint_rule(rule[0], rule[1], array_scopes, data_path)
+        steps = options.get("steps")
+        if steps and isinstance(steps[0], list) and kind == "object":
+            for i, step in enumerate(steps[0]):
+                for j, fname in enumerate(step.get("fields", []) if isinstance(step, dict) else []):
+                    if fname not in names:
+                        self.add(f"{steps[1]}/{i}/fields/{j}", f"ui:steps names “{fname}”, which is not a field here{_suggest(fname, names)}")
+
+    @staticmethod
+    def _widget_hint(widget: str) -> str:
+        hints = {
+            "camera": ": photos are {\"type\": \"array\", \"items\": {\"type\": \"string\", \"format\": \"uuid\"}} or one {\"type\": \"string\", \"format\": \"uuid\"}",
+            "signature": ": a signature is an object with attachment, name and signed_at",
+            "duration": ": a duration is an integer number of minutes",
+            "checkboxes": ": checkboxes draw an array whose items have an enum",
+            "checkbox": ": a checkbox draws a boolean",
+        }
+        return hints.get(widget, "")
+
+    def lint_order(self, order: list, pointer: str, names: dict) -> None:
+        seen = set()
+        for i, name in enumerate(order):
+            if name != "*" and name not in names:
+                self.add(f"{pointer}/{i}", f"ui:order names “{name}”, which is not a field here{_suggest(name, names)}")
+            if name in seen:
+                self.add(f"{pointer}/{i}", f"ui:order lists “{name}” twice")
+            seen.add(name)
+        if "*" not in order:
+            missing = [n for n in names if n not in order]
+            if missing:
+                self.add(pointer, f"ui:order does not list {', '.join(missing)}: add them, or “*” for the rest")
+
+    def lint_rule(self, raw: Any, pointer: str, array_scopes: tuple, own_path: tuple) -> None:
+        try:
+            rule = parse_rule(raw)
+        except ValueError as exc:
+            self.add(pointer, f"invalid ui:rule: {exc}")
+            return
+        # the scope must be a field
+        schema, ptr = self.root, "/schema"
+        for seg in rule.scope:
+            s, ptr = self.deref_ptr(schema, ptr)
+            if seg == "*":
+                if schema_type(s) != "array" or not isinstance(s.get("items"), dict):
+                    schema = None
+                    break
+                schema, ptr = s["items"], f"{ptr}/items"
+            else:
+                names = self.field_names(s, ptr)
+                if seg not in names:
+                    schema = None
+                    break
+                schema, ptr = names[seg]
+        if schema is None:
+            self.add(f"{pointer}/condition/scope", f"the rule's scope {raw['condition']['scope']} is not a field of this form: use “#/properties/<field>”")
+            return
+        stars = [i for i, seg in enumerate(rule.scope) if seg == "*"]
+        for k, i in enumerate(stars):
+            if k >= len(array_scopes) or tuple(rule.scope[:i]) != tuple(own_path[:i]):
+                self.add(f"{pointer}/condition/scope", "the rule reads a field inside a list item, but this field is not in that list: scope a field of the same item or outside any list")
+                return
+        for bad_ptr, kw in unsupported_keywords(rule.schema, f"{pointer}/condition/schema"):
+            self.add(bad_ptr, f"“{kw}” cannot be evaluated on the technician's phone: conditions may use const, enum, minimum, maximum, exclusiveMinimum, exclusiveMaximum, pattern, minLength, maxLength, minItems, contains, not, required, properties, allOf, anyOf")
+        try:
+            holds(rule.schema, "probe")
+        except Exception as exc:  # an invalid pattern in a condition
+            self.add(f"{pointer}/condition/schema", f"the condition cannot be evaluated: {exc}")
+
+
+def lint(definition: FormDefinition) -> list[Problem]:
+    """Every problem of a loaded definition, by pointer (empty when it is clean)."""
+    linter = _Linter(definition)
+    linter.lint_schema_keywords()
+    linter.lint_fields(definition.schema, "/schema")
+    linter.lint_ui(definition.ui, definition.schema, "/ui", "/schema")
+    localised = localise(definition.title, "fr")
+    if not localised:
+        linter.add("/title", "missing title: add {\"fr\": …, \"en\": …}")
+    # de-duplicate while keeping order
+    return list(dict.fromkeys(linter.problems))

@@ -1,0 +1,172 @@
+"""The walked form: one Node per field, the only thing renderers and error mapping read.
+
+A Node is the schema, the UI hints and the answers of one field already reconciled: the
+widget is chosen, labels are in the requested language, the HTML constraint attributes are
+computed, the rule that shows or hides it is normalised, and the validation errors that
+concern it are attached. Renderers never look at raw ``schema`` keywords or ``ui:`` keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .paths import TEMPLATE_INDEX, Path, to_dom_id, to_name, to_pointer
+from .problems import FieldError
+
+
+class _Missing:
+    """The answer is absent (distinct from ``None``, which is JSON ``null``)."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
+
+#: Leaf widgets: the node holds a value rendered by one widget (even for arrays of choices
+#: or of photos, and for signature objects).
+SCALAR_WIDGETS = frozenset({
+    "text", "textarea", "password", "email", "uri", "tel", "color",
+    "number", "updown", "range", "integer",
+    "select", "radio", "checkboxes", "checkbox",
+    "date", "time", "datetime",
+    "hidden", "duration", "camera", "signature",
+})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a select, radio or checkboxes widget."""
+
+    value: Any       # the typed JSON value stored in the answers
+    token: str       # what the HTML ``value`` attribute carries
+    label: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A client-evaluable visibility condition (JSON Forms style, normalised).
+
+    ``scope`` is a data path, possibly with ``"*"`` for "the same array item as me";
+    ``schema`` uses only the client subset (see :mod:`engine.rules`).
+    """
+
+    effect: str          # "SHOW" or "HIDE"
+    scope: tuple         # data path of the value the condition reads
+    schema: Any
+
+    def as_json(self, bound_scope: Path) -> dict:
+        return {"effect": self.effect, "scope": to_pointer(bound_scope), "schema": self.schema}
+
+
+@dataclass(frozen=True)
+class Section:
+    """Consecutive children shown together under a heading (``ui:group``), on a step."""
+
+    key: str | None
+    label: str | None
+    step: int
+    children: tuple["Node", ...]
+
+
+@dataclass(eq=False)
+class Node:
+    path: Path
+    kind: str                    # object | array | string | number | integer | boolean | null
+    widget: str                  # "object", "array" or one of SCALAR_WIDGETS
+    label: str = ""
+    description: str | None = None
+    help: str | None = None
+    placeholder: str | None = None
+    required: bool = False
+    readonly: bool = False
+    disabled: bool = False
+    autofocus: bool = False
+    format: str | None = None
+    default: Any = MISSING
+    choices: tuple[Choice, ...] = ()
+    multiple: bool = False       # the answer is a list (checkboxes, several photos)
+    attrs: dict[str, str] = field(default_factory=dict)   # HTML constraint attributes
+    options: dict[str, Any] = field(default_factory=dict)  # normalised UI options
+    value: Any = MISSING
+    errors: list[FieldError] = field(default_factory=list)
+    children: list["Node"] = field(default_factory=list)
+    template: "Node | None" = None  # arrays: the blank item the client clones
+    visible: bool = True         # this node's own conditions hold for the current answers
+    conditions: list[dict] = field(default_factory=list)  # client-ready: effect, scope, schema
+    group: str | None = None
+    group_label: str | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    sections: list[Section] = field(default_factory=list)  # objects only
+    steps: list[str] = field(default_factory=list)          # objects only: step labels
+
+    # --- the three spellings -------------------------------------------------------------
+    @property
+    def pointer(self) -> str:
+        return to_pointer(self.path)
+
+    @property
+    def name(self) -> str:
+        return to_name(self.path)
+
+    @property
+    def dom_id(self) -> str:
+        return to_dom_id(self.path)
+
+    @property
+    def is_template(self) -> bool:
+        return TEMPLATE_INDEX in self.path
+
+    @property
+    def key(self) -> str | int | None:
+        return self.path[-1] if self.path else None
+
+    # --- shape ---------------------------------------------------------------------------
+    @property
+    def is_leaf(self) -> bool:
+        return self.widget not in ("object", "array")
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not MISSING
+
+    @property
+    def choice_labels(self) -> dict[str, str]:
+        return {c.token: c.label for c in self.choices}
+
+    def label_of(self, value: Any) -> str:
+        """The display label of a stored choice value (the value itself when not a choice)."""
+        for c in self.choices:
+            if c.value == value and type(c.value) is type(value):
+                return c.label
+        return "" if value is MISSING or value is None else str(value)
+
+    def walk(self) -> Iterator["Node"]:
+        """This node and its descendants, depth first, in display order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def find(self, path: Path) -> "Node | None":
+        for n in self.walk():
+            if n.path == tuple(path):
+                return n
+        return None
+
+    def all_errors(self) -> list[FieldError]:
+        return [e for n in self.walk() for e in n.errors]
+
+    def __repr__(self) -> str:
+        return f"Node({self.pointer or '/'}, {self.kind}, {self.widget})"

@@ -1,0 +1,48 @@
+"""What can go wrong, as values: problems in definitions, errors in answers.
+
+Both carry a JSON pointer so that the CLI, the web app and the renderers can put them where
+they belong (a line in a lint report, a message next to a field, a 422 body).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .paths import Path, from_pointer
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing an author must fix in a definition file: ``file:pointer: message``."""
+
+    file: str
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.pointer or '/'}: {self.message}"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One error in a submission, located by pointer, in the user's language."""
+
+    pointer: str
+    message: str
+    keyword: str
+    params: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def path(self) -> Path:
+        return from_pointer(self.pointer)
+
+    def as_dict(self) -> dict:
+        return {"pointer": self.pointer, "message": self.message, "keyword": self.keyword}
+
+
+class DefinitionError(Exception):
+    """A definition that cannot be used at all; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid definition")

@@ -1,0 +1,186 @@
+"""Show/hide conditions that the device evaluates too.
+
+``ui:rule`` conditions and the conditions of ``if``/dependency branches are evaluated here
+with exactly the semantics of the client module ``condition.js``: the same answers show the
+same fields on the phone and on the server. Only a small subset of JSON Schema is allowed
+(:data:`CLIENT_KEYWORDS`); lint refuses anything else in a rule. A condition on a field
+that has no answer is false (it never shows a SHOW-rule field by accident).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from .node import MISSING, Rule
+
+#: The JSON Schema keywords a condition may use (mirrored in ``condition.js``).
+CLIENT_KEYWORDS = frozenset({
+    "const", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "pattern", "minLength", "maxLength", "minItems", "maxItems", "contains", "not",
+    "required", "properties", "allOf", "anyOf", "type", "title", "description", "$comment",
+})
+
+RULE_EFFECTS = ("SHOW", "HIDE")
+
+
+def unsupported_keywords(schema: Any, pointer: str = "") -> list[tuple[str, str]]:
+    """(pointer, keyword) of every keyword outside the client subset, however deep."""
+    if isinstance(schema, bool):
+        return []
+    if not isinstance(schema, dict):
+        return [(pointer, "(not a schema)")]
+    bad = [(f"{pointer}/{k}", k) for k in schema if k not in CLIENT_KEYWORDS]
+    for k in ("not", "contains"):
+        if k in schema:
+            bad += unsupported_keywords(schema[k], f"{pointer}/{k}")
+    for k in ("allOf", "anyOf"):
+        for i, sub in enumerate(schema.get(k) or []):
+            bad += unsupported_keywords(sub, f"{pointer}/{k}/{i}")
+    for name, sub in (schema.get("properties") or {}).items():
+        bad += unsupported_keywords(sub, f"{pointer}/properties/{name}")
+    return bad
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """JSON equality: ``true`` is not ``1``, ``1`` is ``1.0``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+_TYPE_TESTS = {
+    "string": lambda v: isinstance(v, str),
+    "number": _is_number,
+    "integer": lambda v: _is_number(v) and float(v).is_integer(),
+    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "null": lambda v: v is None,
+}
+
+
+@lru_cache(maxsize=512)
+def _regex(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def holds(schema: Any, value: Any) -> bool:
+    """Whether ``value`` satisfies the condition ``schema`` (client subset semantics)."""
+    if value is MISSING:
+        return False
+    if schema is True:
+        return True
+    if schema is False:
+        return False
+    s = schema
+    if "type" in s:
+        types = s["type"] if isinstance(s["type"], list) else [s["type"]]
+        if not any(_TYPE_TESTS.get(t, lambda v: False)(value) for t in types):
+            return False
+    if "const" in s and not _equal(value, s["const"]):
+        return False
+    if "enum" in s and not any(_equal(value, e) for e in s["enum"]):
+        return False
+    if _is_number(value):
+        if "minimum" in s and value < s["minimum"]:
+            return False
+        if "maximum" in s and value > s["maximum"]:
+            return False
+        if "exclusiveMinimum" in s and value <= s["exclusiveMinimum"]:
+            return False
+        if "exclusiveMaximum" in s and value >= s["exclusiveMaximum"]:
+            return False
+    if isinstance(value, str):
+        if "pattern" in s and not _regex(s["pattern"]).search(value):
+            return False
+        if "minLength" in s and len(value) < s["minLength"]:
+            return False
+        if "maxLength" in s and len(value) > s["maxLength"]:
+            return False
+    if isinstance(value, list):
+        if "minItems" in s and len(value) < s["minItems"]:
+            return False
+        if "maxItems" in s and len(value) > s["maxItems"]:
+            return False
+        if "contains" in s and not any(holds(s["contains"], v) for v in value):
+            return False
+    if isinstance(value, dict):
+        if "required" in s and not all(k in value for k in s["required"]):
+            return False
+        for name, sub in (s.get("properties") or {}).items():
+            if name in value and not holds(sub, value[name]):
+                return False
+    if "not" in s and holds(s["not"], value):
+        return False
+    if "allOf" in s and not all(holds(sub, value) for sub in s["allOf"]):
+        return False
+    if "anyOf" in s and not any(holds(sub, value) for sub in s["anyOf"]):
+        return False
+    return True
+
+
+def scope_to_path(scope: str) -> tuple:
+    """``#/properties/a/items/properties/b`` -> ``("a", "*", "b")``; ValueError if malformed.
+
+    ``"*"`` stands for "the array item the field with the rule is in".
+    """
+    if not isinstance(scope, str) or not scope.startswith("#"):
+        raise ValueError("a scope starts with “#/properties/”")
+    segs = [s for s in scope[1:].split("/") if s != ""]
+    path: list[str] = []
+    i = 0
+    while i < len(segs):
+        if segs[i] == "properties" and i + 1 < len(segs):
+            path.append(segs[i + 1].replace("~1", "/").replace("~0", "~"))
+            i += 2
+        elif segs[i] == "items":
+            path.append("*")
+            i += 1
+        else:
+            raise ValueError(f"unexpected “{segs[i]}” in scope {scope}")
+    return tuple(path)
+
+
+def parse_rule(raw: Any) -> Rule:
+    """A ``ui:rule`` value as a :class:`Rule`; ValueError with the author-facing reason."""
+    if not isinstance(raw, dict):
+        raise ValueError("ui:rule must be an object with “effect” and “condition”")
+    effect = raw.get("effect")
+    if effect not in RULE_EFFECTS:
+        raise ValueError(f"effect must be one of {', '.join(RULE_EFFECTS)}, not {effect!r}")
+    cond = raw.get("condition")
+    if not isinstance(cond, dict) or "scope" not in cond or "schema" not in cond:
+        raise ValueError("condition must be an object with “scope” and “schema”")
+    return Rule(effect=effect, scope=scope_to_path(cond["scope"]), schema=cond["schema"])
+
+
+def bind_scope(scope: tuple, own_path: tuple) -> tuple:
+    """Replace each ``"*"`` of a scope with the matching index of the field's own path."""
+    bound: list = []
+    own_indexes = [p for p in own_path if isinstance(p, int)]
+    k = 0
+    for seg in scope:
+        if seg == "*":
+            bound.append(own_indexes[k] if k < len(own_indexes) else 0)
+            k += 1
+        else:
+            bound.append(seg)
+    return tuple(bound)
+
+
+def rule_shows(rule: Rule, value: Any) -> bool:
+    """Whether a field with ``rule`` is shown, given the value at the rule's scope."""
+    matched = holds(rule.schema, value)
+    return matched if rule.effect == "SHOW" else not matched

@@ -1,0 +1,235 @@
+"""Pure JSON Schema functions: traversal, local ``$ref``, ``allOf`` merging, conditionals.
+
+Like react-jsonschema-form's ``retrieveSchema``, these turn a schema with references and
+combinators into the plain shape a form is drawn from. They know nothing of UI hints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .paths import from_pointer
+
+#: Keywords whose value is one subschema.
+SUBSCHEMA_KEYWORDS = (
+    "items", "additionalProperties", "unevaluatedProperties", "unevaluatedItems",
+    "contains", "propertyNames", "not", "if", "then", "else", "additionalItems",
+)
+#: Keywords whose value is a list of subschemas.
+SUBSCHEMA_LIST_KEYWORDS = ("allOf", "anyOf", "oneOf", "prefixItems")
+#: Keywords whose value maps names to subschemas.
+SUBSCHEMA_MAP_KEYWORDS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+#: Every keyword of JSON Schema 2020-12 plus the draft-7 spellings RJSF forms use.
+KNOWN_KEYWORDS = frozenset({
+    "$schema", "$id", "$ref", "$defs", "$anchor", "$dynamicRef", "$dynamicAnchor", "$comment",
+    "$vocabulary", "definitions", "type", "enum", "const", "multipleOf", "maximum",
+    "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength", "minLength", "pattern",
+    "maxItems", "minItems", "uniqueItems", "maxContains", "minContains", "maxProperties",
+    "minProperties", "required", "dependentRequired", "dependencies", "properties",
+    "patternProperties", "additionalProperties", "unevaluatedProperties", "propertyNames",
+    "items", "prefixItems", "additionalItems", "unevaluatedItems", "contains", "allOf", "anyOf",
+    "oneOf", "not", "if", "then", "else", "dependentSchemas", "format", "contentEncoding",
+    "contentMediaType", "contentSchema", "title", "description", "default", "examples",
+    "readOnly", "writeOnly", "deprecated",
+})
+
+
+def iter_subschemas(schema: Any, pointer: str = "") -> Iterator[tuple[dict, str]]:
+    """Every schema object inside ``schema`` (itself included) with its JSON pointer."""
+    if not isinstance(schema, dict):
+        return
+    yield schema, pointer
+    for kw in SUBSCHEMA_KEYWORDS:
+        if kw in schema:
+            yield from iter_subschemas(schema[kw], f"{pointer}/{kw}")
+    for kw in SUBSCHEMA_LIST_KEYWORDS:
+        if isinstance(schema.get(kw), list):
+            for i, sub in enumerate(schema[kw]):
+                yield from iter_subschemas(sub, f"{pointer}/{kw}/{i}")
+    for kw in SUBSCHEMA_MAP_KEYWORDS:
+        if isinstance(schema.get(kw), dict):
+            for name, sub in schema[kw].items():
+                esc = str(name).replace("~", "~0").replace("/", "~1")
+                yield from iter_subschemas(sub, f"{pointer}/{kw}/{esc}")
+    deps = schema.get("dependencies")
+    if isinstance(deps, dict):
+        for name, sub in deps.items():
+            if isinstance(sub, dict):
+                esc = str(name).replace("~", "~0").replace("/", "~1")
+                yield from iter_subschemas(sub, f"{pointer}/dependencies/{esc}")
+
+
+class RefError(LookupError):
+    """A ``$ref`` that does not point at anything in the document."""
+
+
+def resolve_pointer(root: Any, ref: str) -> Any:
+    """The target of a local ``$ref`` (``#``, ``#/$defs/x``); :class:`RefError` otherwise."""
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        raise RefError(f"only references inside the form are supported (“#/$defs/…”), not {ref!r}")
+    try:
+        path = from_pointer(ref[1:] if ref != "#" else "")
+    except ValueError as exc:
+        raise RefError(str(exc)) from None
+    cur = root
+    for seg in path:
+        if isinstance(cur, dict) and str(seg) in cur:
+            cur = cur[str(seg)]
+        elif isinstance(cur, list) and isinstance(seg, int) and seg < len(cur):
+            cur = cur[seg]
+        else:
+            raise RefError(f"{ref} does not point at anything in this form")
+    return cur
+
+
+def deref(schema: Any, root: dict, _seen: frozenset = frozenset()) -> dict:
+    """Follow ``$ref`` chains; sibling keywords of a ``$ref`` override the target's."""
+    if schema is True or schema is None:
+        return {}
+    if schema is False:
+        return {"not": {}}
+    if not isinstance(schema, dict) or "$ref" not in schema:
+        return schema if isinstance(schema, dict) else {}
+    ref = schema["$ref"]
+    if ref in _seen:
+        raise RefError(f"{ref} refers to itself")
+    target = deref(resolve_pointer(root, ref), root, _seen | {ref})
+    merged = dict(target)
+    merged.update({k: v for k, v in schema.items() if k != "$ref"})
+    return merged
+
+
+def merge_schemas(base: dict, extra: dict) -> dict:
+    """Combine two object/field schemas as ``allOf`` would for drawing a form.
+
+    Properties are merged (the extra one refining the base one), ``required`` is a union,
+    numeric bounds keep the tighter value, anything else from ``extra`` wins.
+    """
+    out = dict(base)
+    for key, value in extra.items():
+        if key == "properties" and isinstance(value, dict):
+            props = dict(out.get("properties") or {})
+            for name, sub in value.items():
+                if name in props and isinstance(props[name], dict) and isinstance(sub, dict):
+                    props[name] = merge_schemas(props[name], sub)
+                else:
+                    props[name] = sub
+            out["properties"] = props
+        elif key == "required" and isinstance(value, list):
+            out["required"] = list(dict.fromkeys([*(out.get("required") or []), *value]))
+        elif key in ("minimum", "exclusiveMinimum", "minLength", "minItems") and key in out:
+            out[key] = max(out[key], value)
+        elif key in ("maximum", "exclusiveMaximum", "maxLength", "maxItems") and key in out:
+            out[key] = min(out[key], value)
+        elif key == "allOf":
+            out["allOf"] = [*(out.get("allOf") or []), *value]
+        else:
+            out[key] = value
+    return out
+
+
+def flatten(schema: Any, root: dict) -> dict:
+    """Dereference and fold ``allOf`` members (themselves dereferenced) into one schema.
+
+    ``if/then/else`` and dependency keywords of the members are kept (collected in
+    ``"x-branches"`` by :func:`branches`), so folding never loses a condition.
+    """
+    s = deref(schema, root)
+    members = s.get("allOf")
+    if not isinstance(members, list):
+        return s
+    out = {k: v for k, v in s.items() if k != "allOf"}
+    conditionals = [out] if _has_conditional(out) else []
+    for member in members:
+        flat = flatten(member, root)
+        if _has_conditional(flat):
+            conditionals.append(flat)
+        out = merge_schemas(out, {k: v for k, v in flat.items() if k not in _CONDITIONAL_KEYS})
+    if conditionals:
+        out = {k: v for k, v in out.items() if k not in _CONDITIONAL_KEYS}
+        out["x-conditionals"] = [{k: c[k] for k in _CONDITIONAL_KEYS if k in c} for c in conditionals]
+    return out
+
+
+_CONDITIONAL_KEYS = ("if", "then", "else", "dependentSchemas", "dependentRequired", "dependencies")
+
+
+def _has_conditional(s: dict) -> bool:
+    return any(k in s for k in _CONDITIONAL_KEYS)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A part of an object schema that applies only when ``condition`` holds on the object.
+
+    ``condition`` is a schema evaluated against the object's value; ``schema`` is what the
+    branch adds (properties, required, refinements).
+    """
+
+    condition: dict
+    schema: dict
+    origin: str   # "then", "else", "dependentSchemas", "dependentRequired"
+
+
+def branches(schema: dict, root: dict) -> list[Branch]:
+    """Every conditional part of an (already flattened) object schema, as :class:`Branch`."""
+    found: list[Branch] = []
+    holders = schema.get("x-conditionals") or ([schema] if _has_conditional(schema) else [])
+    for h in holders:
+        if "if" in h:
+            cond = deref(h["if"], root)
+            if "then" in h:
+                found.append(Branch(cond, flatten(h["then"], root), "then"))
+            if "else" in h:
+                found.append(Branch({"not": cond}, flatten(h["else"], root), "else"))
+        dep_schemas = dict(h.get("dependentSchemas") or {})
+        dep_required = dict(h.get("dependentRequired") or {})
+        for name, dep in (h.get("dependencies") or {}).items():
+            (dep_required if isinstance(dep, list) else dep_schemas)[name] = dep
+        for name, names in dep_required.items():
+            found.append(Branch({"required": [name]}, {"required": list(names)}, "dependentRequired"))
+        for name, dep in dep_schemas.items():
+            dep = flatten(dep, root)
+            alternatives = dep.get("oneOf") or dep.get("anyOf")
+            base = {k: v for k, v in dep.items() if k not in ("oneOf", "anyOf")}
+            if base:
+                found.append(Branch({"required": [name]}, base, "dependentSchemas"))
+            # RJSF's dynamic dependencies: each alternative says, through its own schema of
+            # the trigger property, when it applies.
+            for alt in alternatives or ():
+                alt = flatten(alt, root)
+                trigger = (alt.get("properties") or {}).get(name, {})
+                cond = {"required": [name], "properties": {name: deref(trigger, root)}}
+                rest = dict(alt)
+                rest["properties"] = {k: v for k, v in (alt.get("properties") or {}).items() if k != name}
+                found.append(Branch(cond, rest, "dependentSchemas"))
+    return found
+
+
+def is_choice_list(schema: dict) -> bool:
+    """A ``oneOf``/``anyOf`` whose members are all ``const`` (titled choices)."""
+    alts = schema.get("oneOf") or schema.get("anyOf")
+    return bool(alts) and all(isinstance(a, dict) and "const" in a for a in alts)
+
+
+def schema_type(schema: dict) -> str | None:
+    """The single JSON type a field has, inferred when ``type`` is absent or a list."""
+    t = schema.get("type")
+    if isinstance(t, list):
+        non_null = [x for x in t if x != "null"]
+        t = non_null[0] if non_null else "null"
+    if t:
+        return t
+    if "properties" in schema:
+        return "object"
+    if "items" in schema:
+        return "array"
+    values = schema.get("enum") or [a.get("const") for a in (schema.get("oneOf") or schema.get("anyOf") or []) if isinstance(a, dict) and "const" in a]
+    if "const" in schema:
+        values = [schema["const"]]
+    if values:
+        v = values[0]
+        return {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object", list: "array"}.get(type(v), "string")
+    return None

@@ -1,0 +1,170 @@
+"""UI hints: the vocabulary we accept and how it is normalised.
+
+The vocabulary is react-jsonschema-form's uiSchema plus our extensions (``camera``,
+``signature``, ``duration``, ``ui:rule``, ``ui:group``, ``ui:steps``). As in RJSF's
+``getUiOptions``, ``ui:X`` and ``ui:options.X`` are the same option, the later key winning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Widgets an author may name, by the JSON types they can draw. ``multiple`` means an
+#: array of choices; ``photos`` an array of attachment ids.
+WIDGETS: dict[str, frozenset[str]] = {
+    "text": frozenset({"string", "number", "integer"}),
+    "textarea": frozenset({"string"}),
+    "password": frozenset({"string"}),
+    "email": frozenset({"string"}),
+    "uri": frozenset({"string"}),
+    "url": frozenset({"string"}),
+    "tel": frozenset({"string"}),
+    "color": frozenset({"string"}),
+    "number": frozenset({"number", "integer"}),
+    "updown": frozenset({"number", "integer"}),
+    "range": frozenset({"number", "integer"}),
+    "select": frozenset({"string", "number", "integer", "boolean", "multiple"}),
+    "radio": frozenset({"string", "number", "integer", "boolean"}),
+    "checkboxes": frozenset({"multiple"}),
+    "checkbox": frozenset({"boolean"}),
+    "date": frozenset({"string"}),
+    "time": frozenset({"string"}),
+    "datetime": frozenset({"string"}),
+    "date-time": frozenset({"string"}),
+    "hidden": frozenset({"string", "number", "integer", "boolean"}),
+    "camera": frozenset({"string", "photos"}),
+    "signature": frozenset({"object"}),
+    "duration": frozenset({"integer", "number"}),
+}
+#: Spellings RJSF accepts that we draw with another widget.
+WIDGET_ALIASES = {"url": "uri", "date-time": "datetime", "updown": "number"}
+
+#: Every option an author may set, as ``ui:X`` or inside ``ui:options``.
+OPTIONS: frozenset[str] = frozenset({
+    # react-jsonschema-form
+    "widget", "order", "title", "description", "help", "placeholder", "enumNames",
+    "enumDisabled", "readonly", "disabled", "autofocus", "emptyValue", "classNames", "style",
+    "label", "rows", "inline", "inputType", "autocomplete", "addable", "removable",
+    "orderable", "copyable", "filePreview", "hideError", "submitButtonOptions", "rootFieldId",
+    "duplicateKeySuffixSeparator", "enableMarkdownInDescription", "accept",
+    # fieldforms
+    "rule", "group", "steps", "signer", "maxPixels", "quality", "step", "unit",
+    "patternMessage", "addLabel",
+})
+
+SIGNERS = ("technician", "client")
+
+
+def normalise(ui: Any) -> dict[str, Any]:
+    """The options of one field: ``{"widget": ..., "title": ..., "rows": ...}``.
+
+    Nested field hints (keys without ``ui:``) are not options and are left out.
+    """
+    if not isinstance(ui, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in ui.items():
+        if key == "ui:options" and isinstance(value, dict):
+            out.update(value)
+        elif key.startswith("ui:"):
+            out[key[3:]] = value
+    widget = out.get("widget")
+    if isinstance(widget, str):
+        out["widget"] = WIDGET_ALIASES.get(widget, widget)
+    return out
+
+
+def child_ui(ui: Any, key: str) -> dict:
+    """The hints of a property (or ``items`` for array items) inside a field's hints."""
+    if isinstance(ui, dict) and isinstance(ui.get(key), dict):
+        return ui[key]
+    return {}
+
+
+def localise(label: Any, lang: str) -> str | None:
+    """A label that may be a string or ``{"fr": ..., "en": ...}``, in ``lang`` (French first)."""
+    if label is None:
+        return None
+    if isinstance(label, dict):
+        for candidate in (lang, "fr", "en"):
+            if isinstance(label.get(candidate), str):
+                return label[candidate]
+        return next((v for v in label.values() if isinstance(v, str)), None)
+    return str(label)
+
+
+def humanise(key: str) -> str:
+    """``numero_serie`` -> ``Numero serie``: the last resort label."""
+    text = str(key).replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+_LABEL = {"anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": {"type": "string"}, "minProperties": 1}]}
+
+#: The structure of a definition's ``ui`` member, checked before any semantic lint.
+UI_META_SCHEMA: dict = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$defs": {
+        "label": _LABEL,
+        "options": {
+            "type": "object",
+            "properties": {
+                "widget": {"type": "string"},
+                "order": {"type": "array", "items": {"type": "string"}},
+                "title": {"$ref": "#/$defs/label"},
+                "description": {"$ref": "#/$defs/label"},
+                "help": {"$ref": "#/$defs/label"},
+                "placeholder": {"$ref": "#/$defs/label"},
+                "addLabel": {"$ref": "#/$defs/label"},
+                "patternMessage": {"$ref": "#/$defs/label"},
+                "group": {"$ref": "#/$defs/label"},
+                "enumNames": {"type": "array", "items": {"$ref": "#/$defs/label"}},
+                "enumDisabled": {"type": "array"},
+                "readonly": {"type": "boolean"},
+                "disabled": {"type": "boolean"},
+                "autofocus": {"type": "boolean"},
+                "inline": {"type": "boolean"},
+                "label": {"type": "boolean"},
+                "addable": {"type": "boolean"},
+                "removable": {"type": "boolean"},
+                "orderable": {"type": "boolean"},
+                "copyable": {"type": "boolean"},
+                "hideError": {"type": "boolean"},
+                "filePreview": {"type": "boolean"},
+                "classNames": {"type": "string"},
+                "rows": {"type": "integer", "minimum": 1, "maximum": 50},
+                "maxPixels": {"type": "integer", "minimum": 200, "maximum": 8000},
+                "quality": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                "step": {"type": "number", "exclusiveMinimum": 0},
+                "unit": {"type": "string"},
+                "accept": {"type": "string"},
+                "signer": {"enum": list(SIGNERS)},
+                "inputType": {"type": "string"},
+                "autocomplete": {"type": "string"},
+                "rule": {"type": "object"},
+                "steps": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "title": {"$ref": "#/$defs/label"},
+                            "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                        },
+                        "required": ["title", "fields"],
+                        "additionalProperties": False,
+                    },
+                },
+            },
+        },
+        "node": {
+            "type": "object",
+            "properties": {
+                "ui:options": {"$ref": "#/$defs/options"},
+            },
+            # ui:X is checked like ui:options.X
+            "patternProperties": {"^ui:(?!options$)": True},
+            "additionalProperties": {"$ref": "#/$defs/node"},
+        },
+    },
+    "$ref": "#/$defs/node",
+}
