@@ -31,13 +31,22 @@ def lint_command(paths: tuple[Path, ...]) -> None:
     """
     from engine.project import lint_paths
 
-    problems = lint_paths(paths)
+    problems = lint_paths(paths, _template_checker())
     for p in problems:
         click.echo(str(p))
     if problems:
         click.echo(f"{len(problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo("no problems", err=True)
+
+
+def _template_checker():
+    """The renderers' report-template check, when the renderers are installed."""
+    try:
+        from renderers.pdf import check_template
+    except ImportError:
+        return None
+    return check_template
 
 
 def _load_or_exit(form: Path):

@@ -19,9 +19,9 @@ from typing import Any, Mapping
 
 from jsonschema import Draft202012Validator
 
-from .formats import FORMAT_CHECKER
+from .formats import FORMAT_CHECKER, compile_fast_validator
 from .problems import DefinitionError, Problem
-from .schema import RefError, deref, iter_subschemas, resolve_pointer
+from .schema import RefError, deref, iter_subschemas, resolve_pointer, upgrade_dependencies
 from .uihints import UI_META_SCHEMA, localise
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -41,6 +41,8 @@ class FormDefinition:
     description: Any = None
     source: str = "<dict>"
     raw: dict = field(default_factory=dict, repr=False)
+    #: the walk's per-language cache of what each field is (see engine.walk._Spec)
+    walk_cache: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def content_hash(self) -> str:
@@ -55,9 +57,21 @@ class FormDefinition:
         return localise(self.description, lang)
 
     @cached_property
+    def validation_schema(self) -> dict:
+        """The schema answers are checked against (draft-7 ``dependencies`` upgraded)."""
+        return upgrade_dependencies(self.schema)
+
+    @cached_property
     def validator(self) -> Draft202012Validator:
-        """Built once per definition: compiling a validator is the expensive part."""
-        return Draft202012Validator(self.schema, format_checker=FORMAT_CHECKER)
+        """Built once per definition: compiling a validator is the expensive part. It
+        explains what is wrong; :attr:`fast_validator` says quickly that nothing is."""
+        return Draft202012Validator(self.validation_schema, format_checker=FORMAT_CHECKER)
+
+    @cached_property
+    def fast_validator(self) -> Any:
+        """A compiled validator (jsonschema-rs) with the same formats, or None if it cannot
+        take this schema. Most submissions are valid: they never reach the slow path."""
+        return compile_fast_validator(self.validation_schema)
 
     @cached_property
     def has_conditions(self) -> bool:

@@ -11,11 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from jsonschema import FormatChecker
 
 FORMAT_CHECKER = FormatChecker(formats=())
+#: the same checks, for the compiled validator
+FORMAT_FUNCTIONS: dict[str, Callable[[object], bool]] = {}
+
+
+def _register(name: str):
+    def wrap(fn):
+        FORMAT_FUNCTIONS[name] = fn
+        return FORMAT_CHECKER.checks(name)(fn)
+
+    return wrap
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
@@ -24,7 +35,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-@FORMAT_CHECKER.checks("date")
+@_register("date")
 def is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -37,12 +48,12 @@ def is_date(value: object) -> bool:
     return True
 
 
-@FORMAT_CHECKER.checks("time")
+@_register("time")
 def is_time(value: object) -> bool:
     return not isinstance(value, str) or bool(_TIME.match(value))
 
 
-@FORMAT_CHECKER.checks("date-time")
+@_register("date-time")
 def is_datetime(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -55,12 +66,12 @@ def is_datetime(value: object) -> bool:
     return True
 
 
-@FORMAT_CHECKER.checks("email")
+@_register("email")
 def is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(_EMAIL.match(value))
 
 
-@FORMAT_CHECKER.checks("uri")
+@_register("uri")
 def is_uri(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -68,7 +79,7 @@ def is_uri(value: object) -> bool:
     return bool(parts.scheme) and bool(parts.netloc or parts.path) and " " not in value
 
 
-@FORMAT_CHECKER.checks("uuid")
+@_register("uuid")
 def is_uuid(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -76,3 +87,19 @@ def is_uuid(value: object) -> bool:
         return False
     uuid.UUID(value)
     return True
+
+
+def compile_fast_validator(schema: dict) -> Any:
+    """jsonschema-rs compiled for ``schema`` with exactly our formats; None if unavailable.
+
+    Only its yes/no is used: it must agree with jsonschema (tests hold it on every shipped
+    form), and jsonschema stays the one that explains errors.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - declared dependency, but the engine works without
+        return None
+    try:
+        return jsonschema_rs.Draft202012Validator(schema, formats=dict(FORMAT_FUNCTIONS), validate_formats=True)
+    except Exception:  # a construct it does not support: the slow path still validates
+        return None

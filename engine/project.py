@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from jsonschema import Draft202012Validator
 
@@ -287,20 +287,14 @@ def _duplicate_ids(defs: list[tuple[str, FormDefinition]]) -> list[Problem]:
     return problems
 
 
-def _check_reports(reports_dir: FsPath, forms: dict[str, FormDefinition]) -> list[Problem]:
-    try:
-        from renderers.pdf import check_template  # the renderers know what a template may use
-    except ImportError:
-        return []
-    problems: list[Problem] = []
-    for tpl in sorted(reports_dir.glob("*.html")):
-        problems += check_template(tpl, forms)
-    return problems
+#: ``check_template(path, forms) -> list[Problem]``: the renderers know what a report
+#: template may use; the engine cannot import them, so callers pass it in.
+TemplateChecker = Callable[[FsPath, dict], list]
 
 
-def load_catalog(root: str | os.PathLike = "form_definitions") -> Catalog:
+def load_catalog(root: str | os.PathLike = "form_definitions", check_template: TemplateChecker | None = None) -> Catalog:
     """Everything the app serves from a definitions folder; unusable parts are left out
-    and listed in ``problems``."""
+    and listed in ``problems``. Report templates are checked when ``check_template`` is given."""
     root = FsPath(root)
     cat = Catalog(root=str(root))
     loaded: list[tuple[str, FormDefinition]] = []
@@ -324,8 +318,9 @@ def load_catalog(root: str | os.PathLike = "form_definitions") -> Catalog:
         cat.problems += problems
     else:
         cat.problems.append(Problem(str(wf_path), "", "missing workflow.json: the statuses of interventions are defined there"))
-    if (root / "reports").is_dir():
-        cat.problems += _check_reports(root / "reports", cat.forms)
+    if check_template is not None and (root / "reports").is_dir():
+        for tpl in sorted((root / "reports").glob("*.html")):
+            cat.problems += check_template(tpl, cat.forms)
     return cat
 
 
@@ -333,13 +328,13 @@ def _is_definitions_root(path: FsPath) -> bool:
     return path.is_dir() and ((path / "forms").is_dir() or (path / "workflow.json").exists())
 
 
-def lint_paths(paths: Iterable[str | os.PathLike]) -> list[Problem]:
+def lint_paths(paths: Iterable[str | os.PathLike], check_template: TemplateChecker | None = None) -> list[Problem]:
     """Every problem under the given files and folders (what ``fieldforms lint`` prints)."""
     problems: list[Problem] = []
     forms: list[tuple[str, FormDefinition]] = []
     for p in map(FsPath, paths):
         if _is_definitions_root(p):
-            cat = load_catalog(p)
+            cat = load_catalog(p, check_template)
             problems += cat.problems
             continue
         files = sorted(p.rglob("*.json")) if p.is_dir() else [p]

@@ -61,6 +61,21 @@ def iter_subschemas(schema: Any, pointer: str = "") -> Iterator[tuple[dict, str]
                 yield from iter_subschemas(sub, f"{pointer}/dependencies/{esc}")
 
 
+def upgrade_dependencies(schema: dict) -> dict:
+    """A copy where draft-7 ``dependencies`` (RJSF forms use it) is spelled as 2020-12's
+    ``dependentRequired``/``dependentSchemas``, which 2020-12 validators otherwise ignore."""
+    import copy
+
+    out = copy.deepcopy(schema)
+    for sub, _ in iter_subschemas(out):
+        deps = sub.pop("dependencies", None)
+        if isinstance(deps, dict):
+            for name, dep in deps.items():
+                key = "dependentRequired" if isinstance(dep, list) else "dependentSchemas"
+                sub.setdefault(key, {})[name] = dep
+    return out
+
+
 class RefError(LookupError):
     """A ``$ref`` that does not point at anything in the document."""
 

@@ -33,6 +33,9 @@ def validate(definition: FormDefinition, data: Any, lang: str = "fr") -> list[Fi
         hidden = [n.path for n in tree.walk() if not n.visible and not n.is_template]
         if hidden:
             data = prune(data, hidden)
+    fast = definition.fast_validator
+    if fast is not None and fast.is_valid(data):
+        return []
     out: dict[tuple[str, str], FieldError] = {}
     for err in definition.validator.iter_errors(data):
         for fe in field_errors(err, lang):

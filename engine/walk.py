@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .definition import FormDefinition
-from .node import MISSING, Choice, Node, Section
+from .node import MISSING, Choice, Node, Rule, Section
 from .paths import TEMPLATE_INDEX, Path, get_at
 from .problems import FieldError
 from .rules import bind_scope, holds, parse_rule, rule_shows, unsupported_keywords
@@ -210,100 +211,146 @@ def constraint_attrs(schema: dict, kind: str | None, widget: str, required: bool
     return attrs
 
 
+@dataclass
+class _Spec:
+    """What a field is, independent of the answers: computed once per definition and
+    language, then reused by every walk (the walk's hot path only reads it)."""
+
+    schema: dict
+    kind: str | None
+    widget: str
+    item_schema: dict | None
+    fields: dict          # the Node fields that depend only on schema, hints and language
+    rule: Rule | None
+    attrs: dict[bool, dict[str, str]]   # by "required"
+    props: dict           # objects: base properties (name -> schema)
+    required: frozenset
+    branches: list        # objects: Branch list
+    order: Any
+    options: dict
+
+
 class _Walker:
     def __init__(self, definition: FormDefinition, data: Any, lang: str):
         self.d = definition
         self.root_schema = definition.schema
         self.data = data
         self.lang = lang
+        self.cache = definition.walk_cache.setdefault(lang, {})
 
-    # --- conditions ----------------------------------------------------------------------
-    def condition_holds(self, condition: dict, value: Any) -> bool:
-        if not unsupported_keywords(condition):
-            return holds(condition, value)
-        return self.d.validator.evolve(schema=condition).is_valid(value)
+    # --- cached schema work --------------------------------------------------------------
+    def flat(self, schema: Any) -> dict:
+        key = ("flat", id(schema))
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = (schema, flatten(schema, self.root_schema))
+        return hit[1]
 
-    def own_conditions(self, path: Path, options: dict) -> tuple[list[dict], bool]:
-        raw = options.get("rule")
-        if raw is None:
-            return [], True
-        try:
-            rule = parse_rule(raw)
-        except ValueError:
-            return [], True  # lint reports it; the field stays shown
-        scope = bind_scope(rule.scope, path)
-        shown = rule_shows(rule, get_at(self.data, scope, MISSING)) if TEMPLATE_INDEX not in path else rule.effect == "HIDE"
-        return [rule.as_json(scope)], shown
+    def merged(self, base: Any, extra: Any) -> dict:
+        key = ("merge", id(base), id(extra))
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = ((base, extra), merge_schemas(self.flat(base), self.flat(extra)))
+        return hit[1]
 
-    # --- building ------------------------------------------------------------------------
-    def build(self, path: Path, schema: Any, ui: Any, value: Any, required: bool = False) -> Node:
-        s = flatten(schema, self.root_schema)
+    def spec(self, schema: Any, ui: Any, key_name: str | int | None) -> _Spec:
+        key = ("spec", id(schema), id(ui), key_name if isinstance(key_name, str) else None)
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = ((schema, ui), self.make_spec(schema, ui, key_name))
+        return hit[1]
+
+    def make_spec(self, schema: Any, ui: Any, key_name: str | int | None) -> _Spec:
+        s = self.flat(schema)
         options = normalise(ui)
         kind = schema_type(s)
-        item_schema = flatten(s["items"], self.root_schema) if kind == "array" and isinstance(s.get("items"), dict) else None
+        item_schema = self.flat(s["items"]) if kind == "array" and isinstance(s.get("items"), dict) else None
         widget = options.get("widget")
         if not (isinstance(widget, str) and widget_fits(widget, kind, item_schema)):
             widget = default_widget(s, kind, item_schema)
         lang = self.lang
-        label = localise(options.get("title"), lang) or s.get("title") or (humanise(path[-1]) if path and isinstance(path[-1], str) else "")
-        conditions, visible = self.own_conditions(path, options)
-        node = Node(
-            path=path,
-            kind=kind or "string",
-            widget=widget,
-            label=label,
-            description=localise(options.get("description"), lang) or s.get("description"),
-            help=localise(options.get("help"), lang),
-            placeholder=localise(options.get("placeholder"), lang),
-            required=required,
-            readonly=bool(options.get("readonly") or s.get("readOnly")),
-            disabled=bool(options.get("disabled")),
-            autofocus=bool(options.get("autofocus")),
-            format=s.get("format"),
-            default=s.get("default", MISSING),
-            options={k: v for k, v in options.items() if k not in ("title", "description", "help", "placeholder", "rule", "enumNames")},
-            value=value,
-            visible=visible,
-            conditions=conditions,
-        )
+        fields: dict[str, Any] = {
+            "kind": kind or "string",
+            "widget": widget,
+            "label": localise(options.get("title"), lang) or s.get("title") or (humanise(key_name) if isinstance(key_name, str) else ""),
+            "description": localise(options.get("description"), lang) or s.get("description"),
+            "help": localise(options.get("help"), lang),
+            "placeholder": localise(options.get("placeholder"), lang),
+            "readonly": bool(options.get("readonly") or s.get("readOnly")),
+            "disabled": bool(options.get("disabled")),
+            "autofocus": bool(options.get("autofocus")),
+            "format": s.get("format"),
+            "default": s.get("default", MISSING),
+        }
         if "group" in options:
             g = options["group"]
-            node.group = g if isinstance(g, str) else (localise(g, "fr") or "")
-            node.group_label = localise(g, lang)
-        if widget == "object":
-            self.build_object(node, s, ui, value)
-        elif widget == "array":
-            self.build_array(node, s, item_schema or {}, ui, value)
-        else:
-            self.build_leaf(node, s, item_schema, options, ui, value)
+            fields["group"] = g if isinstance(g, str) else (localise(g, "fr") or "")
+            fields["group_label"] = localise(g, lang)
+        if kind == "array":
+            fields["min_items"] = s.get("minItems")
+            fields["max_items"] = s.get("maxItems")
+        node_options = {k: v for k, v in options.items() if k not in ("title", "description", "help", "placeholder", "rule", "enumNames")}
+        if widget == "array":
+            node_options = {"addable": True, "removable": True, "orderable": False, **node_options}
+        elif widget not in ("object",):
+            if kind == "array":
+                fields["multiple"] = True
+                if item_schema is not None:
+                    fields["choices"] = choices_of(item_schema, options, schema_type(item_schema) or "string", lang)
+            elif widget in ("select", "radio", "hidden") or "enum" in s or is_choice_list(s):
+                fields["choices"] = choices_of(s, options, kind, lang)
+        try:
+            rule = parse_rule(options["rule"]) if "rule" in options else None
+        except ValueError:
+            rule = None  # lint reports it; the field stays shown
+        is_object = widget == "object" or (widget == "signature" and kind == "object")
+        return _Spec(
+            schema=s, kind=kind, widget=widget, item_schema=item_schema, fields=fields, rule=rule,
+            attrs={r: constraint_attrs(s, kind, widget, r, options) for r in (False, True)} if not is_object and widget != "array" else {False: {}, True: {}},
+            props=dict(s.get("properties") or {}) if is_object else {},
+            required=frozenset(s.get("required") or ()) if is_object else frozenset(),
+            branches=branches(s, self.root_schema) if is_object else [],
+            order=options.get("order"),
+            options=node_options,
+        )
+
+    # --- conditions ----------------------------------------------------------------------
+    def condition_holds(self, condition: dict, value: Any) -> bool:
+        key = ("subset", id(condition))
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = (condition, not unsupported_keywords(condition))
+        if hit[1]:
+            return holds(condition, value)
+        return self.d.validator.evolve(schema=condition).is_valid(value)
+
+    # --- building ------------------------------------------------------------------------
+    def build(self, path: Path, schema: Any, ui: Any, value: Any, required: bool = False) -> Node:
+        sp = self.spec(schema, ui, path[-1] if path else None)
+        node = Node(path=path, required=required, value=value, options=dict(sp.options), attrs=sp.attrs[required], **sp.fields)
+        if sp.rule is not None:
+            scope = bind_scope(sp.rule.scope, path)
+            node.conditions = [sp.rule.as_json(scope)]
+            node.visible = rule_shows(sp.rule, get_at(self.data, scope, MISSING)) if TEMPLATE_INDEX not in path else sp.rule.effect == "HIDE"
+        if sp.widget == "object" or (sp.widget == "signature" and sp.kind == "object"):
+            # a signature is an object (attachment, name, signed_at) drawn by one widget;
+            # its parts are nodes so that decoding and errors reach them
+            self.build_object(node, sp, ui, value)
+            if sp.widget == "signature":
+                node.sections = []
+        elif sp.widget == "array":
+            self.build_array(node, sp.schema, ui, value)
         return node
 
-    def build_leaf(self, node: Node, s: dict, item_schema: dict | None, options: dict, ui: Any, value: Any) -> None:
-        kind, widget = node.kind, node.widget
-        if kind == "array":
-            node.multiple = True
-            node.min_items = s.get("minItems")
-            node.max_items = s.get("maxItems")
-            if item_schema is not None:
-                node.choices = choices_of(item_schema, options, schema_type(item_schema) or "string", self.lang)
-        elif widget in ("select", "radio", "hidden") or "enum" in s or is_choice_list(s):
-            node.choices = choices_of(s, options, kind, self.lang)
-        if widget == "signature":
-            # the signature is an object (attachment, name, signed_at) drawn by one widget;
-            # its parts are nodes so that decoding and errors reach them
-            self.build_object(node, s, ui, value)
-            node.sections = []
-        node.attrs = constraint_attrs(s, kind, widget, node.required, options)
-
-    def build_object(self, node: Node, s: dict, ui: Any, value: Any) -> None:
+    def build_object(self, node: Node, sp: _Spec, ui: Any, value: Any) -> None:
         obj = value if isinstance(value, dict) else {}
-        props: dict[str, Any] = dict(s.get("properties") or {})
-        required = set(s.get("required") or [])
+        props = dict(sp.props)
         base_names = list(props)
+        required = set(sp.required)
         # conditional branches: an active one refines the schema; the properties a branch
         # adds are shown only while its condition holds (on the device too)
         added: dict[str, list[Branch]] = {}
-        for br in branches(s, self.root_schema):
+        for br in sp.branches:
             active = self.condition_holds(br.condition, obj)
             for name, sub in (br.schema.get("properties") or {}).items():
                 if name not in base_names:
@@ -311,12 +358,11 @@ class _Walker:
                     if name not in props or active:
                         props[name] = sub
                 elif active:
-                    props[name] = merge_schemas(flatten(props[name], self.root_schema), flatten(sub, self.root_schema))
+                    props[name] = self.merged(props[name], sub)
             if active:
                 required |= set(br.schema.get("required") or [])
-        names = order_names(list(props), normalise(ui).get("order"))
         children = []
-        for name in names:
+        for name in order_names(list(props), sp.order):
             child = self.build(node.path + (name,), props[name], child_ui(ui, name), obj.get(name, MISSING) if isinstance(value, dict) else MISSING, name in required)
             if name in added:
                 brs = added[name]
@@ -325,20 +371,18 @@ class _Walker:
                 child.visible = child.visible and any(self.condition_holds(b.condition, obj) for b in brs)
             children.append(child)
         node.children = children
-        self.layout(node, normalise(ui))
+        self.layout(node, ui)
 
-    def build_array(self, node: Node, s: dict, item_schema: dict, ui: Any, value: Any) -> None:
+    def build_array(self, node: Node, s: dict, ui: Any, value: Any) -> None:
         items_ui = child_ui(ui, "items")
         items = value if isinstance(value, list) else []
-        node.min_items = s.get("minItems")
-        node.max_items = s.get("maxItems")
-        node.children = [self.build(node.path + (i,), s.get("items", {}), items_ui, v) for i, v in enumerate(items)]
-        node.template = self.build(node.path + (TEMPLATE_INDEX,), s.get("items", {}), items_ui, MISSING)
-        opts = node.options
-        node.options = {"addable": True, "removable": True, "orderable": False, **opts}
+        item_schema = s.get("items", {})
+        node.children = [self.build(node.path + (i,), item_schema, items_ui, v) for i, v in enumerate(items)]
+        node.template = self.build(node.path + (TEMPLATE_INDEX,), item_schema, items_ui, MISSING)
 
-    def layout(self, node: Node, options: dict) -> None:
+    def layout(self, node: Node, ui: Any) -> None:
         """Split an object's children into steps (``ui:steps``) and sections (``ui:group``)."""
+        options = self.spec_options(ui)
         steps = options.get("steps") if isinstance(options.get("steps"), list) else []
         step_of: dict[str, int] = {}
         for i, step in enumerate(steps):
@@ -350,8 +394,9 @@ class _Walker:
         for child in node.children:
             last = step_of.get(child.key, last)
             indexed.append((last, child))
-        indexed.sort(key=lambda t: t[0])  # stable: order kept within a step
-        node.children = [c for _, c in indexed]
+        if steps:
+            indexed.sort(key=lambda t: t[0])  # stable: order kept within a step
+            node.children = [c for _, c in indexed]
         sections: list[Section] = []
         current: list[Node] = []
         key: tuple | None = None
@@ -365,6 +410,13 @@ class _Walker:
         if current:
             sections.append(Section(key[1], current[0].group_label, key[0], tuple(current)))
         node.sections = sections
+
+    def spec_options(self, ui: Any) -> dict:
+        key = ("ui", id(ui))
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = (ui, normalise(ui))
+        return hit[1]
 
 
 def order_names(names: list[str], order: Any) -> list[str]:
