@@ -20,15 +20,17 @@ from .messages import message
 from .paths import Path, is_prefix, to_pointer
 from .problems import FieldError
 from .schema import is_choice_list
+from .uihints import localise
 
 
 def validate(definition: FormDefinition, data: Any, lang: str = "fr") -> list[FieldError]:
     if not isinstance(data, dict):
         return [FieldError("", message("type", lang, expected="object"), "type")]
-    hidden: list[Path] = []
-    if definition.has_conditions:
-        from .walk import walk
+    from .walk import walk
 
+    hidden: list[Path] = []
+    tree = None
+    if definition.has_conditions:
         tree = walk(definition, data, lang=lang)
         hidden = [n.path for n in tree.walk() if not n.visible and not n.is_template]
         if hidden:
@@ -41,7 +43,22 @@ def validate(definition: FormDefinition, data: Any, lang: str = "fr") -> list[Fi
         for fe in field_errors(err, lang):
             if not any(is_prefix(h, fe.path) for h in hidden):
                 out.setdefault((fe.pointer, fe.keyword), fe)
-    return list(out.values())
+    errors = list(out.values())
+    if any(e.keyword == "pattern" for e in errors):
+        errors = _author_pattern_messages(errors, tree or walk(definition, data, lang=lang), lang)
+    return errors
+
+
+def _author_pattern_messages(errors: list[FieldError], tree, lang: str) -> list[FieldError]:
+    """``ui:patternMessage`` says what a pattern expects better than any generic text."""
+    out = []
+    for e in errors:
+        node = tree.find(e.path) if e.keyword == "pattern" else None
+        custom = node.options.get("patternMessage") if node is not None else None
+        if custom:
+            e = FieldError(e.pointer, localise(custom, lang) or e.message, e.keyword, e.params)
+        out.append(e)
+    return out
 
 
 def prune(data: dict, hidden: list[Path]) -> dict:

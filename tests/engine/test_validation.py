@@ -138,3 +138,10 @@ def test_draft7_dependencies_are_enforced():
     assert by_pointer(d.validate({"a": "x"})) == {"/b": ("required", "Ce champ est obligatoire.")}
     assert by_pointer(d.validate({"b": "y", "c": 1})) == {"/c": ("minimum", "Doit être supérieur ou égal à 5.")}
     assert d.validate({"a": "x", "b": "y", "c": 9}) == []
+
+
+def test_author_pattern_message_in_the_users_language():
+    d = load_definition({"id": "x", "version": 1, "schema": {"type": "object", "properties": {"serie": {"type": "string", "pattern": "^[A-Z]{2}-[0-9]{4}$"}}},
+                         "ui": {"serie": {"ui:patternMessage": {"fr": "Format attendu : AB-1234", "en": "Expected format: AB-1234"}}}})
+    assert by_pointer(d.validate({"serie": "ab"}, lang="en")) == {"/serie": ("pattern", "Expected format: AB-1234")}
+    assert by_pointer(d.validate({"serie": "ab"})) == {"/serie": ("pattern", "Format attendu : AB-1234")}
