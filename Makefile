@@ -6,10 +6,10 @@ PIP := $(PY) -m pip
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-test run test bench lint system-deps clean
+.PHONY: install install-test assets run test bench lint system-deps clean
 
 # Runtime install: the virtualenv and the package in editable mode.
-install: $(VENV)/.installed
+install: $(VENV)/.installed assets
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,10 +18,26 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # Test install: test extras on top of the runtime install.
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test assets
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install -q -e '.[test]'
+	touch $@
+
+# Browser and PDF assets from npm (package-lock.json pins them), copied where the renderers
+# serve them: signature_pad's ES module and the DejaVu fonts embedded in PDF reports.
+# Nothing generated is committed (see .gitignore).
+ASSETS_STAMP := renderers/static/vendor/.assets
+
+assets: $(ASSETS_STAMP)
+
+$(ASSETS_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p renderers/static/vendor/signature_pad renderers/fonts
+	cp node_modules/signature_pad/dist/signature_pad.js node_modules/signature_pad/LICENSE renderers/static/vendor/signature_pad/
+	cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf \
+	   node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Oblique.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-BoldOblique.ttf \
+	   node_modules/dejavu-fonts-ttf/LICENSE renderers/fonts/
 	touch $@
 
 # Debian packages the tests use (headless Chromium, pdftoppm, DejaVu fonts), installed only

@@ -190,18 +190,30 @@ _EVENT_VALIDATOR = Draft202012Validator(EVENT_TYPE_SCHEMA)
 _WORKFLOW_VALIDATOR = Draft202012Validator(WORKFLOW_SCHEMA)
 
 
-def load_event_type(path: str | os.PathLike, form_ids: Iterable[str] | None = None, reports_dir: FsPath | None = None) -> tuple[EventType | None, list[Problem]]:
-    """An event type and its problems (None when it cannot be used)."""
-    source = str(path)
+def _read_checked(path: str | os.PathLike, validator: Draft202012Validator) -> tuple[Any, list[Problem]]:
+    """A config file's JSON and the problems its schema finds (None when unreadable)."""
     try:
         raw = read_json_file(path)
     except DefinitionError as exc:
         return None, exc.problems
-    problems = _schema_problems(_EVENT_VALIDATOR, raw, source)
-    if problems:
+    return raw, _schema_problems(validator, raw, str(path))
+
+
+def _name_mismatch(path: str | os.PathLike, ident: str) -> list[Problem]:
+    """Files are found by id (``forms/<id>.json``): a file named otherwise is a mistake."""
+    p = FsPath(path)
+    if p.stem == ident:
+        return []
+    return [Problem(str(path), "/id", f"the file is named {p.name} but its id is “{ident}”: rename one so they match")]
+
+
+def load_event_type(path: str | os.PathLike, form_ids: Iterable[str] | None = None, reports_dir: FsPath | None = None) -> tuple[EventType | None, list[Problem]]:
+    """An event type and its problems (None when it cannot be used)."""
+    source = str(path)
+    raw, problems = _read_checked(path, _EVENT_VALIDATOR)
+    if raw is None or problems:
         return None, problems
-    if FsPath(path).stem != raw["id"]:
-        problems.append(Problem(source, "/id", f"the file is named {FsPath(path).name} but its id is “{raw['id']}”: rename one so they match"))
+    problems += _name_mismatch(path, raw["id"])
     known = set(form_ids) if form_ids is not None else None
     if known is not None:
         for i, fid in enumerate(raw["forms"]):
@@ -220,12 +232,8 @@ def load_event_type(path: str | os.PathLike, form_ids: Iterable[str] | None = No
 def load_workflow(path: str | os.PathLike) -> tuple[Workflow | None, list[Problem]]:
     """The workflow and its problems: unknown statuses, unreachable ones, missing states."""
     source = str(path)
-    try:
-        raw = read_json_file(path)
-    except DefinitionError as exc:
-        return None, exc.problems
-    problems = _schema_problems(_WORKFLOW_VALIDATOR, raw, source)
-    if problems:
+    raw, problems = _read_checked(path, _WORKFLOW_VALIDATOR)
+    if raw is None or problems:
         return None, problems
     keys = [s["key"] for s in raw["statuses"]]
     for i, k in enumerate(keys):
@@ -269,11 +277,7 @@ def check_form_file(path: str | os.PathLike) -> tuple[FormDefinition | None, lis
         d = load_definition(path)
     except DefinitionError as exc:
         return None, exc.problems
-    problems = lint(d)
-    stem = FsPath(path).stem
-    if stem != d.id:
-        problems.append(Problem(str(path), "/id", f"the file is named {FsPath(path).name} but its id is “{d.id}”: rename one so they match"))
-    return d, problems
+    return d, lint(d) + _name_mismatch(path, d.id)
 
 
 def _duplicate_ids(defs: list[tuple[str, FormDefinition]]) -> list[Problem]:
