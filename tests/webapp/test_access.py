@@ -1,0 +1,108 @@
+"""Every route for every role: login required everywhere but /login and static files; a
+technician reaches only the interventions they are assigned to."""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+ROLES = ["anonymous", "manager", "office", "tech1", "tech2"]
+
+
+@pytest.fixture
+def world(app, factory, users):
+    cid = factory.client("Cotillon Marie")
+    mine = factory.intervention([users["tech1"]], cid)
+    theirs = factory.intervention([users["tech2"]], cid)
+    return {"client": cid, "mine": mine, "theirs": theirs, **users}
+
+
+# (method, url template, expected status per role: anonymous, manager, office, tech1, tech2)
+# 302 for anonymous means "sent to /login". tech1 is assigned to "mine", tech2 to "theirs".
+TABLE = [
+    ("GET", "/", (302, 302, 302, 302, 302)),
+    ("GET", "/agenda/week", (302, 200, 200, 200, 200)),
+    ("GET", "/agenda/day", (302, 200, 200, 200, 200)),
+    ("GET", "/clients/", (302, 200, 200, 403, 403)),
+    ("GET", "/clients/new", (302, 200, 200, 403, 403)),
+    ("GET", "/clients/{client}", (302, 200, 200, 403, 403)),
+    ("GET", "/clients/{client}/edit", (302, 200, 200, 403, 403)),
+    ("GET", "/interventions/new", (302, 200, 200, 403, 403)),
+    ("GET", "/interventions/{mine}", (302, 200, 200, 200, 404)),
+    ("GET", "/interventions/{theirs}", (302, 200, 200, 404, 200)),
+    ("GET", "/interventions/{mine}/edit", (302, 200, 200, 403, 404)),
+    ("GET", "/interventions/{mine}/forms/entretien-poele", (302, 200, 200, 200, 404)),
+    ("GET", "/interventions/{mine}/forms/entretien-poele/edit", (302, 200, 200, 200, 404)),
+    ("GET", "/interventions/{theirs}/forms/entretien-poele/edit", (302, 200, 200, 404, 200)),
+    ("POST", "/interventions/{theirs}/tags", (302, 302, 302, 404, 302)),
+    ("POST", "/interventions/{theirs}/cancel", (302, 302, 302, 404, 403)),
+    ("GET", "/attachments/3f1c9a2e-5b7d-4e8f-9a01-0c2d3e4f5a6b", (302, 404, 404, 404, 404)),
+    ("GET", "/admin/users", (302, 200, 403, 403, 403)),
+    ("GET", "/admin/users/new", (302, 200, 403, 403, 403)),
+    ("GET", "/admin/users/{tech1}/edit", (302, 200, 403, 403, 403)),
+    ("POST", "/admin/users/{tech2}/disable", (302, 302, 403, 403, 403)),
+    ("GET", "/admin/forms", (302, 200, 403, 403, 403)),
+    ("POST", "/admin/forms/reload", (302, 302, 403, 403, 403)),
+    ("GET", "/api/v1/me", (401, 200, 200, 200, 200)),
+    ("GET", "/api/v1/interventions", (401, 200, 200, 200, 200)),
+    ("GET", "/api/v1/interventions/{mine}", (401, 200, 200, 200, 404)),
+    ("GET", "/api/v1/clients", (401, 200, 200, 403, 403)),
+    ("POST", "/logout", (302, 302, 302, 302, 302)),
+    ("GET", "/login", (200, 302, 302, 302, 302)),
+    ("GET", "/static/app.css", (200, 200, 200, 200, 200)),
+    ("GET", "/static/ff/form.js", (200, 200, 200, 200, 200)),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_for_every_role(client, auth, world, role):
+    if role != "anonymous":
+        assert auth.login(role).status_code == 302
+    failures = []
+    for method, template, expected in TABLE:
+        url = template.format(**world)
+        data = {"tag": "x"} if url.endswith("/tags") else {}
+        response = client.open(url, method=method, data=data)
+        response.close()  # static files are streamed from open files
+        want = expected[ROLES.index(role)]
+        if response.status_code != want:
+            failures.append(f"{method} {url}: {response.status_code}, expected {want}")
+        if role != "anonymous" and url == "/logout":
+            auth.login(role)
+    assert not failures, "\n".join(failures)
+
+
+def test_every_route_is_in_the_table(app):
+    """A new route must be added to TABLE (so it gets an access decision)."""
+    covered = set()
+    with app.test_request_context():
+        adapter = app.url_map.bind("localhost")
+        for method, template, _ in TABLE:
+            path = template.format(client=1, mine=1, theirs=2, tech1=3, tech2=4)
+            endpoint, _args = adapter.match(path, method=method)
+            covered.add(endpoint)
+    exempt = {"interventions.status", "interventions.remove_tag", "api.create_intervention", "auth.index"}
+    missing = {r.endpoint for r in app.url_map.iter_rules()} - covered - exempt
+    assert not missing
+
+
+def test_technician_cannot_see_another_technicians_intervention(client, auth, world):
+    auth.login("tech1")
+    assert client.get(f"/interventions/{world['theirs']}").status_code == 404
+    week = client.get("/agenda/week").get_data(as_text=True)
+    assert f"/interventions/{world['mine']}" in week
+    assert f"/interventions/{world['theirs']}" not in week
+    api = client.get("/api/v1/interventions?days=7").get_json()
+    assert {iv["id"] for iv in api["interventions"]} == {world["mine"]}
+
+
+def test_disabled_account_loses_its_session(app, client, auth, world):
+    auth.login("tech1")
+    assert client.get("/agenda/day").status_code == 200
+    from webapp.extensions import db
+    from webapp.models import User
+
+    with app.app_context():
+        db.session.get(User, world["tech1"]).active = False
+        db.session.commit()
+    assert client.get("/agenda/day").status_code == 302

@@ -1,0 +1,109 @@
+"""The back office: agenda, clients, interventions, submissions, users (issue 4).
+
+``create_app(test_config=None)`` as in Flask's tutorial. Configuration, in order: the
+defaults below, then ``instance/config.py`` if present, then the environment
+(``DATABASE_URL``, ``FIELDFORMS_SECRET_KEY``, ``FIELDFORMS_DEFINITIONS``), then
+``test_config``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def database_url(url: str) -> str:
+    """SQLAlchemy URL from a 12-factor style one: PostgreSQL goes through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: str) -> str:
+    key = os.environ.get("FIELDFORMS_SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        os.chmod(path, 0o600)
+        return key
+
+
+def _default_definitions() -> str:
+    cwd = Path.cwd() / "form_definitions"
+    return str(cwd if cwd.is_dir() else PROJECT_ROOT / "form_definitions")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    testing = bool(test_config and test_config.get("TESTING"))
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + str(Path(app.instance_path) / "fieldforms.sqlite"),
+        SQLALCHEMY_ENGINE_OPTIONS={},
+        FORM_DEFINITIONS=_default_definitions(),
+        ATTACHMENTS_DIR=str(Path(app.instance_path) / "attachments"),
+        PASSWORD_HASH_METHOD="scrypt",
+        MIN_PASSWORD_LENGTH=8,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_FAILURE_WINDOW_SECONDS=300,
+        SYNC_DEFINITIONS_ON_START=True,
+        TIMEZONE="Europe/Paris",
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_DEFAULT_TIMEZONE="Europe/Paris",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        LANGUAGES=("fr", "en"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=True,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("FIELDFORMS_DEFINITIONS"):
+        app.config["FORM_DEFINITIONS"] = os.environ["FIELDFORMS_DEFINITIONS"]
+    if test_config:
+        app.config.update(test_config)
+    if testing or app.debug:
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = bool(test_config and test_config.get("SESSION_COOKIE_SECURE"))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    from . import auth, i18n, registry, templating
+    from .extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    registry.init_app(app)
+
+    from .views import register_blueprints
+
+    register_blueprints(app)
+
+    if app.config["SYNC_DEFINITIONS_ON_START"]:
+        with app.app_context():
+            registry.sync_on_start()
+    return app

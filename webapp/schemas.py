@@ -1,0 +1,195 @@
+"""marshmallow schemas: the input of the HTML forms and of the JSON API, and the API output.
+
+Fields are listed explicitly; no hook queries the database (existence checks belong to the
+services). Messages are lazy translations, turned to text by :func:`error_dict`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from .timeutil import PARIS, parse_local_datetime
+
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+REQUIRED = {"required": _l("This field is required."), "null": _l("This field is required.")}
+
+
+def msgs(**extra) -> dict:
+    return {**REQUIRED, **extra}
+
+
+class LocalDateTime(fields.Field):
+    """Paris wall-clock time (``2026-11-24T09:00``) or ISO with an offset -> aware UTC."""
+
+    default_error_messages = {"invalid": _l("Not a valid date and time.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_local_datetime(str(value))
+        except (TypeError, ValueError):
+            raise self.make_error("invalid") from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.astimezone(PARIS).isoformat() if value is not None else None
+
+
+class Text(fields.String):
+    """A trimmed string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def error_dict(err: ValidationError) -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{field: [text, ...]}``."""
+    out: dict[str, list[str]] = {}
+
+    def add(key, value):
+        if isinstance(value, dict):
+            for v in value.values():
+                add(key, v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                add(key, v)
+        else:
+            out.setdefault(key, [])
+            if str(value) not in out[key]:
+                out[key].append(str(value))
+
+    messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+    for k, v in messages.items():
+        add(k, v)
+    return out
+
+
+def form_to_dict(form, *, lists=(), drop_empty=True) -> dict:
+    """A browser form (MultiDict) as schema input: list fields via getlist, empty -> absent."""
+    out = {}
+    for key in form.keys():
+        if key == "csrf_token":
+            continue
+        if key in lists:
+            out[key] = [v for v in form.getlist(key) if v.strip()]
+        else:
+            v = form.get(key, "")
+            if v.strip() or not drop_empty:
+                out[key] = v
+    return out
+
+
+class ClientInputSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = Text(required=True, validate=validate.Length(min=1, max=160, error=_l("Between {min} and {max} characters.")), error_messages=msgs())
+    address = Text(load_default=None, validate=validate.Length(max=250))
+    postcode = Text(load_default=None, validate=validate.Regexp(r"^[0-9A-Za-z -]{2,10}$", error=_l("Not a valid postcode.")))
+    city = Text(load_default=None, validate=validate.Length(max=120))
+    phone = Text(load_default=None, validate=validate.Regexp(r"^[0-9+(). -]{6,40}$", error=_l("Not a valid phone number.")))
+    email = Text(load_default=None, validate=[validate.Length(max=254), validate.Regexp(EMAIL_RE, error=_l("Not a valid e-mail address."))])
+    lat = fields.Float(load_default=None, validate=validate.Range(-90, 90, error=_l("Between {min} and {max}.")), error_messages={"invalid": _l("Not a valid number.")})
+    lon = fields.Float(load_default=None, validate=validate.Range(-180, 180, error=_l("Between {min} and {max}.")), error_messages={"invalid": _l("Not a valid number.")})
+
+    @validates_schema
+    def _both_coordinates(self, data, **kwargs):
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."), "lon")
+
+
+class InterventionInputSchema(Schema):
+    """Create or edit an intervention. Existence of the client, technicians, store and
+    event type is checked by the service."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    uuid = fields.UUID(load_default=None, error_messages={"invalid": _l("Not a valid identifier.")})
+    version = fields.Integer(load_default=None, error_messages={"invalid": _l("Not a valid number.")})
+    event_type_id = Text(required=True, error_messages=msgs())
+    title = Text(load_default="", validate=validate.Length(max=200, error=_l("At most {max} characters.")))
+    client_id = fields.Integer(required=True, error_messages=msgs(invalid=_l("Choose a client.")))
+    store_id = fields.Integer(load_default=None, error_messages={"invalid": _l("Choose a store.")})
+    start_at = LocalDateTime(required=True, error_messages=msgs())
+    end_at = LocalDateTime(required=True, error_messages=msgs())
+    technician_ids = fields.List(
+        fields.Integer(error_messages={"invalid": _l("Not a valid technician.")}),
+        required=True,
+        validate=validate.Length(min=1, error=_l("Choose at least one technician.")),
+        error_messages=msgs(),
+    )
+    tags = fields.List(Text(validate=validate.Length(min=1, max=40, error=_l("A tag has at most {max} characters."))), load_default=list)
+    notes = Text(load_default=None, validate=validate.Length(max=5000))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _end_after_start(self, data, **kwargs):
+        start, end = data.get("start_at"), data.get("end_at")
+        if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
+            raise ValidationError(_l("The end must come after the start."), "end_at")
+
+
+TAG_RE = re.compile(r"^[^,<>]{1,40}$")
+
+
+class UserInputSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    username = Text(required=True, validate=validate.Regexp(r"^[a-zA-Z0-9._-]{2,64}$", error=_l("2 to 64 letters, digits, dots, dashes or underscores.")), error_messages=msgs())
+    display_name = Text(required=True, validate=validate.Length(min=1, max=120), error_messages=msgs())
+    email = Text(load_default=None, validate=[validate.Length(max=254), validate.Regexp(EMAIL_RE, error=_l("Not a valid e-mail address."))])
+    role = fields.String(required=True, validate=validate.OneOf(["manager", "office", "technician"], error=_l("Not a valid role.")), error_messages=msgs())
+    password = fields.String(load_default=None)
+
+
+# -- API output ------------------------------------------------------------------------
+
+
+class ClientSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    address = fields.String(allow_none=True)
+    postcode = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+
+
+class UserRefSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+
+
+class InterventionSchema(Schema):
+    id = fields.Integer()
+    uuid = fields.String()
+    event_type_id = fields.String()
+    title = fields.String()
+    status = fields.String()
+    closed = fields.Boolean()
+    start_at = LocalDateTime()
+    end_at = LocalDateTime()
+    duration_minutes = fields.Integer()
+    client = fields.Nested(ClientSchema)
+    store = fields.Function(lambda iv: iv.store.name if iv.store else None)
+    technicians = fields.List(fields.Nested(UserRefSchema))
+    tags = fields.Function(lambda iv: [t.name for t in iv.tags])
+    notes = fields.String(allow_none=True)
+    version = fields.Integer()
+
+
+class SubmissionSchema(Schema):
+    id = fields.Integer()
+    form_id = fields.String()
+    form_version = fields.Function(lambda s: {"id": s.form_version_id, "version": s.form_version.version, "content_hash": s.form_version.content_hash})
+    data = fields.Dict()
+    updated_at = LocalDateTime()
+    version = fields.Integer()

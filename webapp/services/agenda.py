@@ -1,0 +1,116 @@
+"""The agenda's reads (A3): one query for the technicians, one for the interventions of
+the range, whatever the number of technicians (no N+1)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import MAX_INTERVENTION_DAYS, Client, Intervention, User, intervention_tags, intervention_technicians
+from ..timeutil import day_bounds_utc, local
+
+
+@dataclass
+class Filters:
+    technician_ids: list[int] = field(default_factory=list)
+    event_types: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    tag_ids: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        def ints(name):
+            out = []
+            for v in args.getlist(name):
+                try:
+                    out.append(int(v))
+                except ValueError:
+                    pass
+            return out
+
+        return cls(ints("tech"), [v for v in args.getlist("type") if v], [v for v in args.getlist("status") if v], ints("tag"))
+
+
+@dataclass
+class Item:
+    id: int
+    start_at: datetime
+    end_at: datetime
+    status: str
+    event_type_id: str
+    title: str
+    closed: bool
+    client_name: str
+    client_city: str | None
+    client_postcode: str | None
+
+
+@dataclass
+class Agenda:
+    first_day: date
+    days: list[date]
+    technicians: list[User]
+    #: (technician id, day index) -> items starting or running that day, by start
+    cells: dict[tuple[int, int], list[Item]]
+    #: technician id -> items of the range (day view)
+    rows: dict[int, list[Item]]
+    count: int
+
+
+def load_agenda(user: User, first_day: date, ndays: int, filters: Filters) -> Agenda:
+    start, end = day_bounds_utc(first_day, ndays)
+    techs_q = sa.select(User).where(User.role == "technician", User.active.is_(True)).order_by(User.display_name, User.id)
+    if user.role == "technician":
+        techs_q = techs_q.where(User.id == user.id)
+    elif filters.technician_ids:
+        techs_q = techs_q.where(User.id.in_(filters.technician_ids))
+    technicians = list(db.session.scalars(techs_q))
+    tech_ids = [t.id for t in technicians]
+
+    it = intervention_technicians
+    q = (
+        sa.select(
+            Intervention.id, Intervention.start_at, Intervention.end_at, Intervention.status, Intervention.event_type_id,
+            Intervention.title, Intervention.closed, Client.name, Client.city, Client.postcode, it.c.user_id,
+        )
+        .join(it, it.c.intervention_id == Intervention.id)
+        .join(Client, Client.id == Intervention.client_id)
+        .where(
+            Intervention.start_at < end,
+            Intervention.start_at >= start - timedelta(days=MAX_INTERVENTION_DAYS),
+            Intervention.end_at > start,
+        )
+        .order_by(Intervention.start_at, Intervention.id)
+    )
+    if user.role == "technician" or filters.technician_ids:
+        q = q.where(it.c.user_id.in_(tech_ids))
+    if filters.event_types:
+        q = q.where(Intervention.event_type_id.in_(filters.event_types))
+    if filters.statuses:
+        q = q.where(Intervention.status.in_(filters.statuses))
+    if filters.tag_ids:
+        q = q.where(Intervention.id.in_(sa.select(intervention_tags.c.intervention_id).where(intervention_tags.c.tag_id.in_(filters.tag_ids))))
+
+    days = [first_day + timedelta(days=i) for i in range(ndays)]
+    cells: dict[tuple[int, int], list[Item]] = defaultdict(list)
+    rows: dict[int, list[Item]] = defaultdict(list)
+    known = set(tech_ids)
+    seen: set[int] = set()
+    items: dict[int, Item] = {}
+    for r in db.session.execute(q):
+        if r.user_id not in known:
+            continue
+        item = items.get(r.id)
+        if item is None:
+            item = items[r.id] = Item(r.id, r.start_at, r.end_at, r.status, r.event_type_id, r.title, r.closed, r.name, r.city, r.postcode)
+        seen.add(r.id)
+        rows[r.user_id].append(item)
+        first = max(0, (local(item.start_at).date() - first_day).days)
+        last = min(ndays - 1, (local(item.end_at - timedelta(microseconds=1)).date() - first_day).days)
+        for i in range(first, last + 1):
+            cells[(r.user_id, i)].append(item)
+    return Agenda(first_day, days, technicians, cells, rows, len(seen))

@@ -1,0 +1,62 @@
+// fieldforms back office: small progressive enhancements; every page works without it.
+
+// Filters submit themselves when changed.
+for (const form of document.querySelectorAll("form[data-autosubmit]")) {
+  form.addEventListener("change", () => form.requestSubmit());
+}
+
+// Forms asking for confirmation (cancel an intervention, disable an account).
+for (const form of document.querySelectorAll("form[data-confirm]")) {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
+
+// A submit button marked data-once cannot send the same form twice (the server also
+// refuses a second creation with the same uuid).
+for (const button of document.querySelectorAll("button[data-once]")) {
+  button.form?.addEventListener("submit", () => setTimeout(() => { button.disabled = true; }, 0));
+}
+
+// Intervention form: moving the start or changing the type keeps the planned duration.
+const ivForm = document.getElementById("intervention-form");
+if (ivForm) {
+  const start = ivForm.querySelector("[name=start_at]");
+  const end = ivForm.querySelector("[name=end_at]");
+  const type = ivForm.querySelector("[name=event_type_id]");
+  const pad = (n) => String(n).padStart(2, "0");
+  const fmt = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  let duration = start.value && end.value ? (new Date(end.value) - new Date(start.value)) / 60000 : 60;
+  const apply = () => {
+    if (!start.value) return;
+    end.value = fmt(new Date(new Date(start.value).getTime() + duration * 60000));
+  };
+  start.addEventListener("change", apply);
+  end.addEventListener("change", () => {
+    if (start.value && end.value) duration = (new Date(end.value) - new Date(start.value)) / 60000;
+  });
+  type.addEventListener("change", () => {
+    const minutes = Number(type.selectedOptions[0]?.dataset.duration);
+    if (minutes) { duration = minutes; apply(); }
+  });
+
+  // With many clients, the client is chosen by searching the JSON API.
+  const search = document.getElementById("client-search");
+  const select = ivForm.querySelector("[name=client_id]");
+  if (search) {
+    let timer;
+    search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const q = search.value.trim();
+        if (q.length < 2) return;
+        const response = await fetch(`${search.dataset.api}?q=${encodeURIComponent(q)}`, { headers: { Accept: "application/json" } });
+        if (!response.ok) return;
+        const { clients } = await response.json();
+        const keep = select.value;
+        select.replaceChildren(...clients.map((c) => new Option(`${c.name} — ${c.postcode ?? ""} ${c.city ?? ""}`, c.id)));
+        if (clients.some((c) => String(c.id) === keep)) select.value = keep;
+      }, 200);
+    });
+  }
+}

@@ -1,0 +1,83 @@
+"""A first JSON API (marshmallow schemas); issue 5 grows it for the offline client.
+
+Same login (session cookie) and rules as the pages; a POST needs the CSRF token in the
+``X-CSRFToken`` header.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, request
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import services
+from ..extensions import db
+from ..models import Intervention
+from ..schemas import ClientSchema, InterventionInputSchema, InterventionSchema, SubmissionSchema, UserRefSchema, error_dict
+from ..services import access
+from ..services.errors import Forbidden, InvalidInput
+from ..services.submissions import load_submissions
+from ..timeutil import day_bounds_utc, parse_day, today_local
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.route("/me")
+@login_required
+def me():
+    return jsonify({**UserRefSchema().dump(current_user), "role": current_user.role})
+
+
+@bp.route("/interventions")
+@login_required
+def interventions():
+    first = parse_day(request.args.get("from"), today_local())
+    try:
+        days = min(31, max(1, int(request.args.get("days", 7))))
+    except ValueError:
+        days = 7
+    start, end = day_bounds_utc(first, days)
+    stmt = (
+        sa.select(Intervention)
+        .where(Intervention.start_at < end, Intervention.end_at > start)
+        .options(joinedload(Intervention.client), joinedload(Intervention.store), selectinload(Intervention.technicians), selectinload(Intervention.tags))
+        .order_by(Intervention.start_at)
+        .limit(2000)
+    )
+    rows = db.session.scalars(access.visible_interventions(current_user, stmt)).unique()
+    return jsonify({"interventions": InterventionSchema(many=True).dump(rows)})
+
+
+@bp.route("/interventions/<int:intervention_id>")
+@login_required
+def intervention(intervention_id: int):
+    iv = services.load_intervention(intervention_id, current_user)
+    return jsonify({**InterventionSchema().dump(iv), "submissions": SubmissionSchema(many=True).dump(load_submissions(iv.id))})
+
+
+@bp.route("/interventions", methods=["POST"])
+@login_required
+def create_intervention():
+    if not access.can_plan(current_user):
+        raise Forbidden("You may not plan interventions.")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidInput({"_schema": ["Send a JSON object."]})
+    try:
+        data = InterventionInputSchema().load(payload)
+    except Exception as err:  # marshmallow ValidationError
+        if hasattr(err, "messages"):
+            raise InvalidInput(error_dict(err)) from None
+        raise
+    iv, created = services.schedule_intervention(current_user, data)
+    return jsonify(InterventionSchema().dump(iv)), 201 if created else 200
+
+
+@bp.route("/clients")
+@login_required
+def clients():
+    if not access.is_back_office(current_user):
+        raise Forbidden("Back office only.")
+    rows, total = services.search_clients(request.args.get("q", ""), limit=20)
+    return jsonify({"clients": ClientSchema(many=True).dump(rows), "total": total})

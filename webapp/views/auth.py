@@ -1,0 +1,74 @@
+"""Log in and out. The login form's fields are ``username`` and ``password``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..auth import verify_password
+from ..extensions import db
+from ..models import User, utcnow
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a local path: never send a user to another site after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def home_url(user) -> str:
+    return url_for("agenda.day") if user.role == "technician" else url_for("agenda.week")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")) or home_url(current_user))
+    error = None
+    status = 200
+    username = ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        throttle = current_app.extensions["fieldforms_login_throttle"]
+        address = request.remote_addr or "?"
+        if throttle.blocked(address, username):
+            error = _("Too many failed attempts: wait a few minutes and try again.")
+            status = 429
+        else:
+            user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.lower())) if username else None
+            ok = verify_password(user, password)
+            if ok and user.active:
+                throttle.succeeded(address, username)
+                user.last_login_at = utcnow()
+                db.session.commit()
+                login_user(user)
+                return redirect(_safe_next(request.args.get("next")) or home_url(user))
+            throttle.failed(address, username)
+            error = _("Wrong username or password, or the account is disabled.")
+            status = 401
+    return render_template("login.html", error=error, username=username), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/")
+@login_required
+def index():
+    return redirect(home_url(current_user))
