@@ -1,0 +1,382 @@
+"""Forms to HTML: the technician's form (``render_form``) and read-only answers
+(``render_answers``).
+
+Both read only the walked tree (:func:`engine.walk`). Every widget is a Jinja macro in
+``templates/form/`` rendered in an autoescaped environment; attributes come out in a fixed
+order (id, name, type, value, the node's constraint attributes, then ARIA). A form works
+without JavaScript for plain fields; the ES modules in ``static/`` add rules (show/hide),
+arrays, photos and signatures. What the browser posts decodes with
+:func:`engine.decode_form` to exactly the answers rendered.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from engine import MISSING, FieldError, FormDefinition, Node, walk
+from engine.codec import duration_parts, local_zone, scalar_to_text
+
+from . import TEMPLATES_DIR
+
+#: Interface texts of the renderers, by language (labels of the author come from the tree).
+TEXTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "required": "obligatoire",
+        "add": "Ajouter",
+        "remove": "Supprimer",
+        "up": "Monter",
+        "down": "Descendre",
+        "clear": "Effacer",
+        "signer_name": "Nom du signataire",
+        "signer_technician": "Signature du technicien",
+        "signer_client": "Signature du client",
+        "signed_at": "Signé le",
+        "signed_by": "Signé par",
+        "sign_here": "Signez dans le cadre",
+        "not_signed": "Non signé",
+        "photos_need_js": "JavaScript est nécessaire pour prendre des photos.",
+        "signature_needs_js": "JavaScript est nécessaire pour signer.",
+        "take_photo": "Prendre une photo",
+        "add_photos": "Ajouter des photos",
+        "remove_photo": "Retirer",
+        "photo": "Photo",
+        "no_photo": "Aucune photo",
+        "hours": "h",
+        "minutes": "min",
+        "hours_long": "heures",
+        "minutes_long": "minutes",
+        "prev": "Précédent",
+        "next": "Suivant",
+        "step": "Étape",
+        "of": "sur",
+        "choose": "— Choisir —",
+        "yes": "Oui",
+        "no": "Non",
+        "none": "—",
+        "item": "n°",
+        "errors": "Le formulaire contient des erreurs.",
+        "required_mark": "champ obligatoire",
+    },
+    "en": {
+        "required": "required",
+        "add": "Add",
+        "remove": "Remove",
+        "up": "Move up",
+        "down": "Move down",
+        "clear": "Clear",
+        "signer_name": "Signer's name",
+        "signer_technician": "Technician signature",
+        "signer_client": "Client signature",
+        "signed_at": "Signed on",
+        "signed_by": "Signed by",
+        "sign_here": "Sign inside the box",
+        "not_signed": "Not signed",
+        "photos_need_js": "JavaScript is required to take photos.",
+        "signature_needs_js": "JavaScript is required to sign.",
+        "take_photo": "Take a photo",
+        "add_photos": "Add photos",
+        "remove_photo": "Remove",
+        "photo": "Photo",
+        "no_photo": "No photo",
+        "hours": "h",
+        "minutes": "min",
+        "hours_long": "hours",
+        "minutes_long": "minutes",
+        "prev": "Previous",
+        "next": "Next",
+        "step": "Step",
+        "of": "of",
+        "choose": "— Choose —",
+        "yes": "Yes",
+        "no": "No",
+        "none": "—",
+        "item": "#",
+        "errors": "The form has errors.",
+        "required_mark": "required field",
+    },
+}
+
+#: Widgets drawn with one ``<input>`` and their ``type``.
+INPUT_TYPES = {
+    "text": "text", "password": "password", "email": "email", "uri": "url", "tel": "tel",
+    "color": "color", "number": "number", "integer": "number", "date": "date", "time": "time",
+    "datetime": "datetime-local",
+}
+_INPUTMODE = {"integer": "numeric", "number": "decimal"}
+_AUTOCOMPLETE = {"email": "email", "tel": "tel"}
+
+
+class Texts:
+    """Interface texts with attribute access in templates (``T.clear`` is not dict.clear)."""
+
+    def __init__(self, mapping: dict[str, str]):
+        self.__dict__.update(mapping)
+
+    def __getitem__(self, key: str) -> str:
+        return self.__dict__[key]
+
+
+_TEXTS_OBJ = {lang: Texts(m) for lang, m in TEXTS.items()}
+
+
+def texts(lang: str) -> Texts:
+    return _TEXTS_OBJ.get(lang, _TEXTS_OBJ["fr"])
+
+
+# --- attribute helpers (exposed to the templates) ----------------------------------------
+def attrs(pairs: Iterable[tuple[str, Any]]) -> Markup:
+    """`` name="value"`` for each pair, in order; True -> bare attribute, None/False skipped."""
+    out = []
+    for k, v in pairs:
+        if v is None or v is False:
+            continue
+        if v is True:
+            out.append(f" {k}")
+        else:
+            out.append(f' {k}="{escape(v)}"')
+    return Markup("".join(out))
+
+
+def describedby(n: Node, extra: str | None = None) -> str | None:
+    ids = []
+    if n.description:
+        ids.append(n.dom_id + "-desc")
+    if n.help:
+        ids.append(n.dom_id + "-help")
+    if n.errors:
+        ids.append(n.dom_id + "-error")
+    if extra:
+        ids.append(extra)
+    return " ".join(ids) or None
+
+
+def rules_json(n: Node) -> str | None:
+    """The node's conditions for ``condition.js``; template items keep ``__INDEX__``."""
+    if not n.conditions:
+        return None
+    text = json.dumps(n.conditions, ensure_ascii=False, separators=(",", ":"))
+    if n.is_template:
+        text = text.replace("/-1/", "/__INDEX__/").replace('/-1"', '/__INDEX__"')
+    return text
+
+
+def choices_json(n: Node) -> str | None:
+    """Token -> typed value, for the client's decoding, when some value is not a string."""
+    if not n.choices or all(isinstance(c.value, str) for c in n.choices):
+        return None
+    return json.dumps([[c.token, c.value] for c in n.choices], ensure_ascii=False, separators=(",", ":"))
+
+
+def empty_json(n: Node) -> str | None:
+    if "emptyValue" not in n.options:
+        return None
+    return json.dumps(n.options["emptyValue"], ensure_ascii=False)
+
+
+def value_text(n: Node, value: Any = MISSING) -> str:
+    return scalar_to_text(n, n.value if value is MISSING else value)
+
+
+def selected_tokens(n: Node) -> list[str]:
+    """The tokens of the chosen options, in the answer's order."""
+    v = n.value
+    if v is MISSING or v is None:
+        return []
+    values = v if isinstance(v, list) else [v]
+    return list(dict.fromkeys(scalar_to_text(n, x) for x in values))
+
+
+def photo_ids(n: Node) -> list[str]:
+    v = n.value
+    if isinstance(v, list):
+        return [x for x in v if isinstance(x, str)]
+    if isinstance(v, str) and v:
+        return [v]
+    return []
+
+
+def range_fits(n: Node) -> bool:
+    """Whether a range input can show the answer exactly (browsers snap to min/max/step)."""
+    v = n.value
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        lo = float(n.attrs.get("min", 0))
+        hi = float(n.attrs.get("max", 100))
+        step = n.attrs.get("step", "1")
+    except ValueError:
+        return False
+    if not lo <= v <= hi:
+        return False
+    if step == "any":
+        return True
+    try:
+        q = (v - lo) / float(step)
+    except (ValueError, ZeroDivisionError):
+        return False
+    return abs(q - round(q)) < 1e-9
+
+
+_COLOR = re.compile(r"^#[0-9a-f]{6}$")
+
+
+def exact_input(n: Node, text: str) -> bool:
+    """Whether an input that always has a value (range, color) shows the answer exactly;
+    if not, the answer travels in a hidden input until the technician moves the control."""
+    if n.widget == "range":
+        return range_fits(n)
+    if n.widget == "color":
+        return bool(_COLOR.match(text))
+    return True
+
+
+def drop(mapping: dict, *keys: str) -> list:
+    return [(k, v) for k, v in mapping.items() if k not in keys]
+
+
+def classes(*names: Any) -> str:
+    return " ".join(str(x) for x in names if x)
+
+
+def child(n: Node, key: str) -> Node | None:
+    for c in n.children:
+        if c.key == key:
+            return c
+    return None
+
+
+def display_value(n: Node, lang: str) -> str:
+    """An answer as a person reads it: choice labels, Oui/Non, hours and minutes."""
+    v = n.value
+    t = texts(lang)
+    if v is MISSING or v is None or v == "" or v == []:
+        return ""
+    if n.widget == "duration" and isinstance(v, (int, float)) and not isinstance(v, bool):
+        h, m = duration_parts(v)
+        return f"{h} h {int(m):02d}" if h != "0" else f"{m} min"
+    if isinstance(v, list):
+        return ", ".join(display_value_of(n, x, lang) for x in v)
+    return display_value_of(n, v, lang)
+
+
+def display_value_of(n: Node, v: Any, lang: str) -> str:
+    t = texts(lang)
+    for c in n.choices:
+        if c.value == v and type(c.value) is type(v):
+            return c.label
+    if isinstance(v, bool):
+        return t["yes"] if v else t["no"]
+    if n.widget == "datetime" and isinstance(v, str):
+        return format_datetime(v, lang)
+    if n.widget == "date" and isinstance(v, str):
+        return format_date(v, lang)
+    if isinstance(v, float):
+        text = repr(v) if not v.is_integer() else str(int(v))
+        return text.replace(".", ",") if lang == "fr" else text
+    unit = n.options.get("unit")
+    text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+    return f"{text} {unit}" if unit and isinstance(v, (int, float)) else text
+
+
+def format_date(v: str, lang: str) -> str:
+    import datetime as dt
+
+    try:
+        d = dt.date.fromisoformat(v)
+    except ValueError:
+        return v
+    return d.strftime("%d/%m/%Y") if lang == "fr" else d.isoformat()
+
+
+def format_datetime(v: str, lang: str) -> str:
+    import datetime as dt
+
+    try:
+        d = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return v
+    if d.tzinfo is not None:
+        d = d.astimezone(local_zone())
+    return d.strftime("%d/%m/%Y %H:%M") if lang == "fr" else d.strftime("%Y-%m-%d %H:%M")
+
+
+def steps_of(n: Node) -> list[tuple[int, str | None, list]]:
+    """An object's sections grouped by step: ``[(index, label, [sections])]``."""
+    if not n.steps:
+        return [(0, None, list(n.sections))]
+    out: list[tuple[int, str | None, list]] = []
+    for sec in n.sections:
+        if not out or out[-1][0] != sec.step:
+            out.append((sec.step, n.steps[sec.step] if sec.step < len(n.steps) else None, []))
+        out[-1][2].append(sec)
+    return out
+
+
+# --- environment -------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """One autoescaped environment, templates compiled once and cached (auto_reload off)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        cache_size=100,
+    )
+    env.globals.update(
+        attrs=attrs, describedby=describedby, rules_json=rules_json, choices_json=choices_json,
+        empty_json=empty_json, value_text=value_text, selected_tokens=selected_tokens,
+        photo_ids=photo_ids, classes=classes, child=child, duration_parts=duration_parts,
+        INPUT_TYPES=INPUT_TYPES, INPUTMODE=_INPUTMODE, AUTOCOMPLETE=_AUTOCOMPLETE,
+        display_value=display_value, steps_of=steps_of, MISSING=MISSING, drop=drop, range_fits=range_fits, exact_input=exact_input,
+    )
+    return env
+
+
+def render_form(
+    d: FormDefinition,
+    data: Any = None,
+    errors: Iterable[FieldError] = (),
+    lang: str = "fr",
+    *,
+    action: str | None = None,
+    method: str = "post",
+    csrf_token: str | None = None,
+    readonly: bool = False,
+    form_id: str | None = None,
+    attachment_url: str | None = None,
+) -> str:
+    """The ``<form>`` of ``d`` filled with ``data`` and its ``errors``, as an HTML fragment.
+
+    ``attachment_url`` is an optional URL pattern with ``{id}`` that lets the page show
+    existing photos and signatures (e.g. ``/attachments/{id}``); without it they are listed.
+    """
+    tree = walk(d, data, errors, lang=lang)
+    tpl = environment().get_template("form/form.html")
+    return tpl.render(
+        d=d, tree=tree, lang=lang, T=texts(lang), action=action, method=method,
+        csrf_token=csrf_token, form_readonly=readonly,
+        form_id=form_id or f"ff-form-{d.id}", attachment_url=attachment_url,
+        tz=getattr(local_zone(), "key", "Europe/Paris"),
+    ).strip()
+
+
+def render_answers(
+    d: FormDefinition,
+    data: Any,
+    lang: str = "fr",
+    *,
+    attachment_url: Callable[[str], str] | None = None,
+    errors: Iterable[FieldError] = (),
+) -> str:
+    """Read-only HTML of the answers for the back office: labels and what was answered."""
+    tree = walk(d, data, errors, lang=lang)
+    tpl = environment().get_template("form/answers.html")
+    return tpl.render(d=d, tree=tree, lang=lang, T=texts(lang), attachment_url=attachment_url).strip()
