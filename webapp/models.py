@@ -254,3 +254,9 @@ class AuditLog(db.Model):
     user: Mapped[User | None] = relationship(lazy="raise_on_sql")
 
     __table_args__ = (sa.Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),)
+
+
+# --- Statuses, rights, time and report delivery (issue 6; migration 0002_workflow) ----------
+
+
+# --- Offline client and sync (issue 5; migration 0003_sync) ---------------------------------
