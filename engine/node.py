@@ -9,6 +9,7 @@ concern it are attached. Renderers never look at raw ``schema`` keywords or ``ui
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterator
 
 from .paths import TEMPLATE_INDEX, Path, to_dom_id, to_name, to_pointer
@@ -112,16 +113,16 @@ class Node:
     sections: list[Section] = field(default_factory=list)  # objects only
     steps: list[str] = field(default_factory=list)          # objects only: step labels
 
-    # --- the three spellings -------------------------------------------------------------
-    @property
+    # --- the three spellings (a node's path never changes: computed once) -------------------
+    @cached_property
     def pointer(self) -> str:
         return to_pointer(self.path)
 
-    @property
+    @cached_property
     def name(self) -> str:
         return to_name(self.path)
 
-    @property
+    @cached_property
     def dom_id(self) -> str:
         return to_dom_id(self.path)
 

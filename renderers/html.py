@@ -16,13 +16,14 @@ import re
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from engine import MISSING, FieldError, FormDefinition, Node, walk
 from engine.codec import duration_parts, local_zone, scalar_to_text
 
 from . import TEMPLATES_DIR
+from .fragments import after, attrs, carrier, choices_json, classes, common, desc, describedby, empty_json, label, req, rules_json, wrap
 
 #: Interface texts of the renderers, by language (labels of the author come from the tree).
 TEXTS: dict[str, dict[str, str]] = {
@@ -130,53 +131,14 @@ def texts(lang: str) -> Texts:
 
 
 # --- attribute helpers (exposed to the templates) ----------------------------------------
-def attrs(pairs: Iterable[tuple[str, Any]]) -> Markup:
-    """`` name="value"`` for each pair, in order; True -> bare attribute, None/False skipped."""
-    out = []
-    for k, v in pairs:
-        if v is None or v is False:
-            continue
-        if v is True:
-            out.append(f" {k}")
-        else:
-            out.append(f' {k}="{escape(v)}"')
-    return Markup("".join(out))
 
 
-def describedby(n: Node, extra: str | None = None) -> str | None:
-    ids = []
-    if n.description:
-        ids.append(n.dom_id + "-desc")
-    if n.help:
-        ids.append(n.dom_id + "-help")
-    if n.errors:
-        ids.append(n.dom_id + "-error")
-    if extra:
-        ids.append(extra)
-    return " ".join(ids) or None
 
 
-def rules_json(n: Node) -> str | None:
-    """The node's conditions for ``condition.js``; template items keep ``__INDEX__``."""
-    if not n.conditions:
-        return None
-    text = json.dumps(n.conditions, ensure_ascii=False, separators=(",", ":"))
-    if n.is_template:
-        text = text.replace("/-1/", "/__INDEX__/").replace('/-1"', '/__INDEX__"')
-    return text
 
 
-def choices_json(n: Node) -> str | None:
-    """Token -> typed value, for the client's decoding, when some value is not a string."""
-    if not n.choices or all(isinstance(c.value, str) for c in n.choices):
-        return None
-    return json.dumps([[c.token, c.value] for c in n.choices], ensure_ascii=False, separators=(",", ":"))
 
 
-def empty_json(n: Node) -> str | None:
-    if "emptyValue" not in n.options:
-        return None
-    return json.dumps(n.options["emptyValue"], ensure_ascii=False)
 
 
 def value_text(n: Node, value: Any = MISSING) -> str:
@@ -236,12 +198,66 @@ def exact_input(n: Node, text: str) -> bool:
     return True
 
 
+_LOCKED_WHEN_READONLY = ("select", "checkbox", "range", "color")
+
+
+@pass_context
+def simple_field(ctx, n: Node, off: bool, fl: str) -> Markup:
+    """A one-control field: text-like inputs, textarea, select, checkbox, range.
+
+    Python rather than a macro because most fields of a form are drawn here. Controls a
+    person cannot change post their answer through a carrier; a range or colour that cannot
+    show the answer exactly posts it from a hidden input until the control is moved.
+    """
+    T = ctx.get("T")
+    ro = n.readonly or bool(ctx.get("form_readonly"))
+    w = n.widget
+    lock = n.disabled or (ro and w in _LOCKED_WHEN_READONLY)
+    v = value_text(n)
+    ctl = common(ctx, n, off, lock)
+    out = [f"<div{wrap(n)}>"]
+    if w == "checkbox":
+        checked = n.value is True
+        out.append(f'<div class="ff-check"><input{attrs([("id", n.dom_id), ("name", n.name), ("type", "checkbox"), ("value", "true"), ("checked", checked)])}{ctl}>{label(n, fl)}</div>')
+        out.append(desc(n))
+        if lock and checked:
+            out.append(carrier(n.name, "true", off))
+    else:
+        out += [label(n, fl), desc(n)]
+        if w == "textarea":
+            out.append(f'<textarea{attrs([("id", n.dom_id), ("name", n.name), ("rows", n.options.get("rows") or 3)])}{ctl}>\n{escape(v)}</textarea>')
+        elif w == "select":
+            sel = selected_tokens(n)
+            opts = "" if n.multiple else f'<option value="">{escape(T.choose)}</option>'
+            opts += "".join(f'<option value="{escape(c.token)}"{" selected" if c.token in sel else ""}>{escape(c.label)}</option>' for c in n.choices)
+            out.append(f'<select{attrs([("id", n.dom_id), ("name", n.name), ("multiple", n.multiple)])}{ctl}>{opts}</select>')
+            if lock:
+                out += [carrier(n.name, t, off) for t in sel]
+        elif w == "range":
+            exact = exact_input(n, v)
+            out.append(f'<div class="ff-range"><input{attrs([("id", n.dom_id), ("name", n.name if exact else None), ("type", "range"), ("value", v or None), ("data-ff-late-name", n.name)])}{ctl}>'
+                       f'<output id="{escape(n.dom_id)}-out" for="{escape(n.dom_id)}">{escape(v or T.none)}</output></div>')
+            if not exact:
+                out.append(f'<input type="hidden" name="{escape(n.name)}" value="{escape(v)}" data-ff-late-value{" disabled" if off else ""}>')
+            if lock and v and exact:
+                out.append(carrier(n.name, v, off))
+        else:
+            unit = n.options.get("unit")
+            exact = exact_input(n, v)
+            control = f'<input{attrs([("id", n.dom_id), ("name", n.name if exact else None), ("type", INPUT_TYPES.get(w, "text")), ("value", v or None), ("inputmode", _INPUTMODE.get(n.kind) if w in ("number", "integer") else None), ("autocomplete", _AUTOCOMPLETE.get(w)), ("data-ff-late-name", n.name if not exact else None)])}{ctl}>'
+            out.append(f'<div class="ff-unit-wrap">{control}<span class="ff-unit">{escape(unit)}</span></div>' if unit else control)
+            if not exact:
+                out.append(f'<input type="hidden" name="{escape(n.name)}" value="{escape(v)}" data-ff-late-value{" disabled" if off else ""}>')
+            if lock and v and exact:
+                out.append(carrier(n.name, v, off))
+    out += [after(n), "</div>"]
+    return Markup("\n".join(out))
+
+
 def drop(mapping: dict, *keys: str) -> list:
     return [(k, v) for k, v in mapping.items() if k not in keys]
 
 
-def classes(*names: Any) -> str:
-    return " ".join(str(x) for x in names if x)
 
 
 def child(n: Node, key: str) -> Node | None:
@@ -331,6 +347,7 @@ def environment() -> Environment:
         cache_size=100,
     )
     env.globals.update(
+        simple_field=simple_field, wrap=wrap, req=req, label=label, desc=desc, after=after, common=common, carrier=carrier,
         attrs=attrs, describedby=describedby, rules_json=rules_json, choices_json=choices_json,
         empty_json=empty_json, value_text=value_text, selected_tokens=selected_tokens,
         photo_ids=photo_ids, classes=classes, child=child, duration_parts=duration_parts,
