@@ -67,6 +67,8 @@ PDF_TEXTS = {
         "photo_missing": "Photo indisponible", "signed_by": "Signé par", "signed_at": "le",
         "not_signed": "Non signé", "technician": "Technicien", "client_signer": "Client",
         "generated": "Document généré le", "none": "—", "item": "n°",
+        "segments": "Temps passé (chronomètre)", "total": "Total",
+        "signature_invalid": "Signature {signer} de {name} plus valide : les réponses ont été modifiées après la signature.",
     },
     "en": {
         "report": "Intervention report", "client": "Client", "address": "Address", "date": "Date",
@@ -75,6 +77,8 @@ PDF_TEXTS = {
         "photo_missing": "Photo not available", "signed_by": "Signed by", "signed_at": "on",
         "not_signed": "Not signed", "technician": "Technician", "client_signer": "Client",
         "generated": "Generated on", "none": "—", "item": "#",
+        "segments": "Time spent (timer)", "total": "Total",
+        "signature_invalid": "The {signer} signature of {name} is no longer valid: the answers changed after it was signed.",
     },
 }
 
@@ -375,6 +379,15 @@ def normalise_context(context: Any, lang: str) -> tuple[dict, dict]:
         "planned": fmt_duration(_get(inter, "planned_minutes")),
         "actual": fmt_duration(_get(inter, "actual_minutes")),
         "travel": fmt_duration(_get(inter, "travel_minutes")),
+        # timer segments and signatures with their validity (issue 6), when the caller has them
+        "segments": [
+            {"when": fmt_range(_get(sg, "start"), _get(sg, "end"), lang), "duration": fmt_duration(_get(sg, "minutes"))}
+            for sg in (_get(inter, "segments") or [])
+        ],
+        "signatures": [
+            {"signer": _get(sg, "signer", ""), "name": _get(sg, "name") or "", "valid": bool(_get(sg, "valid", True))}
+            for sg in (_get(inter, "signatures") or [])
+        ],
     }
     return c, i
 

@@ -2,7 +2,8 @@
 
 ``create_app(test_config=None)`` as in Flask's tutorial. Configuration, in order: the
 defaults below, then ``instance/config.py`` if present, then the environment
-(``DATABASE_URL``, ``FIELDFORMS_SECRET_KEY``, ``FIELDFORMS_DEFINITIONS``), then
+(``DATABASE_URL``, ``FIELDFORMS_SECRET_KEY``, ``FIELDFORMS_DEFINITIONS``, ``REDIS_URL``,
+``MAIL_*``, ``COMPANY_*``), then
 ``test_config``.
 """
 
@@ -47,6 +48,24 @@ def _default_definitions() -> str:
     return str(cwd if cwd.is_dir() else PROJECT_ROOT / "form_definitions")
 
 
+_ENV_SETTINGS = {  # name -> type, for settings the environment may give (issue 6)
+    "REDIS_URL": str, "MAIL_SERVER": str, "MAIL_PORT": int, "MAIL_USE_TLS": bool, "MAIL_USE_SSL": bool,
+    "MAIL_USERNAME": str, "MAIL_PASSWORD": str, "MAIL_DEFAULT_SENDER": str, "COMPANY_NAME": str,
+    "COMPANY_ADDRESS": str, "COMPANY_PHONE": str, "COMPANY_EMAIL": str, "COMPANY_LOGO": str,
+}
+
+
+def _config_from_env(app: Flask) -> None:
+    for name, kind in _ENV_SETTINGS.items():
+        value = os.environ.get(name)
+        if value is None or value == "":
+            continue
+        if kind is bool:
+            app.config[name] = value.strip().lower() in ("1", "true", "yes", "on")
+        else:
+            app.config[name] = kind(value)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -74,12 +93,33 @@ def create_app(test_config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SECURE=True,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # Report delivery (issue 6): SMTP (no MAIL_SERVER: not configured), the queue (no
+        # REDIS_URL: inline), retries' back-off in seconds, the PDF's company header
+        MAIL_SERVER=None,
+        MAIL_PORT=None,
+        MAIL_USE_TLS=False,
+        MAIL_USE_SSL=False,
+        MAIL_USERNAME=None,
+        MAIL_PASSWORD=None,
+        MAIL_DEFAULT_SENDER=None,
+        MAIL_TIMEOUT=20,
+        REDIS_URL=None,
+        RQ_QUEUE="fieldforms",
+        REPORT_RETRY_INTERVALS=(30, 120, 600),
+        INLINE_RETRY_MAX_WAIT=2,
+        REPORT_LANGUAGE="fr",
+        COMPANY_NAME="Un poêle à l'heure",
+        COMPANY_ADDRESS="Cesson-Sévigné (35510)",
+        COMPANY_PHONE="",
+        COMPANY_EMAIL="",
+        COMPANY_LOGO=None,
     )
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("FIELDFORMS_DEFINITIONS"):
         app.config["FORM_DEFINITIONS"] = os.environ["FIELDFORMS_DEFINITIONS"]
+    _config_from_env(app)
     if test_config:
         app.config.update(test_config)
     if testing or app.debug:
@@ -102,6 +142,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .views import register_blueprints
 
     register_blueprints(app)
+
+    # The offline technician client and its sync API (issue 5)
+    from . import mobile, sync
+
+    sync.init_app(app)
+    mobile.init_app(app)
 
     if app.config["SYNC_DEFINITIONS_ON_START"]:
         with app.app_context():

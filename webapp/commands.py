@@ -131,6 +131,34 @@ def register(group: click.Group) -> None:
         if result.problems:
             sys.exit(1)
 
+    @group.command("worker")
+    @click.option("--burst", is_flag=True, help="run the queued jobs, then stop")
+    def worker_command(burst: bool) -> None:
+        """Run an RQ worker for report rendering and sending (needs REDIS_URL)."""
+        from .tasks import run_worker
+
+        app = _app()
+        if not app.config.get("REDIS_URL"):
+            click.echo("REDIS_URL is not set: jobs run inline in the web process, no worker is needed.", err=True)
+            sys.exit(1)
+        click.echo(f"RQ worker on {app.config['REDIS_URL']} queue {app.config['RQ_QUEUE']}")
+        run_worker(app, burst=burst, with_scheduler=not burst)
+
+    @group.command("send-pending")
+    def send_pending_command() -> None:
+        """Queue the report sendings left pending (no mail configuration then) or due for a retry."""
+        from .services.errors import MailNotConfigured
+        from .services.reports import send_pending
+
+        app = _app()
+        with app.app_context():
+            try:
+                n = send_pending()
+            except MailNotConfigured as exc:
+                click.echo(exc.message, err=True)
+                sys.exit(1)
+        click.echo(f"{n} sending(s) queued")
+
     @group.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(["manager", "office", "technician"]), required=True)

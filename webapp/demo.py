@@ -160,7 +160,7 @@ def create_demo(seed: int = 35) -> dict:
     n_iv = n_sub = 0
     for day_index in range(19):  # Monday of last week to Friday of next week
         day = first + timedelta(days=day_index)
-        if day.weekday() >= 5:
+        if day.weekday() >= 5 and day != today:  # a weekend day only when it is today: tech1 always has a day to show on the phone
             continue
         for tech in techs:
             hour = 8

@@ -259,4 +259,156 @@ class AuditLog(db.Model):
 # --- Statuses, rights, time and report delivery (issue 6; migration 0002_workflow) ----------
 
 
+class InterventionWork(db.Model):
+    """What happens on site and after (issue 6), one row per intervention made on first
+    need: when Start was first pressed, when it was done, the actual and travel durations
+    (H1, H2), and who closed it, when and why (S3; ``Intervention.closed`` is the lock)."""
+
+    __tablename__ = "intervention_work"
+
+    intervention_id: Mapped[int] = mapped_column(sa.ForeignKey("interventions.id", ondelete="CASCADE"), primary_key=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actual_minutes: Mapped[int | None] = mapped_column(sa.Integer)
+    travel_minutes: Mapped[int | None] = mapped_column(sa.Integer)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    closed_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    closed_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+class TimeSegment(db.Model):
+    """One run of the timer (automatic time tracking, H1): Start or Resume to Pause or Finish."""
+
+    __tablename__ = "time_segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(sa.ForeignKey("interventions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(sa.String(16), default="web")
+
+    user: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+    @property
+    def minutes(self) -> int | None:
+        if self.ended_at is None:
+            return None
+        return int(round((self.ended_at - self.started_at).total_seconds() / 60))
+
+
+class SignatureRecord(db.Model):
+    """A signature and the digest of the answers it signed (engine.facts.answers_digest):
+    when the answers change afterwards, the digest no longer matches and the signature is
+    shown as no longer valid."""
+
+    __tablename__ = "signature_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(sa.ForeignKey("interventions.id", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id", ondelete="CASCADE"))
+    form_id: Mapped[str] = mapped_column(sa.String(64))
+    pointer: Mapped[str] = mapped_column(sa.String(200))
+    signer: Mapped[str] = mapped_column(sa.String(16))
+    signer_name: Mapped[str | None] = mapped_column(sa.String(160))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attachment_id: Mapped[str | None] = mapped_column(sa.String(36))
+    answers_digest: Mapped[str] = mapped_column(sa.String(64))
+    form_content_hash: Mapped[str] = mapped_column(sa.String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    __table_args__ = (sa.UniqueConstraint("submission_id", "pointer"),)
+
+
+class ReportSending(db.Model):
+    """One sending of the report PDF by e-mail (R3): to whom, when, how it went.
+
+    ``status``: pending (not sendable yet: no mail configuration), queued, sending,
+    retrying (an attempt failed, another is planned), sent, failed (attempts exhausted).
+    """
+
+    __tablename__ = "report_sendings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(sa.ForeignKey("interventions.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    trigger: Mapped[str] = mapped_column(sa.String(16), default="manual")
+    source: Mapped[str] = mapped_column(sa.String(16), default="web")
+    recipients: Mapped[list] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(sa.Integer, default=1)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    pdf_size: Mapped[int | None] = mapped_column(sa.Integer)
+    message_id: Mapped[str | None] = mapped_column(sa.String(250))
+    job_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+    requested_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+class CalendarFeed(db.Model):
+    """A technician's private iCalendar feed: the URL holds ``token``; revoking it makes
+    the URL answer 404 (a new one can be made)."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # --- Offline client and sync (issue 5; migration 0003_sync) ---------------------------------
+
+
+class SyncOperation(db.Model):
+    """One operation pushed by a device (answers, a status change, a time entry...), kept
+    under the UUID the device made: a replayed push finds it here and changes nothing.
+
+    ``status`` is ``pending`` while it is being applied (the row is claimed first, then
+    the change and the final status are committed together), then ``applied``,
+    ``refused`` (``code``/``message``/``errors`` say why) or ``conflict`` (made on a stale
+    base: ``payload`` is the device's version, ``server_state`` the server's at that time;
+    the back office sees both)."""
+
+    __tablename__ = "sync_operations"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    intervention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("interventions.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(sa.String(32))
+    #: The form of an answers operation; the chain of versions of a status operation is "".
+    target: Mapped[str] = mapped_column(sa.String(64), default="")
+    base_version: Mapped[int | None] = mapped_column(sa.Integer)
+    #: The version of the target once applied: later operations of the same device based on
+    #: ``base_version`` are based on this one (they were made before the device heard back).
+    result_version: Mapped[int | None] = mapped_column(sa.Integer)
+    device_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payload: Mapped[dict] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    code: Mapped[str | None] = mapped_column(sa.String(32))
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    errors: Mapped[list | None] = mapped_column(JSONType)
+    server_state: Mapped[dict | None] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The back office dismissed a refused or conflicting edit from its list.
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dismissed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise_on_sql")
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('pending', 'applied', 'refused', 'conflict')", name="status"),
+        sa.Index("ix_sync_operations_intervention_id_target", "intervention_id", "target"),
+        sa.Index("ix_sync_operations_user_id_received_at", "user_id", "received_at"),
+    )

@@ -54,4 +54,5 @@ def test_intervention_detail_queries(app, client, auth, users, factory, count_qu
     auth.login("office")
     cid = factory.client("Cotillon Marie")
     ids = _fill(factory, users, 3, 2, cid)
-    assert _queries(client, count_queries, f"/interventions/{ids[0]}") <= 9
+    # 9, plus the blocks of issue 6: work record, timer segments, report sendings, signatures
+    assert _queries(client, count_queries, f"/interventions/{ids[0]}") <= 13

@@ -60,7 +60,8 @@ def _pairs_of(d, data):
 
 @pytest.fixture
 def iv(factory, users):
-    return factory.intervention([users["tech1"]], event_type_id="entretien-poele")
+    # in progress: entretien-poele has mandatory time tracking, technicians fill it after Start
+    return factory.intervention([users["tech1"]], event_type_id="entretien-poele", status="in_progress")
 
 
 def _save(app, iv, user_id, data):

@@ -191,27 +191,21 @@ def _commit() -> None:
         raise Conflict(_("Someone else changed this intervention meanwhile: reload it and redo your change.")) from None
 
 
-def change_status(actor: User, intervention_id: int, to_key: str, *, expected_version: int | None = None) -> Intervention:
-    iv = load_intervention(intervention_id, actor)
-    if expected_version is not None and expected_version != iv.version:
-        raise Conflict(_("Someone else changed this intervention meanwhile: reload it and redo your change."))
-    allowed = {s.key for s in access.allowed_statuses(actor, iv)}
-    if to_key not in allowed:
-        reg = get_registry()
-        raise Forbidden(_("You may not move this intervention from “%(a)s” to “%(b)s”.", a=reg.status(iv.status).key, b=to_key))
-    before = iv.status
-    iv.status = to_key
-    audit(actor, "intervention", iv.id, "status", before, to_key)
-    _commit()
-    return iv
+def change_status(actor: User, intervention_id: int, to_key: str, *, expected_version: int | None = None, **kw) -> Intervention:
+    """Move to another status: the rules live in :func:`webapp.services.workflow.transition`."""
+    from .workflow import transition
+
+    return transition(actor, intervention_id, to_key, expected_version=expected_version, **kw)
 
 
-def cancel_intervention(actor: User, intervention_id: int, *, expected_version: int | None = None) -> Intervention:
+def cancel_intervention(actor: User, intervention_id: int, *, expected_version: int | None = None, **kw) -> Intervention:
+    from .workflow import allowed_transitions
+
     iv = load_intervention(intervention_id, actor)
-    target = next((s for s in access.allowed_statuses(actor, iv) if s.state == "cancelled"), None)
+    target = next((s for s in allowed_transitions(actor, iv) if s.state == "cancelled"), None)
     if target is None:
         raise Forbidden(_("This intervention cannot be cancelled by you now."))
-    return change_status(actor, iv.id, target.key, expected_version=expected_version)
+    return change_status(actor, iv.id, target.key, expected_version=expected_version, **kw)
 
 
 def add_tag(actor: User, intervention_id: int, name: str) -> Intervention:

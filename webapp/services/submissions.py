@@ -17,6 +17,7 @@ from . import access
 from .audit import audit
 from .errors import Conflict, Forbidden, InvalidAnswers, NotFound
 from .interventions import load_intervention
+from .signatures import record_signatures
 
 
 def form_ids_of(intervention, submissions) -> list[str]:
@@ -62,9 +63,10 @@ def get_submission(intervention_id: int, form_id: str) -> Submission | None:
 
 def save_submission(actor: User, intervention_id: int, form_id: str, data: dict, *, expected_version: int | None = None, lang: str | None = None) -> Submission:
     """Validate and store the answers to one form; all or nothing."""
+    from .workflow import check_answers_editable
+
     iv = load_intervention(intervention_id, actor)
-    if not access.can_correct_answers(actor, iv):
-        raise Forbidden(_("You may not change the answers of this intervention."))
+    check_answers_editable(actor, iv)  # closed (S3), rights (S4), mandatory Start (H3)
     sub = get_submission(iv.id, form_id)
     fv = form_for(iv, form_id, sub)
     if sub is not None and expected_version is not None and sub.version != expected_version:
@@ -85,6 +87,7 @@ def save_submission(actor: User, intervention_id: int, form_id: str, data: dict,
         action = "answers_update"
     try:
         db.session.flush()
+        record_signatures(actor, sub, d, data)
         audit(actor, "intervention", iv.id, action, None, form_id, {"form_version": fv.version, "content_hash": fv.content_hash})
         db.session.commit()
     except (StaleDataError, IntegrityError):

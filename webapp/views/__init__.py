@@ -15,9 +15,9 @@ def _wants_json() -> bool:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, agenda, api, auth, clients, interventions
+    from . import admin, agenda, api, auth, clients, interventions, workflow
 
-    for mod in (auth, agenda, clients, interventions, admin, api):
+    for mod in (auth, agenda, clients, interventions, admin, api, workflow):
         app.register_blueprint(mod.bp)
 
     from ..render import static_dir
@@ -34,9 +34,13 @@ def register_blueprints(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         if _wants_json():
-            body = {"error": exc.message}
+            body = {"error": exc.message, "code": exc.code}
             if hasattr(exc, "errors") and isinstance(exc.errors, dict):
                 body["errors"] = exc.errors
+            if getattr(exc, "missing", None) is not None:
+                body["missing"] = exc.missing
+            if getattr(exc, "reason", None):
+                body["reason"] = exc.reason
             return jsonify(body), exc.status_code
         return render_template("error.html", code=exc.status_code, message=exc.message), exc.status_code
 

@@ -52,11 +52,17 @@ def login():
                 throttle.succeeded(address, username)
                 user.last_login_at = utcnow()
                 db.session.commit()
-                login_user(user)
+                # "Remember me": the phone app (/m/) keeps its technician signed in across
+                # closed browsers and offline mornings (T1); the cookie is HttpOnly.
+                login_user(user, remember=request.form.get("remember") in ("1", "on", "true"))
                 return redirect(_safe_next(request.args.get("next")) or home_url(user))
             throttle.failed(address, username)
             error = _("Wrong username or password, or the account is disabled.")
             status = 401
+    if (_safe_next(request.args.get("next")) or "").startswith("/m/"):
+        from flask_wtf.csrf import generate_csrf
+
+        return render_template("mobile/login.html", error=error, username=username, csrf=generate_csrf()), status
     return render_template("login.html", error=error, username=username), status
 
 

@@ -174,12 +174,16 @@ def show(intervention_id: int):
         )
     tech_ids = {t.id for t in iv.technicians}
     et = get_registry().event_types.get(iv.event_type_id)
+    from .workflow import detail_context  # statuses, rights, time, reports (issue 6)
+
+    wf = detail_context(iv, current_user)
     return render_template(
         "interventions/show.html", iv=iv, et=et, forms=forms, history=history, others=others,
         can_edit=access.can_edit(current_user, iv, tech_ids),
         can_edit_appointment=access.can_edit_appointment(current_user, iv, tech_ids),
-        transitions=access.allowed_statuses(current_user, iv),
-        can_cancel=any(s.state == "cancelled" for s in access.allowed_statuses(current_user, iv)),
+        transitions=wf["wf_transitions"],
+        can_cancel=any(s.state == "cancelled" for s in wf["wf_transitions"]),
+        **wf,
     )
 
 

@@ -1,0 +1,501 @@
+"""The technician's phone app in real headless Chromium against the real app (issue 5):
+online day, offline day with a reload and a closed page, replayed batches, an intervention
+closed by the office while offline, mandatory time tracking, and another technician's
+interventions out of reach.
+
+The Flask app runs in a thread (werkzeug) on a loopback port with its own SQLite database,
+CSRF on, as in production. Pages are 360 px wide.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "tech-pass-1"
+SCREENS = Path(__import__("os").environ.get("FIELDFORMS_SCREENS", "/tmp/fieldforms-screens"))
+
+
+def example(form_id: str) -> dict:
+    return json.loads((ROOT / "examples" / form_id / "valid.json").read_text(encoding="utf-8"))
+
+
+def photo_4000x3000(tmp: Path, seed: int) -> Path:
+    """A camera-sized JPEG (4000×3000) with detail, like a phone's photo."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    img = Image.effect_mandelbrot((1000, 750), (-2.0 + seed * 0.01, -1.2, 1.0, 1.2), 60).convert("RGB").resize((4000, 3000))
+    draw = ImageDraw.Draw(img)
+    for i in range(40):
+        draw.rectangle([i * 97 % 3800, i * 61 % 2800, i * 97 % 3800 + 180, i * 61 % 2800 + 120], outline=(255, 40 * (i % 6), 90), width=9)
+    img = img.filter(ImageFilter.GaussianBlur(1))
+    path = tmp / f"photo{seed}.jpg"
+    img.save(path, "JPEG", quality=88)
+    return path
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, app, url, ids):
+        self.app, self.url, self.ids = app, url, ids
+
+    def db(self):
+        from webapp.extensions import db
+
+        return db
+
+    def query(self, fn):
+        with self.app.app_context():
+            return fn(self.db().session)
+
+    def as_user(self, username, fn):
+        from flask_login import login_user
+
+        from webapp.models import User
+
+        with self.app.test_request_context():
+            u = self.db().session.scalar(sa.select(User).where(User.username == username))
+            login_user(u)
+            return fn(u)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from flask_migrate import upgrade
+    from werkzeug.serving import make_server
+
+    from webapp import PROJECT_ROOT, create_app
+    from webapp.auth import hash_password
+    from webapp.extensions import db
+    from webapp.models import Client, Intervention, User
+    from webapp.registry import get_registry
+    from webapp.timeutil import UTC, local_midnight, today_local
+
+    tmp = tmp_path_factory.mktemp("e2e-app")
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "e2e", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'app.sqlite'}", "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "SYNC_DEFINITIONS_ON_START": False, "ATTACHMENTS_DIR": str(tmp / "attachments"),
+        "WTF_CSRF_ENABLED": True,
+    })
+    ids: dict[str, int] = {}
+    with app.app_context():
+        upgrade(directory=str(PROJECT_ROOT / "migrations"))
+        get_registry().sync()
+        with app.test_request_context():
+            users = {n: User(username=n, display_name=d, role=r, password_hash=hash_password(PASSWORD), active=True)
+                     for n, d, r in (("tech1", "Pierre Paul Jacques", "technician"), ("tech2", "Yann Le Bihan", "technician"), ("office", "Sophie Martin", "office"))}
+            db.session.add_all(users.values())
+            c = Client(name="Cotillon Marie", address="68 rue des Petits Champs", postcode="35510", city="Cesson-Sévigné", phone="02 99 12 34 56", email="marie.cotillon@example.fr", lat=48.1211, lon=-1.6030)
+            c2 = Client(name="Goldmann Jean-Jacques", address="12 rue de Saint-Malo", postcode="35000", city="Rennes", phone="02 99 65 43 21", email="jj@example.fr")
+            db.session.add_all([c, c2])
+            day = local_midnight(today_local())
+            plan = [
+                ("online", "entretien-chaudiere", 8, c, "tech1"), ("off1", "installation", 10, c2, "tech1"), ("off2", "installation", 11, c, "tech1"),
+                ("replay", "installation", 13, c2, "tech1"), ("closed", "entretien-chaudiere", 14, c, "tech1"), ("timer", "entretien-poele", 16, c2, "tech1"),
+                ("tomorrow", "sav", 24 + 9, c, "tech1"), ("theirs", "entretien-chaudiere", 9, c2, "tech2"),
+            ]
+            for key, et, hour, client, tech in plan:
+                start = (day + timedelta(hours=hour)).astimezone(UTC)
+                iv = Intervention(event_type_id=et, title=f"{client.name} {client.postcode} {et}", client=client, start_at=start, end_at=start + timedelta(minutes=90),
+                                  status="confirmed", closed=False, technicians=[users[tech]], notes="Code portail 1234A." if key == "online" else None)
+                db.session.add(iv)
+                db.session.flush()
+                ids[key] = iv.id
+            db.session.commit()
+            uuids = {k: db.session.get(Intervention, v).uuid for k, v in ids.items()}
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    s = Server(app, f"http://127.0.0.1:{srv.server_port}", ids)
+    s.uuids = uuids
+    yield s
+    srv.shutdown()
+    thread.join(5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("photos")
+    return [photo_4000x3000(tmp, i) for i in range(3)]
+
+
+@pytest.fixture
+def ctx(browser, server):
+    contexts = []
+
+    def make(**kw):
+        c = browser.new_context(base_url=server.url, viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="fr-FR", timezone_id="Europe/Paris", **kw)
+        c.set_default_timeout(15_000)
+        contexts.append(c)
+        return c
+
+    yield make
+    for c in contexts:
+        c.close()
+
+
+def watch(page):
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page._ff_errors = errors
+    return page
+
+
+def login(page, username="tech1"):
+    page.goto("/m/")
+    page.wait_for_url("**/m/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/m/")
+    wait_synced(page)
+
+
+def wait_synced(page, timeout=20_000):
+    page.wait_for_function("document.body.dataset.ready === '1' && document.getElementById('net').dataset.pending === '0' && document.getElementById('net').dataset.state === 'ok'", timeout=timeout)
+
+
+def sync_now(page):
+    page.evaluate("import('/static/m/sync.js').then((s) => s.run())")
+
+
+def open_iv(page, server, key):
+    page.click(f'[data-iv="{server.uuids[key]}"] .card-main')
+    page.wait_for_selector(".banner")
+
+
+def open_form(page, form_id):
+    page.click(f'a.form-link[href$="/f/{form_id}"]')
+    page.wait_for_selector("form[data-ff-form][data-ff-ready]")
+
+
+def fill_fields(page, data: dict):
+    """Answers that are not photos nor signatures, put in by the app's own fill module, then
+    announced as the technician's input."""
+    page.evaluate("""async (data) => {
+      const { fillForm } = await import('/static/m/fill.js');
+      const form = document.querySelector('form[data-ff-form]');
+      fillForm(form, data);
+      form.dispatchEvent(new Event('change', { bubbles: true }));
+    }""", data)
+
+
+def add_photos(page, field, files):
+    before = page.locator(f'[data-ff-camera="{field}"] [data-ff-photos] > li').count()
+    page.set_input_files(f'[data-ff-camera="{field}"] input[type=file]', [str(f) for f in files])
+    page.wait_for_function(f"""document.querySelectorAll('[data-ff-camera="{field}"] [data-ff-photos] > li').length >= {before + len(files)}""")
+
+
+def sign(page, field, name):
+    canvas = page.locator(f'[data-ff-signature="{field}"] canvas')
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 30)
+    page.mouse.down()
+    for i in range(1, 12):
+        page.mouse.move(box["x"] + 20 + i * 20, box["y"] + 30 + (i % 3) * 25, steps=3)
+    page.mouse.up()
+    page.fill(f'[data-ff-signature="{field}"] [data-ff-sig-name]', name)
+    page.wait_for_function(f"""document.querySelector('[data-ff-signature="{field}"] [data-ff-sig-attachment]').value.length === 36""")
+
+
+def fill_photos_signatures(page, photos, client_signs=True):
+    data = {k: v for k, v in example("photos-signatures").items() if not k.startswith(("photo", "signature"))}
+    fill_fields(page, data)
+    add_photos(page, "photos_avant", photos[:2])
+    add_photos(page, "photos_apres", photos[2:3])
+    sign(page, "signature_technicien", "Pierre Paul Jacques")
+    if client_signs:
+        sign(page, "signature_client", "Marie Cotillon")
+
+
+def save_form(page):
+    page.click("button[data-action=save-form]")
+    page.wait_for_selector(".banner")
+
+
+def form_state(page):
+    return page.evaluate("""async () => {
+      const { decodeForm } = await import('/static/ff/form.js');
+      return decodeForm(document.querySelector('form[data-ff-form]'));
+    }""")
+
+
+# --- 1. online -------------------------------------------------------------------------------
+
+
+def test_online_day_fill_start_finish(ctx, server, photos):
+    from webapp.models import Attachment, Intervention, Submission
+
+    page = watch(ctx().new_page())
+    login(page)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    assert page.locator(".card").count() == 7  # tech1's: today's six and tomorrow's
+    card = page.locator(f'[data-iv="{server.uuids["online"]}"]')
+    assert card.locator('a[href^="geo:48.1211,-1.603"]').count() == 1
+    assert card.locator('a[href="tel:0299123456"]').count() == 1 and card.locator('a[href="mailto:marie.cotillon@example.fr"]').count() == 1
+    page.screenshot(path=str(SCREENS / "day-list-360.png"), full_page=True)
+    open_iv(page, server, "online")
+    assert "Confirmé" in page.text_content(".banner")
+    page.screenshot(path=str(SCREENS / "intervention-360.png"), full_page=True)
+    page.click("button[data-action=start]")
+    page.wait_for_selector("button[data-action=finish]")
+    assert "En cours" in page.text_content(".banner")
+    open_form(page, "entretien-chaudiere")
+    fill_fields(page, example("entretien-chaudiere"))
+    save_form(page)
+    open_form(page, "photos-signatures")
+    fill_photos_signatures(page, photos)
+    page.screenshot(path=str(SCREENS / "form-360.png"), full_page=False)
+    save_form(page)
+    assert page.locator(".mark.done").count() == 2
+    page.click("button[data-action=finish]")
+    page.click("dialog button[value=ok]")  # confirm
+    page.select_option("dialog select[name=duration_h]", "1")
+    page.select_option("dialog select[name=duration_m]", "15")
+    page.select_option("dialog select[name=travel_m]", "20")
+    page.click("dialog button[value=ok]")  # the time entry of manual mode
+    page.wait_for_function("document.querySelector('.banner').textContent.includes('Réalisé')")  # at once, on the device (S2)
+    wait_synced(page)
+    page.screenshot(path=str(SCREENS / "intervention-done-360.png"), full_page=True)
+
+    def check(s):
+        iv = s.get(Intervention, server.ids["online"])
+        subs = s.scalars(sa.select(Submission).where(Submission.intervention_id == iv.id)).all()
+        atts = s.scalars(sa.select(Attachment).where(Attachment.intervention_id == iv.id)).all()
+        return iv.status, {x.form_id: x.data for x in subs}, [(a.content_type, a.size) for a in atts]
+
+    status, answers, atts = server.query(check)
+    assert status == "done"
+    assert answers["entretien-chaudiere"]["modele"] == example("entretien-chaudiere")["modele"]
+    ps = answers["photos-signatures"]
+    assert len(ps["photos_avant"]) == 2 and len(ps["photos_apres"]) == 1
+    assert ps["signature_technicien"]["name"] == "Pierre Paul Jacques" and ps["signature_client"]["name"] == "Marie Cotillon"
+    photos_up = [a for a in atts if a[0] == "image/jpeg"]
+    assert len(photos_up) == 3 and all(size <= 400 * 1024 for _, size in photos_up), atts
+    assert len([a for a in atts if a[0] == "image/png"]) == 2  # both signatures
+    # the back office's page shows it done, with the answers, photos and signatures
+    office = watch(ctx().new_page())
+    office.goto("/login")
+    office.fill("#username", "office")
+    office.fill("#password", PASSWORD)
+    office.click("button[type=submit]")
+    office.goto(f"/interventions/{server.ids['online']}")
+    assert "Réalisé" in office.text_content(".status-banner")
+    office.goto(f"/interventions/{server.ids['online']}/forms/photos-signatures")
+    imgs = office.locator("img[src*='/attachments/']")
+    assert imgs.count() >= 5
+    office.wait_for_function("[...document.querySelectorAll(\"img[src*='/attachments/']\")].every((i) => i.complete && i.naturalWidth > 0)")
+    widths = office.evaluate("[...document.querySelectorAll(\"img[src*='/attachments/']\")].map((i) => i.naturalWidth)")
+    assert max(widths) <= 1600
+    assert not page._ff_errors and not office._ff_errors
+
+
+# --- 2. offline from the start of the day ---------------------------------------------------
+
+
+def test_offline_day_reload_close_and_come_back(ctx, server, photos):
+    from webapp.models import Attachment, Submission, SyncOperation
+
+    context = ctx()
+    page = watch(context.new_page())
+    login(page)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("caches.open('ff-forms-v1').then((c) => c.keys()).then((k) => k.length >= 4)")
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    assert "Hors ligne" in page.inner_text("#net")
+    for key in ("off1", "off2"):
+        page.goto("/m/#/")
+        open_iv(page, server, key)
+        open_form(page, "photos-signatures")
+        fill_photos_signatures(page, photos)
+        save_form(page)
+    assert "en attente" in page.inner_text("#net")
+    page.close()
+    page = watch(context.new_page())  # the browser was closed; still no network
+    page.goto("/m/")
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    assert int(page.get_attribute("#net", "data-pending")) >= 12  # 2 × (3 photos + 2 signatures + answers)
+    open_iv(page, server, "off1")
+    open_form(page, "photos-signatures")
+    kept = form_state(page)
+    assert len(kept["photos_avant"]) == 2 and kept["signature_technicien"]["name"] == "Pierre Paul Jacques"
+    page.goto("/m/#/")
+    context.set_offline(False)
+    wait_synced(page, 30_000)
+
+    def check(s):
+        out = {}
+        for key in ("off1", "off2"):
+            iv_id = server.ids[key]
+            out[key] = (s.scalar(sa.select(sa.func.count()).select_from(Submission).where(Submission.intervention_id == iv_id)),
+                        s.scalar(sa.select(Submission.version).where(Submission.intervention_id == iv_id)),
+                        s.scalar(sa.select(sa.func.count()).select_from(Attachment).where(Attachment.intervention_id == iv_id)),
+                        s.scalar(sa.select(sa.func.count()).select_from(SyncOperation).where(SyncOperation.intervention_id == iv_id, SyncOperation.status == "applied")))
+        return out
+
+    assert server.query(check) == {"off1": (1, 1, 5, 1), "off2": (1, 1, 5, 1)}  # exactly once
+    assert not page._ff_errors
+
+
+# --- 3. replays -----------------------------------------------------------------------------
+
+
+def test_batch_replayed_three_times_changes_nothing(ctx, server, photos):
+    from webapp.models import Attachment, AuditLog, Submission, SyncOperation
+
+    context = ctx(service_workers="block")
+    page = watch(context.new_page())
+    login(page)
+    cuts = {"push": 0, "upload": 0}
+
+    def cut_after_commit(kind):
+        def handler(route):
+            if cuts[kind] < 3:  # the server commits, the answer never reaches the device
+                cuts[kind] += 1
+                route.fetch()
+                route.abort("connectionreset")
+            else:
+                route.continue_()
+        return handler
+
+    context.route("**/api/v1/sync/push", cut_after_commit("push"))
+    context.route("**/api/v1/attachments/**", cut_after_commit("upload"))
+    open_iv(page, server, "replay")
+    page.click("button[data-action=start]")
+    open_form(page, "photos-signatures")
+    fill_photos_signatures(page, photos)
+    save_form(page)
+    for _ in range(8):
+        sync_now(page)
+        page.wait_for_function("!document.getElementById('net').textContent.startsWith('Synchronisation')")
+        if page.get_attribute("#net", "data-pending") == "0":
+            break
+    wait_synced(page)
+    assert cuts == {"push": 3, "upload": 3}
+    iv_id = server.ids["replay"]
+
+    def check(s):
+        return (s.scalar(sa.select(sa.func.count()).select_from(Submission).where(Submission.intervention_id == iv_id)),
+                s.scalar(sa.select(Submission.version).where(Submission.intervention_id == iv_id)),
+                s.scalar(sa.select(sa.func.count()).select_from(Attachment).where(Attachment.intervention_id == iv_id)),
+                s.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.entity_id == str(iv_id), AuditLog.action.in_(("status", "start")))),
+                s.scalar(sa.select(sa.func.count()).select_from(SyncOperation).where(SyncOperation.intervention_id == iv_id)))
+
+    subs, version, atts, status_rows, ops = server.query(check)
+    assert (subs, version, atts, ops) == (1, 1, 5, 2)
+    assert status_rows <= 2  # confirmed -> in progress once (a start may write its own row)
+    assert not page._ff_errors
+
+
+# --- 4. closed by the office while the technician edits offline -------------------------------
+
+
+def test_office_closes_while_device_is_offline(ctx, server):
+    from webapp.models import Submission, SyncOperation
+
+    context = ctx()
+    page = watch(context.new_page())
+    login(page)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    open_iv(page, server, "closed")
+    context.set_offline(True)
+    open_form(page, "entretien-chaudiere")
+    data = example("entretien-chaudiere")
+    fill_fields(page, data)
+    save_form(page)
+    from webapp.services.workflow import close_intervention
+
+    server.as_user("office", lambda u: close_intervention(u, server.ids["closed"], reason="Dossier clos par le bureau"))
+    context.set_offline(False)
+    page.wait_for_selector(".alert", timeout=20_000)
+    text = page.inner_text(".alert")
+    assert "Dossier clos par le bureau" in text and "restent sur l'appareil" in text
+    assert "Clôturée" in page.text_content(".banner")
+    assert page.locator(".mark.error").count() == 1
+    open_form(page, "entretien-chaudiere")
+    assert page.input_value('[name="modele"]') == data["modele"]  # still on the device (shown read-only)
+    assert page.locator("fieldset#form-host[disabled]").count() == 1
+    iv_id = server.ids["closed"]
+    assert server.query(lambda s: s.scalar(sa.select(sa.func.count()).select_from(Submission).where(Submission.intervention_id == iv_id))) == 0
+    assert server.query(lambda s: s.scalar(sa.select(SyncOperation.code).where(SyncOperation.intervention_id == iv_id))) == "closed"
+    assert not page._ff_errors
+
+
+# --- 5. mandatory time tracking ---------------------------------------------------------------
+
+
+def test_mandatory_time_tracking_and_timer_survives_reload(ctx, server):
+    page = watch(ctx().new_page())
+    login(page)
+    open_iv(page, server, "timer")
+    assert "Démarrer" in page.inner_text(".note")
+    open_form(page, "entretien-poele")
+    assert page.locator("fieldset#form-host[disabled]").count() == 1
+    assert page.locator("button[data-action=save-form]").count() == 0
+    page.go_back()
+    page.wait_for_selector("button[data-action=start]")
+    page.click("button[data-action=start]")
+    page.wait_for_selector("#timer[data-running='1']")
+    time.sleep(2.2)
+    page.reload()
+    page.wait_for_selector("#timer[data-running='1']")
+    seconds = page.evaluate("document.getElementById('timer-value').textContent.split(':').reduce((t, x) => t * 60 + Number(x), 0)")
+    assert seconds >= 2
+    page.wait_for_function(f"document.getElementById('timer-value').textContent.split(':').reduce((t, x) => t * 60 + Number(x), 0) > {seconds}")
+    page.click("button[data-action=pause]")
+    page.wait_for_selector("#timer[data-running='0']")
+    open_form(page, "entretien-poele")
+    assert page.locator("fieldset#form-host[disabled]").count() == 0
+    wait_synced(page)
+    assert server.query(lambda s: __import__("webapp.models", fromlist=["Intervention"]).Intervention and s.get(__import__("webapp.models", fromlist=["Intervention"]).Intervention, server.ids["timer"]).status) == "in_progress"
+    assert not page._ff_errors
+
+
+# --- 6. another technician's interventions -----------------------------------------------------
+
+
+def test_no_reach_into_another_technicians_interventions(ctx, server):
+    import hashlib
+    import uuid
+
+    page = watch(ctx().new_page())
+    login(page)
+    theirs_id, theirs = server.ids["theirs"], server.uuids["theirs"]
+    assert theirs not in page.content()
+    req = page.request
+    token = req.get("/api/v1/sync/session").json()["csrf_token"]
+    assert req.get(f"/api/v1/interventions/{theirs_id}").status == 404
+    assert theirs not in req.get("/api/v1/sync/pull").json()["ids"]
+    op = {"id": str(uuid.uuid4()), "type": "start", "intervention": theirs, "base_version": 1, "at": datetime.now(timezone.utc).isoformat()}
+    result = req.post("/api/v1/sync/push", data=json.dumps({"ops": [op]}), headers={"Content-Type": "application/json", "X-CSRFToken": token}).json()["results"][0]
+    assert result["status"] == "refused" and result["code"] == "not_found"
+    assert req.post("/api/v1/sync/push", data=json.dumps({"ops": [op]}), headers={"Content-Type": "application/json"}).status == 400  # no CSRF token
+    body = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(body, "JPEG")
+    data = body.getvalue()
+    put = req.put(f"/api/v1/attachments/{uuid.uuid4()}?intervention={theirs}", data=data,
+                  headers={"Content-Type": "image/jpeg", "X-Content-SHA256": hashlib.sha256(data).hexdigest(), "X-CSRFToken": token})
+    assert put.status == 404
+    assert req.get(f"/interventions/{theirs_id}").status == 404
+    from webapp.models import Intervention
+
+    assert server.query(lambda s: s.get(Intervention, theirs_id).status) == "confirmed"

@@ -1,0 +1,409 @@
+"""The sync API of the offline client (issue 5): pull with a cursor, push idempotent by
+operation UUID (replays, concurrent pushes), stale bases kept as conflicts, refusals with
+their reason, uploads (sha256, size, type, idempotence), and access for every role."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[2]
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def example(form_id: str) -> dict:
+    return json.loads((ROOT / "examples" / form_id / "valid.json").read_text(encoding="utf-8"))
+
+
+def jpeg(width: int = 64, height: int = 48, color=(200, 80, 40)) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buf, "JPEG", quality=80)
+    return buf.getvalue()
+
+
+def png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (20, 10), (255, 255, 255)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def world(app, factory, users):
+    cid = factory.client("Cotillon Marie", phone="02 99 00 11 22", email="marie@example.fr", lat=48.12, lon=-1.60)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    mine = factory.intervention([users["tech1"]], cid, start=now + timedelta(hours=1), event_type_id="entretien-chaudiere", status="confirmed")
+    poele = factory.intervention([users["tech1"]], cid, start=now + timedelta(days=1), event_type_id="entretien-poele", status="confirmed")
+    theirs = factory.intervention([users["tech2"]], cid, start=now + timedelta(hours=2), event_type_id="entretien-chaudiere")
+    far = factory.intervention([users["tech1"]], cid, start=now + timedelta(days=30))
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.models import Intervention
+
+        uuids = {k: db.session.get(Intervention, v).uuid for k, v in {"mine": mine, "poele": poele, "theirs": theirs, "far": far}.items()}
+    return {"ids": {"mine": mine, "poele": poele, "theirs": theirs, "far": far}, "uuid": uuids, "client": cid, **users}
+
+
+def op(kind: str, iv_uuid: str, base: int | None = 1, **payload) -> dict:
+    return {"id": str(uuid.uuid4()), "type": kind, "intervention": iv_uuid, "base_version": base, "at": datetime.now(timezone.utc).isoformat(), **payload}
+
+
+def push(client, *ops):
+    response = client.post("/api/v1/sync/push", json={"ops": list(ops)})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["results"]
+
+
+def upload(client, iv_uuid: str, data: bytes, att_id: str | None = None, ctype: str = "image/jpeg", sha: str | None = None):
+    att_id = att_id or str(uuid.uuid4())
+    return client.put(f"/api/v1/attachments/{att_id}?intervention={iv_uuid}", data=data, headers={"Content-Type": ctype, "X-Content-SHA256": sha or hashlib.sha256(data).hexdigest()}), att_id
+
+
+def count(app, model, **where):
+    from webapp.extensions import db
+
+    with app.app_context():
+        stmt = sa.select(sa.func.count()).select_from(model)
+        for k, v in where.items():
+            stmt = stmt.where(getattr(model, k) == v)
+        return db.session.scalar(stmt)
+
+
+# --- pull --------------------------------------------------------------------------------
+
+
+def test_pull_returns_the_technicians_coming_interventions(client, auth, world):
+    auth.login("tech1")
+    body = client.get("/api/v1/sync/pull").get_json()
+    assert set(body["ids"]) == {world["uuid"]["mine"], world["uuid"]["poele"]}  # not tech2's, not in 30 days
+    iv = next(i for i in body["interventions"] if i["uuid"] == world["uuid"]["mine"])
+    assert iv["client"]["phone"] == "02 99 00 11 22" and iv["client"]["lat"] == 48.12
+    assert iv["state"] == "confirmed" and iv["status_color"].startswith("#") and iv["closed"] is False
+    assert [f["form_id"] for f in iv["forms"]] == ["entretien-chaudiere", "photos-signatures"]
+    assert all(len(f["content_hash"]) == 64 for f in iv["forms"])
+    assert set(body["forms"]) == {f["content_hash"] for f in iv["forms"]} | {f["content_hash"] for i in body["interventions"] for f in i["forms"]}
+    et = body["config"]["event_types"]["entretien-poele"]
+    assert et["time_tracking"] == "automatic" and et["mandatory_time_tracking"] is True and "start" in et["actions"]
+    assert next(s for s in body["config"]["statuses"] if s["key"] == "done")["color"] == "#2e7d32"
+    assert body["config"]["rights"]["edit_after_done"] is False
+    assert any(h["uuid"] == world["uuid"]["poele"] for h in iv["upcoming"])
+
+
+def test_pull_with_cursor_returns_only_changes(client, auth, world, app):
+    auth.login("tech1")
+    first = client.get("/api/v1/sync/pull").get_json()
+    again = client.get(f"/api/v1/sync/pull?cursor={first['cursor']}").get_json()
+    assert again["full"] is False
+    assert set(again["ids"]) == set(first["ids"])
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.models import Intervention
+
+        iv = db.session.get(Intervention, world["ids"]["poele"])
+        iv.updated_at = datetime.now(timezone.utc) - timedelta(minutes=10)  # as if untouched for long
+        db.session.commit()
+        mine = db.session.get(Intervention, world["ids"]["mine"])
+        mine.updated_at = datetime.now(timezone.utc) - timedelta(minutes=10)
+        db.session.commit()
+    quiet = client.get(f"/api/v1/sync/pull?cursor={first['cursor']}").get_json()
+    assert quiet["interventions"] == []
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.models import Intervention
+
+        iv = db.session.get(Intervention, world["ids"]["poele"])
+        iv.notes = "Code portail 1234"
+        db.session.commit()
+    changed = client.get(f"/api/v1/sync/pull?cursor={first['cursor']}").get_json()
+    assert [i["uuid"] for i in changed["interventions"]] == [world["uuid"]["poele"]]
+    assert client.get("/api/v1/sync/pull?cursor=garbage").get_json()["full"] is True
+
+
+# --- push: answers -----------------------------------------------------------------------
+
+
+def test_answers_push_is_idempotent(client, auth, world, app):
+    from webapp.models import AuditLog, Submission
+
+    auth.login("tech1")
+    o = op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=example("entretien-chaudiere"))
+    assert push(client, o)[0]["status"] == "applied"
+    for _ in range(3):  # the device never heard back: it sends the same batch again
+        r = push(client, o)[0]
+        assert r["status"] == "duplicate" and r["original"] == "applied"
+    assert count(app, Submission, intervention_id=world["ids"]["mine"]) == 1
+    assert count(app, AuditLog, action="answers_create") == 1
+    with app.app_context():
+        from webapp.extensions import db
+
+        assert db.session.scalar(sa.select(Submission.version).where(Submission.intervention_id == world["ids"]["mine"])) == 1
+
+
+def test_operations_made_before_hearing_back_are_chained(client, auth, world):
+    auth.login("tech1")
+    data = example("entretien-chaudiere")
+    a = op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=data)
+    b = op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data={**data, "modele": "Autre"})
+    assert [r["status"] for r in push(client, a, b)] == ["applied", "applied"]
+    start = op("start", world["uuid"]["mine"], 1)
+    finish_early = op("pause", world["uuid"]["mine"], 1)  # same base: made offline right after
+    results = push(client, start, finish_early)
+    assert results[0]["status"] == "applied"
+    assert results[1]["status"] in ("applied", "refused") and results[1].get("code") != "conflict"
+
+
+def test_stale_base_is_a_conflict_with_both_versions_kept(client, auth, world, app):
+    from webapp.models import SyncOperation
+
+    data = example("entretien-chaudiere")
+    auth.login("office")
+    assert push(client, op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=data))[0]["status"] == "applied"
+    auth.logout()
+    auth.login("tech1")
+    mine = {**data, "modele": "Version du technicien"}
+    r = push(client, op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=mine))[0]
+    assert r["status"] == "conflict" and r["code"] == "conflict" and r["message"]
+    with app.app_context():
+        from webapp.extensions import db
+
+        row = db.session.scalar(sa.select(SyncOperation).where(SyncOperation.status == "conflict"))
+        assert row.payload["data"]["modele"] == "Version du technicien"
+        assert row.server_state["data"]["modele"] == data["modele"] and row.server_state["version"] == 1
+    page = client.get(f"/interventions/{world['ids']['mine']}")
+    auth.logout()
+    auth.login("office")
+    page = client.get(f"/interventions/{world['ids']['mine']}").get_data(as_text=True)
+    assert "Version du technicien" in page
+
+
+def test_invalid_answers_are_refused_by_pointer(client, auth, world):
+    auth.login("tech1")
+    bad = copy.deepcopy(example("entretien-chaudiere"))
+    bad["puissance_nominale_kw"] = "beaucoup"
+    r = push(client, op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=bad))[0]
+    assert r["status"] == "refused" and r["code"] == "invalid_answers"
+    assert any(e["pointer"] == "/puissance_nominale_kw" for e in r["errors"])
+    again = push(client, {**op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=bad)})[0]
+    assert again["status"] == "refused"
+
+
+def test_answers_need_their_attachments_uploaded_first(client, auth, world, app):
+    auth.login("tech1")
+    client.post("/api/v1/sync/push", json={"ops": [op("start", world["uuid"]["poele"], 1)]})
+    data = example("photos-signatures")
+    o = op("answers", world["uuid"]["poele"], 0, form_id="photos-signatures", data=data)
+    later = op("finish", world["uuid"]["poele"], 2)
+    r = push(client, o, later)
+    assert r[0]["status"] == "retry" and r[0]["code"] == "missing_attachment" and set(r[0]["missing"]) == set(UUID_RE.findall(json.dumps(data)))
+    assert r[1]["status"] == "retry" and r[1]["code"] == "blocked"  # Finish waits for the answers
+    for att_id in set(UUID_RE.findall(json.dumps(data))):
+        response, _ = upload(client, world["uuid"]["poele"], jpeg(), att_id)
+        assert response.status_code == 201
+    assert push(client, o)[0]["status"] == "applied"
+
+
+def test_closed_intervention_refuses_device_edits_with_the_reason(client, auth, world, app):
+    auth.login("office")
+    assert client.post(f"/interventions/{world['ids']['mine']}/close", data={"reason": "Facturé, dossier clos"}).status_code == 302
+    auth.logout()
+    auth.login("tech1")
+    r = push(client, op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=example("entretien-chaudiere")))[0]
+    assert r["status"] == "refused" and r["code"] == "closed" and "Facturé" in r["message"]
+    s = push(client, op("start", world["uuid"]["mine"], None))[0]
+    assert s["status"] == "refused" and s["code"] == "closed"
+    response, _ = upload(client, world["uuid"]["mine"], jpeg())
+    assert response.status_code == 423 and response.get_json()["code"] == "closed"
+    pulled = client.get("/api/v1/sync/pull").get_json()
+    iv = next(i for i in pulled["interventions"] if i["uuid"] == world["uuid"]["mine"])
+    assert iv["closed"] is True and {p["code"] for p in iv["problems"]} == {"closed"}
+
+
+def test_mandatory_time_tracking_refuses_answers_before_start(client, auth, world):
+    auth.login("tech1")
+    r = push(client, op("answers", world["uuid"]["poele"], 0, form_id="entretien-poele", data={}))[0]
+    assert r["status"] == "refused" and r["code"] in ("not_started", "invalid_answers")
+
+
+def test_status_operations_replayed_change_nothing(client, auth, world, app):
+    from webapp.models import AuditLog
+
+    auth.login("tech1")
+    start = op("start", world["uuid"]["mine"], 1)
+    for _ in range(3):
+        push(client, start)
+    n = count(app, AuditLog, action="status")
+    assert n >= 1
+    for _ in range(3):
+        assert push(client, start)[0]["status"] == "duplicate"
+    assert count(app, AuditLog, action="status") == n
+
+
+def test_a_crashed_claim_is_applied_by_the_next_replay(client, auth, world, app):
+    from webapp.models import Submission, SyncOperation
+
+    auth.login("tech1")
+    o = op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=example("entretien-chaudiere"))
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.models import User
+
+        tech = db.session.scalar(sa.select(User).where(User.username == "tech1"))
+        db.session.add(SyncOperation(id=o["id"], user_id=tech.id, intervention_id=world["ids"]["mine"], type="answers", target="entretien-chaudiere",
+                                     base_version=0, payload=o, status="pending", received_at=datetime.now(timezone.utc)))
+        db.session.commit()
+    assert push(client, o)[0]["status"] == "retry"  # being applied: come back later
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.session.execute(sa.update(SyncOperation).values(received_at=datetime.now(timezone.utc) - timedelta(minutes=5)))
+        db.session.commit()
+    assert push(client, o)[0]["status"] == "applied"
+    assert count(app, Submission, intervention_id=world["ids"]["mine"]) == 1
+
+
+def test_operation_ids_are_per_user(client, auth, world):
+    auth.login("tech1")
+    o = op("start", world["uuid"]["mine"], 1)
+    push(client, o)
+    auth.logout()
+    auth.login("tech2")
+    r = push(client, {**o, "intervention": world["uuid"]["theirs"]})[0]
+    assert r["status"] == "refused" and r["code"] == "invalid"
+
+
+def test_malformed_operations_are_refused_one_by_one(client, auth, world):
+    auth.login("tech1")
+    good = op("start", world["uuid"]["mine"], 1)
+    results = push(client, {"id": "nope", "type": "explode"}, good)
+    assert results[0]["status"] == "refused" and results[0]["code"] == "invalid"
+    assert results[1]["status"] == "applied"
+    assert client.post("/api/v1/sync/push", json={"ops": []}).status_code == 422
+    assert client.post("/api/v1/sync/push", data="x").status_code == 422
+
+
+# --- attachments -------------------------------------------------------------------------
+
+
+def test_upload_is_checked_and_idempotent(client, auth, world, app):
+    from webapp.models import Attachment
+
+    auth.login("tech1")
+    data = jpeg()
+    response, att_id = upload(client, world["uuid"]["mine"], data)
+    assert response.status_code == 201 and response.get_json()["sha256"] == hashlib.sha256(data).hexdigest()
+    again, _ = upload(client, world["uuid"]["mine"], data, att_id)
+    assert again.status_code == 200
+    other, _ = upload(client, world["uuid"]["mine"], jpeg(color=(0, 0, 0)), att_id)
+    assert other.status_code == 409
+    assert client.head(f"/api/v1/attachments/{att_id}").status_code == 200
+    assert client.head(f"/api/v1/attachments/{uuid.uuid4()}").status_code == 404
+    twin, twin_id = upload(client, world["uuid"]["mine"], data)  # same bytes, another id: stored once
+    assert twin.status_code == 201
+    sha = hashlib.sha256(data).hexdigest()
+    stored = Path(app.config["ATTACHMENTS_DIR"]) / sha[:2] / sha
+    assert stored.read_bytes() == data
+    assert count(app, Attachment, sha256=sha) == 2
+    got = client.get(f"/attachments/{att_id}")
+    assert got.data == data
+    got.close()
+
+
+@pytest.mark.parametrize("case, status, code", [
+    ("sha", 400, "checksum"), ("type", 415, "type"), ("lie", 415, "type"), ("big", 413, "too_large"), ("empty", 400, "empty"),
+])
+def test_upload_refusals(client, auth, world, app, case, status, code):
+    app.config["ATTACHMENT_MAX_BYTES"] = 2000
+    auth.login("tech1")
+    iv = world["uuid"]["mine"]
+    if case == "sha":
+        response, _ = upload(client, iv, jpeg(), sha="0" * 64)
+    elif case == "type":
+        response, _ = upload(client, iv, b"%PDF-1.4 not an image", ctype="application/pdf")
+    elif case == "lie":
+        response, _ = upload(client, iv, png(), ctype="image/jpeg")
+    elif case == "big":
+        response, _ = upload(client, iv, jpeg(400, 300) + b"\0" * 3000)
+    else:
+        response, _ = upload(client, iv, b"")
+    assert response.status_code == status and response.get_json()["code"] == code
+
+
+# --- access ------------------------------------------------------------------------------
+
+
+def test_technician_cannot_reach_another_technicians_intervention(client, auth, world):
+    auth.login("tech1")
+    theirs = world["uuid"]["theirs"]
+    r = push(client, op("answers", theirs, 0, form_id="entretien-chaudiere", data=example("entretien-chaudiere")), op("start", theirs, 1))
+    assert [x["status"] for x in r] == ["refused", "refused"] and {x["code"] for x in r} == {"not_found"}
+    response, _ = upload(client, theirs, jpeg())
+    assert response.status_code == 404
+    auth.logout()
+    auth.login("tech2")
+    _, att_id = upload(client, theirs, jpeg())
+    auth.logout()
+    auth.login("tech1")
+    assert client.head(f"/api/v1/attachments/{att_id}").status_code == 404
+    assert client.get(f"/attachments/{att_id}").status_code == 404
+    assert theirs not in client.get("/api/v1/sync/pull").get_json()["ids"]
+
+
+@pytest.mark.parametrize("role, pull_count", [("manager", 0), ("office", 0), ("tech1", 2), ("tech2", 1)])
+def test_every_role(client, auth, world, role, pull_count):
+    assert client.get("/api/v1/sync/pull").status_code == 401
+    assert client.post("/api/v1/sync/push", json={"ops": []}).status_code == 401
+    assert client.put(f"/api/v1/attachments/{uuid.uuid4()}").status_code == 401
+    assert client.get("/m/forms/" + "0" * 64).status_code == 302
+    assert client.get("/m/").status_code == 200 and client.get("/m/sw.js").status_code == 200
+    auth.login(role)
+    assert len(client.get("/api/v1/sync/pull").get_json()["ids"]) == pull_count
+    assert client.get("/api/v1/sync/session").get_json()["user"]["username"] == role
+
+
+def test_mobile_form_is_the_rendered_blank_form(client, auth, world):
+    auth.login("tech1")
+    body = client.get("/api/v1/sync/pull").get_json()
+    f = next(iter(body["forms"].values()))
+    response = client.get(f["url"])
+    assert response.status_code == 200 and b"data-ff-form" in response.data and f["content_hash"].encode() in response.data
+    assert "immutable" in response.headers["Cache-Control"]
+    assert client.get("/m/forms/" + "f" * 64).status_code == 404
+
+
+def test_remember_me_keeps_the_device_signed_in(client, users):
+    response = client.post("/login?next=/m/", data={"username": "tech1", "password": "secret-pass", "remember": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/m/")
+    assert "remember_token" in response.headers.get("Set-Cookie", "") or any("remember_token" in h for h in response.headers.getlist("Set-Cookie"))
+    failed = client.post("/login?next=/m/", data={"username": "tech1", "password": "nope"})
+    assert failed.status_code == 401 and "Se connecter" in failed.get_data(as_text=True)
+
+
+def test_shell_is_gzipped_when_asked(client):
+    response = client.get("/static/m/app.js", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+    import gzip
+
+    assert b"boot()" in gzip.decompress(response.data)
+    response.close()
+
+
+def test_openapi_documents_every_sync_route(app):
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
+    assert doc["openapi"].startswith("3.1")
+    documented = {(m.upper(), "/api/v1" + re.sub(r"\{(\w+)\}", r"<\1>", p)) for p, item in doc["paths"].items() for m in item if m in ("get", "put", "post", "head")}
+    routes = {(m, r.rule.replace("<attachment_id>", "<id>")) for r in app.url_map.iter_rules() if r.endpoint.startswith("sync.") for m in r.methods - {"OPTIONS", "HEAD"}}
+    assert routes <= documented

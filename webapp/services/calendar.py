@@ -1,0 +1,136 @@
+"""Technicians' private calendar feeds (iCalendar, RFC 5545, with the ``icalendar``
+package): a phone calendar subscribes to ``/calendar/<token>.ics``. The token is the only
+credential; revoking it (or making a new one) makes the old address answer 404.
+
+Times are written in UTC (``DTSTART:...Z``): every calendar shows them in its own zone,
+with no VTIMEZONE to get wrong. Cancelled interventions stay in the feed with
+``STATUS:CANCELLED`` so that subscribed calendars remove them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from icalendar import Calendar, Event
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import CalendarFeed, Intervention, User, intervention_technicians, utcnow
+from ..registry import get_registry
+from . import access
+from .audit import audit
+from .errors import Forbidden, NotFound
+
+PAST_DAYS = 30
+FUTURE_DAYS = 180
+STATE_TO_ICAL = {"planned": "TENTATIVE", "confirmed": "CONFIRMED", "in_progress": "CONFIRMED", "done": "CONFIRMED", "cancelled": "CANCELLED"}
+
+
+def _may_manage(actor: User, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    if actor.id != user.id and not access.is_back_office(actor):
+        raise Forbidden(_("You may not manage this calendar."))
+    return user
+
+
+def active_feed(user_id: int) -> CalendarFeed | None:
+    return db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user_id, CalendarFeed.revoked_at.is_(None)).order_by(CalendarFeed.id.desc()).limit(1))
+
+
+def revoke_feed(actor: User, user_id: int) -> int:
+    """Revoke every address of ``user_id``'s feed; how many were active."""
+    _may_manage(actor, user_id)
+    now = utcnow()
+    feeds = list(db.session.scalars(sa.select(CalendarFeed).where(CalendarFeed.user_id == user_id, CalendarFeed.revoked_at.is_(None))))
+    for f in feeds:
+        f.revoked_at = now
+    if feeds:
+        audit(actor, "user", user_id, "calendar_revoke", None, None, {"feeds": [f.id for f in feeds]})
+    db.session.commit()
+    return len(feeds)
+
+
+def create_feed(actor: User, user_id: int) -> CalendarFeed:
+    """A new private address for ``user_id``'s feed; the previous one stops working."""
+    _may_manage(actor, user_id)
+    now = utcnow()
+    for f in db.session.scalars(sa.select(CalendarFeed).where(CalendarFeed.user_id == user_id, CalendarFeed.revoked_at.is_(None))):
+        f.revoked_at = now
+    feed = CalendarFeed(user_id=user_id, token=secrets.token_urlsafe(32), created_at=now)
+    db.session.add(feed)
+    db.session.flush()
+    audit(actor, "user", user_id, "calendar_create", None, None, {"feed": feed.id})
+    db.session.commit()
+    return feed
+
+
+def feed_for_token(token: str) -> bytes | None:
+    """The feed's iCalendar text, or None for an unknown or revoked token."""
+    if not token or len(token) > 64:
+        return None
+    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token == token, CalendarFeed.revoked_at.is_(None)))
+    if feed is None:
+        return None
+    user = db.session.get(User, feed.user_id)
+    if user is None or not user.active:
+        return None
+    return build_calendar(user)
+
+
+def _interventions(user: User) -> list[Intervention]:
+    now = utcnow()
+    mine = sa.select(intervention_technicians.c.intervention_id).where(intervention_technicians.c.user_id == user.id)
+    return list(db.session.scalars(
+        sa.select(Intervention)
+        .where(Intervention.id.in_(mine), Intervention.end_at >= now - timedelta(days=PAST_DAYS), Intervention.start_at <= now + timedelta(days=FUTURE_DAYS))
+        .options(joinedload(Intervention.client))
+        .order_by(Intervention.start_at)
+    ))
+
+
+def build_calendar(user: User, lang: str = "fr") -> bytes:
+    reg = get_registry()
+    cal = Calendar()
+    cal.add("prodid", "-//fieldforms//interventions//FR")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    company = current_app.config.get("COMPANY_NAME") or "fieldforms"
+    cal.add("x-wr-calname", f"{company} — {user.display_name}")
+    host = current_app.config.get("SERVER_NAME") or "fieldforms"
+    for iv in _interventions(user):
+        st = reg.status(iv.status)
+        c = iv.client
+        ev = Event()
+        ev.add("uid", f"intervention-{iv.uuid}@{host}")
+        ev.add("dtstamp", iv.updated_at or utcnow())
+        ev.add("last-modified", iv.updated_at or utcnow())
+        ev.add("dtstart", iv.start_at)
+        ev.add("dtend", iv.end_at)
+        ev.add("summary", iv.title)
+        ev.add("sequence", max(0, (iv.version or 1) - 1))
+        location = ", ".join(x for x in [c.address or "", " ".join(x for x in [c.postcode or "", c.city or ""] if x)] if x)
+        if location:
+            ev.add("location", location)
+        if c.has_coordinates:
+            ev.add("geo", (c.lat, c.lon))
+        lines = [f"{reg.event_type_title(iv.event_type_id, lang)} — {st.label_in(lang)}", c.name]
+        if c.phone:
+            lines.append(f"Tél. {c.phone}")
+        if iv.notes:
+            lines.append(iv.notes)
+        ev.add("description", "\n".join(lines))
+        ev.add("status", STATE_TO_ICAL.get(st.state, "CONFIRMED"))
+        ev.add("categories", [reg.event_type_title(iv.event_type_id, lang)])
+        try:
+            ev.add("url", url_for("interventions.show", intervention_id=iv.id, _external=True))
+        except RuntimeError:  # no request and no SERVER_NAME
+            pass
+        cal.add_component(ev)
+    return cal.to_ical()

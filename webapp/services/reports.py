@@ -1,0 +1,342 @@
+"""Report PDFs and their delivery to the client by e-mail (R1–R3).
+
+The PDF is rendered from the FormVersions the answers were filled with (never the current
+files), with the whole intervention (client, technicians, statuses, times, timer segments,
+signatures and whether they are still valid) and the photos and signatures from
+``ATTACHMENTS_DIR/<sha[:2]>/<sha>``.
+
+Per event type, ``report_sending`` says who sends: ``back_office`` (the Send button of the
+detail page), ``device_when_done`` (the technician's Send report, once done; the back
+office can always send too), ``auto_when_done`` (queued when the intervention becomes done).
+Each sending is a :class:`ReportSending` row: recipients, attempts, result, last error,
+the sha256 of the PDF sent. Rendering and sending run outside the request (:mod:`webapp.tasks`).
+Without a mail configuration, the buttons refuse with a clear message and automatic
+sendings are kept as ``pending`` (sent by ``fieldforms send-pending`` once configured).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+
+from engine import walk
+from engine.facts import attachment_ids
+
+from ..extensions import db
+from ..models import Attachment, Intervention, ReportSending, TimeSegment, User, utcnow
+from ..registry import definition_of, get_registry
+from . import access
+from .audit import audit
+from .errors import Forbidden, InvalidInput, Locked, MailNotConfigured, NotFound, ServiceError
+from .interventions import load_intervention
+from .mail import MailError, build_message, mail_configured, send_message, valid_address
+
+ACTIVE = ("pending", "queued", "sending", "retrying")
+
+
+class SendingFailed(Exception):
+    """An attempt failed (the RQ job raises it so that RQ retries)."""
+
+
+def not_configured_message() -> str:
+    return _("Reports cannot be sent by e-mail: the mail server is not configured (MAIL_SERVER and MAIL_DEFAULT_SENDER settings).")
+
+
+# --- the PDF ---------------------------------------------------------------------------------
+
+
+def _load_full(intervention_id: int) -> Intervention:
+    iv = db.session.scalar(
+        sa.select(Intervention)
+        .where(Intervention.id == intervention_id)
+        .options(joinedload(Intervention.client), joinedload(Intervention.store), selectinload(Intervention.technicians))
+    )
+    if iv is None:
+        raise NotFound(_("No such intervention."))
+    return iv
+
+
+def report_context(iv: Intervention, lang: str = "fr") -> dict:
+    """What the report template sees of the intervention and the company."""
+    from .signatures import signature_states
+    from .workflow import segments_of, work_of
+
+    reg = get_registry()
+    cfg = current_app.config
+    w = work_of(iv)
+    c = iv.client
+    address = "\n".join(x for x in [c.address or "", " ".join(x for x in [c.postcode or "", c.city or ""] if x)] if x)
+    segments = [
+        {"start": s.started_at, "end": s.ended_at, "minutes": s.minutes}
+        for s in segments_of(iv.id)
+    ]
+    sigs = [
+        {"form": s.form_id, "pointer": s.pointer, "signer": s.signer, "name": s.signer_name, "signed_at": s.signed_at, "valid": s.valid}
+        for s in signature_states(iv.id)
+    ]
+    logo = cfg.get("COMPANY_LOGO")
+    return {
+        "company": {
+            "name": cfg.get("COMPANY_NAME", ""), "address": cfg.get("COMPANY_ADDRESS", ""),
+            "phone": cfg.get("COMPANY_PHONE", ""), "email": cfg.get("COMPANY_EMAIL", ""),
+            "logo": logo if logo and Path(logo).is_file() else None,
+        },
+        "intervention": {
+            "reference": f"{iv.id:06d}", "title": iv.title,
+            "client": {"name": c.name, "address": address, "phone": c.phone or "", "email": c.email or ""},
+            "start": iv.start_at, "end": iv.end_at,
+            "technicians": [t.display_name for t in iv.technicians],
+            "type": reg.event_type_title(iv.event_type_id, lang),
+            "status": reg.status(iv.status).label_in(lang),
+            "planned_minutes": iv.duration_minutes,
+            "actual_minutes": w.actual_minutes if w else None,
+            "travel_minutes": w.travel_minutes if w else None,
+            "segments": segments,
+            "signatures": sigs,
+        },
+    }
+
+
+def render_report_pdf(intervention: Intervention, lang: str | None = None) -> bytes:
+    """The report of ``intervention``: every submitted form, with the version it was filled
+    with, through the event type's template (or the default one)."""
+    from renderers.pdf import render_intervention_report
+
+    from .submissions import form_ids_of, load_submissions
+
+    lang = lang or current_app.config.get("REPORT_LANGUAGE", "fr")
+    iv = _load_full(intervention.id)  # client, store and technicians loaded
+    subs = load_submissions(iv.id)
+    by_form = {s.form_id: s for s in subs}
+    forms = []
+    wanted: set[str] = set()
+    for fid in form_ids_of(iv, subs):
+        s = by_form.get(fid)
+        if s is None:
+            continue
+        d = definition_of(s.form_version)
+        forms.append((d, s.data))
+        wanted |= set(attachment_ids(walk(d, s.data)))
+    root = Path(current_app.config["ATTACHMENTS_DIR"])
+    attachments = {}
+    if wanted:
+        for a in db.session.scalars(sa.select(Attachment).where(Attachment.id.in_(sorted(wanted)), Attachment.intervention_id == iv.id)):
+            p = root / a.sha256[:2] / a.sha256
+            if p.is_file():
+                attachments[a.id] = p
+    et = get_registry().event_types.get(iv.event_type_id)
+    template = None
+    if et is not None and et.report_template:
+        template = Path(current_app.config["FORM_DEFINITIONS"]) / "reports" / et.report_template
+    return render_intervention_report(forms, report_context(iv, lang), template, lang=lang, attachments=attachments)
+
+
+# --- sendings ----------------------------------------------------------------------------------
+
+
+def sendings_of(intervention_id: int) -> list[ReportSending]:
+    return list(db.session.scalars(
+        sa.select(ReportSending).where(ReportSending.intervention_id == intervention_id)
+        .options(joinedload(ReportSending.requested_by)).order_by(ReportSending.requested_at.desc(), ReportSending.id.desc())
+    ))
+
+
+def _recipients(iv: Intervention, recipients: list[str] | None) -> list[str]:
+    if recipients is None:
+        recipients = [iv.client.email] if iv.client.email else []
+    out = list(dict.fromkeys(r.strip() for r in recipients if r and r.strip()))
+    if not out:
+        raise InvalidInput({"recipients": [_("The client has no e-mail address: type at least one recipient.")]})
+    bad = [r for r in out if not valid_address(r)]
+    if bad:
+        raise InvalidInput({"recipients": [_("Not an e-mail address: %(addresses)s", addresses=", ".join(bad))]})
+    return out
+
+
+def check_can_send(actor: User, iv: Intervention, source: str = "web") -> None:
+    """Raises unless ``actor`` may send the report of ``iv`` now (right send_report; a
+    technician or a device only in mode device_when_done, once done)."""
+    from .workflow import _state
+
+    wf = get_registry().workflow
+    if not wf.can(actor.role, "send_report"):
+        raise Forbidden(_("You may not send reports."))
+    if _state(iv) == "cancelled":
+        raise Forbidden(_("This intervention is cancelled: there is no report to send."))
+    et = get_registry().event_types.get(iv.event_type_id)
+    mode = et.report_sending if et else "back_office"
+    if source == "device" or not access.is_back_office(actor):
+        if iv.closed:
+            raise Locked(_("The office closed this intervention: it sends the report itself."))
+        if mode != "device_when_done":
+            raise Forbidden(_("The report of this intervention is sent by the office."))
+        if _state(iv) != "done":
+            raise Forbidden(_("The report can be sent once the intervention is done."))
+
+
+def request_report_sending(actor: User, intervention_id: int, *, recipients: list[str] | None = None, source: str = "web") -> ReportSending:
+    """Send the report PDF to ``recipients`` (default: the client's e-mail), outside the
+    request. Refused with a clear message when mail is not configured."""
+    iv = load_intervention(intervention_id, actor)
+    check_can_send(actor, iv, source)
+    if not mail_configured():
+        raise MailNotConfigured(not_configured_message())
+    rcpts = _recipients(iv, recipients)
+    sending = _new_sending(actor, iv, rcpts, trigger="manual", source=source, status="queued")
+    db.session.commit()
+    _enqueue(sending.id)
+    return db.session.get(ReportSending, sending.id)
+
+
+def _new_sending(actor: User | None, iv: Intervention, recipients: list[str], *, trigger: str, source: str, status: str, error: str | None = None) -> ReportSending:
+    from ..tasks import retry_intervals
+
+    s = ReportSending(
+        intervention_id=iv.id, requested_by_id=actor.id if actor else None, requested_at=utcnow(), trigger=trigger, source=source,
+        recipients=recipients, status=status, attempts=0, max_attempts=len(retry_intervals()) + 1, last_error=error,
+    )
+    db.session.add(s)
+    db.session.flush()
+    audit(actor, "intervention", iv.id, "report_request", None, ", ".join(recipients) or None, {"sending": s.id, "trigger": trigger, "source": source, "status": status})
+    return s
+
+
+def _enqueue(sending_id: int) -> None:
+    from ..tasks import enqueue_report_sending
+
+    job_id = enqueue_report_sending(sending_id)
+    if job_id:
+        s = db.session.get(ReportSending, sending_id)
+        s.job_id = job_id
+        db.session.commit()
+
+
+def queue_automatic_sending(actor: User | None, intervention_id: int) -> ReportSending:
+    """auto_when_done: the intervention just became done. Without mail configuration or a
+    client address the sending is kept as pending, with the reason, for the back office."""
+    iv = _load_full(intervention_id)
+    rcpts = [iv.client.email] if iv.client.email and valid_address(iv.client.email) else []
+    if not mail_configured():
+        s = _new_sending(actor, iv, rcpts, trigger="auto", source="auto", status="pending", error=not_configured_message())
+        db.session.commit()
+        return s
+    if not rcpts:
+        s = _new_sending(actor, iv, rcpts, trigger="auto", source="auto", status="pending", error=_("The client has no e-mail address: type a recipient and send it from the back office."))
+        db.session.commit()
+        return s
+    s = _new_sending(actor, iv, rcpts, trigger="auto", source="auto", status="queued")
+    db.session.commit()
+    _enqueue(s.id)
+    return db.session.get(ReportSending, s.id)
+
+
+def retry_sending(actor: User, sending_id: int, *, recipients: list[str] | None = None) -> ReportSending:
+    """Try a failed or pending sending again (the back office's Retry button)."""
+    s = db.session.get(ReportSending, sending_id)
+    if s is None:
+        raise NotFound(_("No such sending."))
+    iv = load_intervention(s.intervention_id, actor)
+    check_can_send(actor, iv, "web")
+    if s.status not in ("failed", "pending", "retrying"):
+        raise ServiceError(_("This sending is not waiting for a retry."))
+    if not mail_configured():
+        raise MailNotConfigured(not_configured_message())
+    if recipients is not None or not s.recipients:
+        s.recipients = _recipients(iv, recipients)
+    from ..tasks import retry_intervals
+
+    s.status, s.next_attempt_at, s.attempts, s.max_attempts = "queued", None, 0, len(retry_intervals()) + 1
+    audit(actor, "intervention", iv.id, "report_retry", None, ", ".join(s.recipients), {"sending": s.id})
+    db.session.commit()
+    _enqueue(s.id)
+    return db.session.get(ReportSending, s.id)
+
+
+def send_pending() -> int:
+    """Queue every pending or due sending again (``fieldforms send-pending``); how many."""
+    if not mail_configured():
+        raise MailNotConfigured(not_configured_message())
+    now = utcnow()
+    rows = list(db.session.scalars(sa.select(ReportSending).where(
+        sa.or_(ReportSending.status == "pending", sa.and_(ReportSending.status == "retrying", ReportSending.next_attempt_at <= now)))))
+    n = 0
+    for s in rows:
+        if not s.recipients:
+            iv = _load_full(s.intervention_id)
+            if not (iv.client.email and valid_address(iv.client.email)):
+                continue
+            s.recipients = [iv.client.email]
+        s.status, s.next_attempt_at = "queued", None
+        db.session.commit()
+        _enqueue(s.id)
+        n += 1
+    return n
+
+
+def _subject_and_body(iv: Intervention, lang: str) -> tuple[str, str]:
+    from ..timeutil import PARIS
+
+    company = current_app.config.get("COMPANY_NAME", "")
+    day = iv.start_at.astimezone(PARIS).strftime("%d/%m/%Y")
+    with force_locale(lang):
+        subject = _("Intervention report of %(day)s — %(title)s", day=day, title=iv.title)
+        body = _("Hello,\n\nPlease find attached the report of our intervention of %(day)s.\n\nBest regards,\n%(company)s", day=day, company=company)
+    return subject, body
+
+
+def deliver_sending(sending_id: int, *, last_attempt: bool = True, retry_in: float | None = None) -> bool:
+    """One attempt: render the PDF, send it, log the result. True when sent (or nothing is
+    left to do), False when the attempt failed."""
+    s = db.session.get(ReportSending, sending_id)
+    if s is None or s.status == "sent":
+        return True
+    if not current_app.config.get("MAIL_SERVER"):
+        s.status, s.last_error = "pending", not_configured_message()
+        db.session.commit()
+        return True
+    now = utcnow()
+    s.status, s.attempts, s.last_attempt_at, s.next_attempt_at = "sending", (s.attempts or 0) + 1, now, None
+    db.session.commit()
+    lang = current_app.config.get("REPORT_LANGUAGE", "fr")
+    pdf = None
+    try:
+        iv = _load_full(s.intervention_id)
+        pdf = render_report_pdf(iv, lang)
+        subject, body = _subject_and_body(iv, lang)
+        msg = build_message(
+            sender=current_app.config["MAIL_DEFAULT_SENDER"], recipients=list(s.recipients), subject=subject, body=body,
+            attachments=[(f"rapport-intervention-{iv.id}.pdf", "application/pdf", pdf)],
+        )
+        send_message(msg)
+    except Exception as exc:  # noqa: BLE001 - every failure (SMTP, rendering) is logged on the sending
+        db.session.rollback()
+        s = db.session.get(ReportSending, sending_id)
+        s.last_error = str(exc)[:2000] or type(exc).__name__
+        if pdf is not None:
+            s.pdf_sha256, s.pdf_size = hashlib.sha256(pdf).hexdigest(), len(pdf)
+        if last_attempt or retry_in is None:
+            s.status = "failed"
+        else:
+            s.status, s.next_attempt_at = "retrying", utcnow() + timedelta(seconds=retry_in)
+        audit(None, "intervention", s.intervention_id, "report_failed", None, s.status, {"sending": s.id, "attempt": s.attempts, "error": s.last_error[:300]})
+        db.session.commit()
+        current_app.logger.warning("report sending %s attempt %s failed: %s", s.id, s.attempts, s.last_error)
+        return False
+    s.status, s.sent_at, s.last_error = "sent", utcnow(), None
+    s.pdf_sha256, s.pdf_size = hashlib.sha256(pdf).hexdigest(), len(pdf)
+    s.message_id = str(msg["Message-ID"])[:250]
+    audit(None, "intervention", s.intervention_id, "report_sent", None, ", ".join(s.recipients), {"sending": s.id, "sha256": s.pdf_sha256})
+    db.session.commit()
+    return True
+
+
+def segments_for_view(intervention_id: int) -> list[TimeSegment]:
+    from .workflow import segments_of
+
+    return segments_of(intervention_id)

@@ -1,0 +1,308 @@
+// The technician's app: boot, screens (day list, intervention, form), actions and timer.
+// Data lives in IndexedDB (store.js) and goes up through the outbox (sync.js); nothing
+// here waits for the network.
+
+import * as store from "./store.js";
+import * as sync from "./sync.js";
+import { fillForm } from "./fill.js";
+import { decodeForm, initForm } from "/static/ff/form.js";
+import * as V from "./views.js";
+
+const body = document.body;
+const main = document.getElementById("main");
+const net = document.getElementById("net");
+const OPEN_STATES = ["planned", "confirmed"];
+let current = null; // the form on screen: {iv, f, form, key}
+let draftTimer = null;
+
+const cfgOf = async () => (await store.get("kv", "config")) || { event_types: {}, statuses: [], rights: {} };
+const ET_DEFAULT = { title: "", color: "#607d8b", forms: [], actions: ["navigate", "call"], time_tracking: "none", mandatory_time_tracking: false, travel_time: false };
+
+function statusKey(cfg, state) {
+  const list = cfg.statuses.filter((s) => s.state === state);
+  return (list.find((s) => s.key === state) || list[0] || { key: state }).key;
+}
+
+function timerOf(iv) {
+  const segs = (iv.local && iv.local.timer) || [];
+  const running = segs.length > 0 && !segs[segs.length - 1][1];
+  const ms = segs.reduce((t, [a, b]) => t + ((b ? Date.parse(b) : Date.now()) - Date.parse(a)), 0);
+  return { segs, running, ms };
+}
+
+function readonlyReason(iv, et, st, cfg) {
+  if (iv.closed) return "Intervention clôturée par le bureau : elle ne peut plus être modifiée depuis l'appareil.";
+  if (st.state === "cancelled") return "Intervention annulée.";
+  if (st.state === "done" && !cfg.rights.edit_after_done) return "Intervention réalisée : les formulaires ne sont plus modifiables.";
+  if (et.mandatory_time_tracking && OPEN_STATES.includes(st.state)) return "Suivi des temps obligatoire : appuyez sur « Démarrer » pour remplir les formulaires.";
+  return null;
+}
+
+function actionsOf(iv, et, st, cfg, timer) {
+  const c = iv.client;
+  const ok = {
+    start: OPEN_STATES.includes(st.state),
+    pause: et.time_tracking === "automatic" && st.state === "in_progress" && timer.running,
+    resume: et.time_tracking === "automatic" && st.state === "in_progress" && !timer.running,
+    finish: st.state === "in_progress",
+    navigate: !!V.address(c),
+    call: !!c.phone,
+    send_report: st.state === "done" && et.report_sending === "device_when_done" && cfg.rights.send_report,
+    back_to_confirmed: st.state === "done" && cfg.rights.back_to_confirmed,
+  };
+  const always = ["navigate", "call"];
+  const list = [];
+  for (const key of ["start", "pause", "resume", "finish", "back_to_confirmed", "send_report", "navigate", "call"]) {
+    const configured = key === "resume" ? et.actions.includes("pause") : et.actions.includes(key);
+    if (!configured || !ok[key] || (iv.closed && !always.includes(key))) continue;
+    const href = key === "navigate" ? V.mapsUrl(c) : key === "call" ? `tel:${c.phone.replace(/[^0-9+]/g, "")}` : null;
+    list.push({ key, href });
+  }
+  return list;
+}
+
+const OP_TITLES = { answers: "Formulaire refusé", start: "« Démarrer » refusé", pause: "« Pause » refusée", resume: "« Reprendre » refusé", finish: "« Terminer » refusé", back_to_confirmed: "« Repasser en confirmé » refusé", send_report: "Envoi du rapport refusé", time: "Temps refusé", transition: "Changement d'état refusé" };
+
+async function context(iv) {
+  const cfg = await cfgOf();
+  const et = { ...ET_DEFAULT, ...(cfg.event_types[iv.event_type] || {}) };
+  const st = V.statusOf(iv, cfg);
+  const ops = (await store.all("outbox")).filter((o) => o.intervention === iv.uuid);
+  const rejected = (await store.all("rejected")).filter((r) => r.intervention === iv.uuid);
+  const forms = [];
+  for (const f of iv.forms) {
+    const d = await store.get("drafts", store.draftKey(iv.uuid, f.form_id));
+    const bad = rejected.find((r) => r.op.form_id === f.form_id);
+    const queued = ops.some((o) => o.type === "answers" && o.form_id === f.form_id);
+    let mark = "todo", markLabel = "À remplir";
+    if (bad) [mark, markLabel] = ["error", "Refusé par le serveur"];
+    else if (d && d.dirty) [mark, markLabel] = ["draft", "Brouillon (non enregistré)"];
+    else if (queued) [mark, markLabel] = ["done", "Enregistré — en attente d'envoi"];
+    else if ((d && d.saved) || iv.submissions[f.form_id]) [mark, markLabel] = ["done", "Enregistré"];
+    forms.push({ ...f, mark, markLabel });
+  }
+  const problems = rejected.map((r) => {
+    const f = iv.forms.find((x) => x.form_id === r.op.form_id);
+    const title = r.result.status === "conflict" ? "Conflit :" : `${OP_TITLES[r.op.type] || "Refusé"}${f ? ` (${f.title})` : ""} :`;
+    return { title, message: r.result.message || r.result.code, errors: r.result.errors };
+  });
+  const timer = et.time_tracking === "automatic" && (timerOf(iv).segs.length || st.state === "in_progress") ? timerOf(iv) : null;
+  return { cfg, et, st, forms, problems, timer: timer, actions: actionsOf(iv, et, st, cfg, timerOf(iv)), readonlyReason: readonlyReason(iv, et, st, cfg), ops };
+}
+
+// --- screens -------------------------------------------------------------------------
+async function showList() {
+  const ivs = await store.all("interventions");
+  const marks = {};
+  for (const o of await store.all("outbox")) marks[o.intervention] = (marks[o.intervention] || 0) + 1;
+  main.innerHTML = `<h1 class="sr">Mes interventions</h1>${V.dayList(ivs, await cfgOf(), marks)}`;
+}
+
+async function showIntervention(uuid) {
+  const iv = await store.get("interventions", uuid);
+  if (!iv) return notFound();
+  main.innerHTML = V.interventionView(iv, await context(iv));
+}
+
+function notFound() {
+  main.innerHTML = `<a class="back" href="#/">← Mes interventions</a><p class="empty">Cette intervention n'est plus sur l'appareil.</p>`;
+}
+
+async function showForm(uuid, formId) {
+  const t0 = performance.now();
+  const iv = await store.get("interventions", uuid);
+  const f = iv && iv.forms.find((x) => x.form_id === formId);
+  if (!f) return notFound();
+  const ctx = await context(iv);
+  main.innerHTML = V.formScreen(iv, f, ctx.readonlyReason);
+  const forms = (await store.get("kv", "forms")) || {};
+  const url = (forms[f.content_hash] && forms[f.content_hash].url) || `${body.dataset.scope}forms/${f.content_hash}`;
+  let html;
+  try {
+    // forms never change (one URL per content hash): the cache first, the network if need be
+    const cache = "caches" in self ? await caches.open("ff-forms-v1") : null;
+    let response = cache && (await cache.match(url));
+    if (!response) {
+      response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      if (cache) await cache.put(url, response.clone());
+    }
+    html = await response.text();
+  } catch (e) {
+    document.getElementById("form-host").innerHTML = `<p class="alert">Ce formulaire n'est pas encore sur l'appareil : connectez-vous au réseau une fois.</p>`;
+    return;
+  }
+  const host = document.getElementById("form-host");
+  host.innerHTML = html;
+  const form = host.querySelector("form[data-ff-form]");
+  const key = store.draftKey(uuid, formId);
+  const draft = await store.get("drafts", key);
+  const sub = iv.submissions[formId];
+  fillForm(form, draft ? draft.data : sub ? sub.data : null);
+  await initForm(form);
+  current = { iv, f, form, key, decodeForm, base: draft ? draft.base_version : sub ? sub.version : 0 };
+  form.addEventListener("submit", (ev) => ev.preventDefault());
+  form.addEventListener("input", () => saveDraftSoon());
+  form.addEventListener("change", () => saveDraftSoon());
+  form.addEventListener("ff:attachment", (ev) => sync.queueUpload(ev.detail.id, uuid));
+  window.ffFormOpenMs = performance.now() - t0;
+  form.setAttribute("data-ff-open-ms", window.ffFormOpenMs.toFixed(1));
+}
+
+function saveDraftSoon() {
+  if (current) current.changed = true;
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(() => saveDraft(true), 250);
+}
+
+async function saveDraft(dirty) {
+  clearTimeout(draftTimer);
+  if (!current) return null;
+  const { iv, f, form, key, decodeForm, base } = current;
+  if (!dirty) current.changed = false;
+  const old = (await store.get("drafts", key)) || {};
+  const data = decodeForm(form);
+  const draft = { ...old, key, intervention: iv.uuid, form_id: f.form_id, form_hash: f.content_hash, data, base_version: old.base_version ?? base, dirty, saved: !dirty || !!old.saved, updated: new Date().toISOString() };
+  await store.put("drafts", draft);
+  document.getElementById("saved").textContent = dirty ? "Brouillon gardé sur l'appareil" : "Enregistré";
+  return draft;
+}
+
+async function saveForm() {
+  const { form, iv, f } = current;
+  const pending = [...form.querySelectorAll("[data-ff-camera], [data-ff-signature]")].map((x) => x._ffPending).filter(Boolean);
+  await Promise.all(pending);
+  const draft = await saveDraft(false);
+  if (!form.checkValidity()) {
+    form.reportValidity();
+    await store.put("drafts", { ...draft, dirty: true });
+    document.getElementById("saved").textContent = "Brouillon gardé : complétez les champs obligatoires.";
+    return;
+  }
+  await sync.queueAnswers(iv.uuid, f.form_id, f.content_hash, draft.data, draft.base_version);
+  current = null;
+  location.hash = `#/i/${iv.uuid}`;
+}
+
+// --- actions -------------------------------------------------------------------------
+function ask(html) {
+  const dlg = document.createElement("dialog");
+  dlg.className = "dialog";
+  dlg.innerHTML = html;
+  document.body.appendChild(dlg);
+  dlg.showModal();
+  return new Promise((resolve) => {
+    dlg.addEventListener("close", () => {
+      const data = new FormData(dlg.querySelector("form"));
+      dlg.remove();
+      resolve(dlg.returnValue === "ok" ? data : null);
+    });
+  });
+}
+
+const minutes = (data, name) => (data.has(`${name}_h`) ? parseInt(data.get(`${name}_h`), 10) * 60 + parseInt(data.get(`${name}_m`), 10) : null);
+
+async function act(key) {
+  if (key === "save-form") return saveForm();
+  const uuid = location.hash.split("/")[2];
+  const iv = await store.get("interventions", uuid);
+  if (!iv) return;
+  const { cfg, et } = await context(iv);
+  const now = new Date().toISOString();
+  const local = iv.local || (iv.local = {});
+  const timer = local.timer || [];
+  const op = { type: key, intervention: uuid, base_version: iv.version, at: now };
+  if (key === "start") {
+    local.status = statusKey(cfg, "in_progress");
+    if (et.time_tracking === "automatic") local.timer = [...timer, [now, null]];
+  } else if (key === "pause") {
+    if (timer.length && !timer[timer.length - 1][1]) timer[timer.length - 1][1] = now;
+  } else if (key === "resume") {
+    local.timer = [...timer, [now, null]];
+  } else if (key === "finish") {
+    if (!(await ask(`<form method="dialog" class="dialog-body"><h2>Terminer l'intervention ?</h2><p>Elle passera en « Réalisé ».</p><div class="row"><button class="btn" value="cancel">Annuler</button><button class="btn primary" value="ok">Terminer</button></div></form>`))) return;
+    const travel = et.travel_time && et.time_tracking === "manual";
+    if (et.time_tracking === "manual") {
+      const data = await ask(V.timeDialog("manual", iv.duration_minutes, travel));
+      if (!data) return;
+      op.duration_minutes = minutes(data, "duration");
+      if (travel) op.travel_minutes = minutes(data, "travel");
+    }
+    if (timer.length && !timer[timer.length - 1][1]) timer[timer.length - 1][1] = now;
+    local.status = statusKey(cfg, "done");
+  } else if (key === "back_to_confirmed") {
+    local.status = statusKey(cfg, "confirmed");
+  } else if (key !== "send_report") {
+    return;
+  }
+  await store.put("interventions", iv);
+  await sync.queue(op);
+  if (key === "send_report") net.textContent = "Envoi du rapport demandé";
+  render();
+}
+
+main.addEventListener("click", (ev) => {
+  const btn = ev.target.closest("button[data-action]");
+  if (!btn) return;
+  ev.preventDefault();
+  act(btn.dataset.action);
+});
+
+// --- status banner, router, timer ------------------------------------------------------
+function banner() {
+  const s = sync.state;
+  const n = s.pending;
+  const waiting = n ? `${n} modification${n > 1 ? "s" : ""} en attente` : "";
+  let cls = "ok", text;
+  if (!s.online) [cls, text] = ["off", `Hors ligne${waiting ? ` — ${waiting}` : " — tout est sur l'appareil"}`];
+  else if (s.error === "login") [cls, text] = ["off", "Session expirée : reconnectez-vous pour envoyer vos modifications."];
+  else if (s.syncing) [cls, text] = ["wait", `Synchronisation…${waiting ? ` (${waiting})` : ""}`];
+  else if (n) [cls, text] = ["wait", `${waiting} d'envoi`];
+  else if (s.error) [cls, text] = ["wait", "Serveur injoignable : nouvel essai dans un instant."];
+  else [cls, text] = ["ok", s.last ? `Synchronisé à ${V.hours(s.last)}` : "Synchronisé"];
+  net.className = `net ${cls}`;
+  net.innerHTML = s.error === "login" && s.online ? `${V.esc(text)} <a href="${V.esc(body.dataset.login)}">Se connecter</a>` : V.esc(text);
+  net.dataset.pending = String(n);
+  net.dataset.state = cls;
+}
+
+async function render() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/");
+  if (parts[0] !== "i" || parts[2] !== "f") current = null;
+  if (parts[0] === "i" && parts[2] === "f") return showForm(parts[1], parts[3]);
+  if (parts[0] === "i") return showIntervention(parts[1]);
+  return showList();
+}
+
+setInterval(async () => {
+  const el = document.getElementById("timer-value");
+  if (!el || document.getElementById("timer").dataset.running !== "1") return;
+  const iv = await store.get("interventions", location.hash.split("/")[2]);
+  if (iv) el.textContent = V.clock(timerOf(iv).ms);
+}, 1000);
+
+async function boot() {
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope }).catch(() => {});
+  const user = await store.get("kv", "user");
+  if (user) document.getElementById("who").textContent = user.display_name;
+  sync.events.addEventListener("status", banner);
+  sync.events.addEventListener("data", async () => {
+    const u = await store.get("kv", "user");
+    if (u) document.getElementById("who").textContent = u.display_name;
+    if (!current) render();
+  });
+  addEventListener("hashchange", () => { if (current && current.changed) saveDraft(true); render(); });
+  await sync.countPending();
+  banner();
+  if (user) await render();
+  await sync.run();
+  if (sync.state.error === "login" && !user) {
+    if (navigator.onLine) location.href = body.dataset.login;
+    else main.innerHTML = `<p class="empty">Connectez-vous une première fois avec du réseau.</p>`;
+    return;
+  }
+  if (!user) await render();
+  body.dataset.ready = "1";
+}
+
+boot();

@@ -1,0 +1,224 @@
+// Sync with the server: upload photos and signatures, push the outbox, pull the day.
+// Runs when the app opens, when the network comes back, a moment after each change and
+// every minute. An operation leaves the outbox only when the server says it was applied
+// (or was already: a replay), or refused with a reason, which is kept and shown.
+
+import * as store from "./store.js";
+import { loadAttachment } from "/static/ff/attachments.js";
+
+const API = document.body.dataset.api || "/api/v1";
+export const events = new EventTarget();
+export const state = { online: navigator.onLine, syncing: false, auth: true, error: null, last: null, pending: 0 };
+let csrf = null;
+let timer = null;
+let again = false;
+
+function emit(name, detail) {
+  events.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
+async function api(path, options = {}) {
+  const headers = { Accept: "application/json", ...(options.headers || {}) };
+  if (options.method && options.method !== "GET" && options.method !== "HEAD" && csrf) headers["X-CSRFToken"] = csrf;
+  const response = await fetch(API + path, { credentials: "same-origin", cache: "no-store", ...options, headers });
+  if (response.status === 401) {
+    state.auth = false;
+    throw Object.assign(new Error("login"), { auth: true });
+  }
+  return response;
+}
+
+export async function countPending() {
+  const [ops, ups] = await Promise.all([store.all("outbox"), store.all("uploads")]);
+  state.pending = ops.length + ups.filter((u) => u.state === "queued").length;
+  return state.pending;
+}
+
+/** Queue an operation made on this device (its id and sequence are made here). */
+export async function queue(op) {
+  const full = { id: crypto.randomUUID(), at: new Date().toISOString(), ...op, seq: store.nextSeq(), attempts: 0 };
+  await store.put("outbox", full);
+  await countPending();
+  emit("status", state);
+  soon();
+  return full;
+}
+
+/** Answers of one form: the queued operation not sent yet takes the new answers (same id);
+ *  once sent (the answer may be lost on the way) a new operation follows it. */
+export async function queueAnswers(iv, formId, formHash, data, baseVersion) {
+  const ops = await store.all("outbox");
+  const waiting = ops.find((o) => o.type === "answers" && o.intervention === iv && o.form_id === formId && !o.attempts);
+  if (waiting) {
+    Object.assign(waiting, { data, form_hash: formHash, at: new Date().toISOString() });
+    await store.put("outbox", waiting);
+    soon();
+    return waiting;
+  }
+  return queue({ type: "answers", intervention: iv, form_id: formId, form_hash: formHash, data, base_version: baseVersion });
+}
+
+export async function queueUpload(id, iv) {
+  await store.put("uploads", { id, intervention: iv, state: "queued", created: new Date().toISOString() });
+  await countPending();
+  emit("status", state);
+  soon();
+}
+
+export function soon(ms = 800) {
+  clearTimeout(timer);
+  timer = setTimeout(() => run().catch(() => {}), ms);
+}
+
+async function sha256(buffer) {
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function uploads() {
+  for (const up of await store.all("uploads")) {
+    if (up.state !== "queued") continue;
+    const blob = await loadAttachment(up.id);
+    if (!blob) {
+      await store.put("uploads", { ...up, state: "failed", code: "lost" });
+      continue;
+    }
+    const body = await blob.arrayBuffer();
+    const response = await api(`/attachments/${up.id}?intervention=${encodeURIComponent(up.intervention)}`, {
+      method: "PUT", body, headers: { "Content-Type": blob.type || "image/jpeg", "X-Content-SHA256": await sha256(body) },
+    });
+    if (response.ok) await store.put("uploads", { ...up, state: "done" });
+    else if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Error(`upload ${response.status}`);
+    else {
+      const info = await response.json().catch(() => ({}));
+      await store.put("uploads", { ...up, state: "failed", code: info.code || String(response.status), message: info.error });
+    }
+  }
+}
+
+async function push() {
+  const ops = (await store.all("outbox")).sort((a, b) => a.seq - b.seq);
+  for (let i = 0; i < ops.length; i += 50) {
+    const batch = ops.slice(i, i + 50);
+    for (const op of batch) {
+      op.attempts += 1;
+      await store.put("outbox", op);
+    }
+    const body = JSON.stringify({ ops: batch.map(({ seq, attempts, ...op }) => op) });
+    const response = await api("/sync/push", { method: "POST", body, headers: { "Content-Type": "application/json" } });
+    if (!response.ok) throw new Error(`push ${response.status}`);
+    const { results } = await response.json();
+    for (const r of results) {
+      const op = batch.find((o) => o.id === r.id);
+      if (!op) continue;
+      const status = r.status === "duplicate" ? r.original : r.status;
+      if (status === "applied") {
+        await store.del("outbox", op.id);
+        await clearRejected(op);
+      } else if (status === "refused" || status === "conflict") {
+        await store.del("outbox", op.id);
+        await store.put("rejected", { id: op.id, op, result: { ...r, status }, intervention: op.intervention, at: new Date().toISOString() });
+      }
+      // "retry": stays in the outbox, sent again next time
+    }
+  }
+}
+
+async function clearRejected(op) {
+  for (const r of await store.all("rejected")) {
+    if (r.intervention !== op.intervention) continue;
+    const same = op.type === "answers" ? r.op.type === "answers" && r.op.form_id === op.form_id : r.op.type !== "answers";
+    if (same) await store.del("rejected", r.id);
+  }
+}
+
+async function cacheForms(forms) {
+  if (!("caches" in self)) return;
+  const cache = await caches.open("ff-forms-v1");
+  for (const f of Object.values(forms)) {
+    if (!(await cache.match(f.url))) {
+      const response = await fetch(f.url, { credentials: "same-origin" });
+      if (response.ok) await cache.put(f.url, response);
+    }
+  }
+}
+
+async function pull() {
+  const cursor = await store.get("kv", "cursor");
+  const response = await api(`/sync/pull${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+  if (!response.ok) throw new Error(`pull ${response.status}`);
+  const body = await response.json();
+  const ops = await store.all("outbox");
+  const rejected = await store.all("rejected");
+  for (const iv of body.interventions) {
+    const old = await store.get("interventions", iv.uuid);
+    const mine = ops.filter((o) => o.intervention === iv.uuid);
+    const local = { ...((old && old.local) || {}) };
+    if (!mine.some((o) => o.type !== "answers")) delete local.status; // the server's status is the truth again
+    if (!local.timer && iv.time && iv.time.segments && iv.time.segments.length) local.timer = iv.time.segments; // a new phone
+    await store.put("interventions", { ...iv, local });
+    for (const [formId, sub] of Object.entries(iv.submissions)) {
+      const key = store.draftKey(iv.uuid, formId);
+      const draft = await store.get("drafts", key);
+      const busy = mine.some((o) => o.type === "answers" && o.form_id === formId) || rejected.some((r) => r.intervention === iv.uuid && r.op.form_id === formId);
+      if (draft && (draft.dirty || busy)) continue; // the technician's version stays
+      await store.put("drafts", { key, intervention: iv.uuid, form_id: formId, data: sub.data, form_hash: sub.form_hash, base_version: sub.version, saved: true, dirty: false });
+    }
+  }
+  const keep = new Set(body.ids);
+  for (const iv of await store.all("interventions")) {
+    if (!keep.has(iv.uuid) && !ops.some((o) => o.intervention === iv.uuid) && !rejected.some((r) => r.intervention === iv.uuid)) await store.del("interventions", iv.uuid);
+  }
+  await store.put("kv", body.config, "config");
+  await store.put("kv", body.user, "user");
+  const known = (await store.get("kv", "forms")) || {};
+  await store.put("kv", { ...known, ...body.forms }, "forms");
+  await store.put("kv", body.cursor, "cursor");
+  await cacheForms(body.forms);
+  return body;
+}
+
+/** One full round; a call while one runs asks for another right after. */
+export async function run() {
+  if (state.syncing) {
+    again = true;
+    return;
+  }
+  state.online = navigator.onLine;
+  if (!state.online) {
+    await countPending();
+    emit("status", state);
+    return;
+  }
+  state.syncing = true;
+  state.error = null;
+  emit("status", state);
+  try {
+    const session = await api("/sync/session");
+    if (!session.ok) throw new Error(`session ${session.status}`);
+    const who = await session.json();
+    csrf = who.csrf_token;
+    state.auth = true;
+    await store.put("kv", who.user, "user");
+    await uploads();
+    await push();
+    await pull();
+    state.last = new Date().toISOString();
+    await store.put("kv", state.last, "last");
+  } catch (e) {
+    state.error = e.auth ? "login" : String(e.message || e);
+  } finally {
+    state.syncing = false;
+    await countPending();
+    emit("status", state);
+    emit("data", null);
+  }
+  if (again) {
+    again = false;
+    soon(100);
+  }
+}
+
+addEventListener("online", () => { state.online = true; run(); });
+addEventListener("offline", () => { state.online = false; emit("status", state); });
+setInterval(() => { if (navigator.onLine) run(); }, 60_000);

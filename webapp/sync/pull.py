@@ -1,0 +1,247 @@
+"""What a device pulls: the technician's interventions of the coming days with everything
+the phone shows offline (client, config of the event type, status, answers, client
+history), the form versions to cache, and an opaque cursor for the next pull.
+
+The cursor says when the previous pull started; a pull returns in full only the
+interventions changed since (the intervention, its answers or its sync results), and
+always the ids of all of them so the device forgets those that left its list.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Client, Intervention, Submission, SyncOperation, User, intervention_technicians, utcnow
+from ..registry import get_registry
+from ..timeutil import PARIS, day_bounds_utc, today_local
+
+CURSOR_VERSION = 1
+#: Pull again what changed this long before the previous pull started: commits still in
+#: flight then, and clocks of several app servers, are covered (a repeat is harmless).
+OVERLAP = timedelta(seconds=5)
+HISTORY_ITEMS = 5
+
+
+def encode_cursor(at: datetime, first_day) -> str:
+    raw = json.dumps({"v": CURSOR_VERSION, "t": at.isoformat(), "d": first_day.isoformat()}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, first_day) -> datetime | None:
+    """The instant of the previous pull, or None (pull everything) when the cursor is
+    missing, unreadable, old-style or of another day's window."""
+    if not cursor:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if raw.get("v") != CURSOR_VERSION or raw.get("d") != first_day.isoformat():
+            return None
+        at = datetime.fromisoformat(raw["t"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def _label(value, lang: str) -> str:
+    from engine.uihints import localise
+
+    return localise(value, lang) or ""
+
+
+def config_payload(user: User, lang: str) -> dict:
+    """Event types, statuses and this user's rights: what the device needs to decide, offline,
+    which buttons to show and which status an action leads to."""
+    reg = get_registry()
+    wf = reg.workflow
+    event_types = {
+        et.id: {
+            "id": et.id, "title": et.title_in(lang), "color": et.color, "forms": list(et.forms), "actions": list(et.actions),
+            "time_tracking": et.time_tracking, "mandatory_time_tracking": et.mandatory_time_tracking,
+            "travel_time": et.travel_time, "report_sending": et.report_sending,
+        }
+        for et in reg.event_types.values()
+    }
+    statuses = [{"key": s.key, "label": s.label_in(lang), "color": s.color, "state": s.state} for s in wf.statuses]
+    transitions = [{"from": t["from"], "to": t["to"]} for t in wf.transitions if user.role in t["roles"]]
+    rights = {r: wf.can(user.role, r) for r in ("edit_before_done", "edit_after_done", "back_to_confirmed", "close_reopen", "send_report")}
+    return {"event_types": event_types, "statuses": statuses, "transitions": transitions, "rights": rights}
+
+
+def _history(client_ids: set[int], lang: str) -> dict[int, list[Intervention]]:
+    if not client_ids:
+        return {}
+    now = utcnow()
+    rows = db.session.scalars(
+        sa.select(Intervention)
+        .where(Intervention.client_id.in_(client_ids), Intervention.start_at > now - timedelta(days=730), Intervention.start_at < now + timedelta(days=365))
+        .order_by(Intervention.start_at)
+    ).all()
+    out: dict[int, list[Intervention]] = {}
+    for iv in rows:
+        out.setdefault(iv.client_id, []).append(iv)
+    return out
+
+
+def _history_item(iv: Intervention, lang: str) -> dict:
+    reg = get_registry()
+    st = reg.status(iv.status)
+    return {"uuid": iv.uuid, "date": iv.start_at.astimezone(PARIS).date().isoformat(), "type": reg.event_type_title(iv.event_type_id, lang),
+            "status": st.label_in(lang), "color": st.color, "state": st.state}
+
+
+def form_versions_for(iv: Intervention, subs: list[Submission]) -> list[dict]:
+    """The version each form of the intervention is (to be) filled with: the answers' own,
+    else the current one."""
+    reg = get_registry()
+    et = reg.event_types.get(iv.event_type_id)
+    by_form = {s.form_id: s for s in subs}
+    ids = list(et.forms) if et else []
+    ids += [f for f in by_form if f not in ids]
+    out = []
+    for fid in ids:
+        sub = by_form.get(fid)
+        fv = sub.form_version if sub is not None else reg.current_version(fid)
+        if fv is None:
+            continue
+        out.append({"form_id": fid, "content_hash": fv.content_hash, "version": fv.version, "title": _label(fv.definition.get("title"), current_lang()) or fid})
+    return out
+
+
+def current_lang() -> str:
+    from ..i18n import current_lang as cl
+
+    return cl()
+
+
+def _work(ids: set[int]) -> tuple[dict, dict]:
+    """Time and closing details of the workflow (issue 6): per intervention, its work row
+    and its timer segments."""
+    try:
+        from ..models import InterventionWork, TimeSegment
+    except ImportError:  # pragma: no cover - before issue 6
+        return {}, {}
+    if not ids:
+        return {}, {}
+    work = {w.intervention_id: w for w in db.session.scalars(sa.select(InterventionWork).where(InterventionWork.intervention_id.in_(ids)))}
+    segments: dict[int, list] = {}
+    for seg in db.session.scalars(sa.select(TimeSegment).where(TimeSegment.intervention_id.in_(ids)).order_by(TimeSegment.started_at, TimeSegment.id)):
+        segments.setdefault(seg.intervention_id, []).append([seg.started_at.isoformat(), seg.ended_at.isoformat() if seg.ended_at else None])
+    return work, segments
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _time_block(work, segments: list) -> dict:
+    out = {"segments": segments}
+    if work is not None:
+        for name in ("started_at", "done_at", "actual_minutes", "travel_minutes"):
+            out[name] = _iso(getattr(work, name, None))
+    return out
+
+
+def intervention_payload(iv: Intervention, subs: list[Submission], history: list[Intervention], problems: list[SyncOperation], lang: str, work=None, segments=()) -> dict:
+    reg = get_registry()
+    st = reg.status(iv.status)
+    c: Client = iv.client
+    past = [h for h in history if h.id != iv.id and h.start_at < iv.start_at][-HISTORY_ITEMS:]
+    upcoming = [h for h in history if h.id != iv.id and h.start_at > iv.start_at][:HISTORY_ITEMS]
+    return {
+        "uuid": iv.uuid,
+        "id": iv.id,
+        "version": iv.version,
+        "title": iv.title,
+        "event_type": iv.event_type_id,
+        "start_at": iv.start_at.isoformat(),
+        "end_at": iv.end_at.isoformat(),
+        "duration_minutes": iv.duration_minutes,
+        "status": iv.status,
+        "status_label": st.label_in(lang),
+        "status_color": st.color,
+        "state": st.state,
+        "closed": bool(iv.closed),
+        "closed_reason": getattr(work, "closed_reason", None),
+        "notes": iv.notes,
+        "store": iv.store.name if iv.store else None,
+        "tags": [t.name for t in iv.tags],
+        "technicians": [t.display_name for t in iv.technicians],
+        "client": {"name": c.name, "address": c.address, "postcode": c.postcode, "city": c.city, "phone": c.phone, "email": c.email, "lat": c.lat, "lon": c.lon},
+        "history": [_history_item(h, lang) for h in reversed(past)],
+        "upcoming": [_history_item(h, lang) for h in upcoming],
+        "forms": form_versions_for(iv, subs),
+        "submissions": {
+            s.form_id: {"data": s.data, "version": s.version, "form_hash": s.form_version.content_hash, "updated_at": s.updated_at.isoformat()}
+            for s in subs
+        },
+        "time": _time_block(work, list(segments)),
+        "problems": [problem_payload(p) for p in problems],
+    }
+
+
+def problem_payload(op: SyncOperation) -> dict:
+    return {"op": op.id, "type": op.type, "target": op.target, "status": op.status, "code": op.code, "message": op.message, "at": op.done_at.isoformat() if op.done_at else None}
+
+
+def pull(user: User, cursor: str | None, lang: str) -> dict:
+    cfg = current_app.config
+    first = today_local() - timedelta(days=cfg.get("SYNC_DAYS_BEFORE", 1))
+    days = cfg.get("SYNC_DAYS_BEFORE", 1) + 1 + cfg.get("SYNC_DAYS_AFTER", 7)
+    start, end = day_bounds_utc(first, days)
+    started = utcnow()
+    since = decode_cursor(cursor, first)
+    mine = sa.select(intervention_technicians.c.intervention_id).where(intervention_technicians.c.user_id == user.id)
+    base = sa.select(Intervention.id, Intervention.uuid, Intervention.updated_at).where(Intervention.id.in_(mine), Intervention.start_at < end, Intervention.end_at > start)
+    rows = db.session.execute(base.order_by(Intervention.start_at)).all()
+    ids = [r.id for r in rows]
+    changed = set(ids)
+    if since is not None and ids:
+        threshold = since - OVERLAP
+        changed = {r.id for r in rows if r.updated_at > threshold}
+        changed |= set(db.session.scalars(sa.select(Submission.intervention_id).where(Submission.intervention_id.in_(ids), Submission.updated_at > threshold)))
+        changed |= set(db.session.scalars(sa.select(SyncOperation.intervention_id).where(SyncOperation.intervention_id.in_(ids), SyncOperation.done_at > threshold)))
+    ivs: list[Intervention] = []
+    if changed:
+        ivs = list(db.session.scalars(
+            sa.select(Intervention).where(Intervention.id.in_(changed))
+            .options(joinedload(Intervention.client), joinedload(Intervention.store), selectinload(Intervention.technicians), selectinload(Intervention.tags))
+            .order_by(Intervention.start_at)
+        ).unique())
+    subs: dict[int, list[Submission]] = {}
+    problems: dict[int, list[SyncOperation]] = {}
+    if ivs:
+        for s in db.session.scalars(sa.select(Submission).where(Submission.intervention_id.in_(changed)).options(joinedload(Submission.form_version))):
+            subs.setdefault(s.intervention_id, []).append(s)
+        for op in db.session.scalars(
+            sa.select(SyncOperation).where(SyncOperation.intervention_id.in_(changed), SyncOperation.user_id == user.id,
+                                           SyncOperation.status.in_(("refused", "conflict"))).order_by(SyncOperation.done_at)
+        ):
+            problems.setdefault(op.intervention_id, []).append(op)
+    history = _history({iv.client_id for iv in ivs}, lang)
+    work, segments = _work({iv.id for iv in ivs})
+    out = [
+        intervention_payload(iv, subs.get(iv.id, []), history.get(iv.client_id, []), problems.get(iv.id, []), lang, work.get(iv.id), segments.get(iv.id, []))
+        for iv in ivs
+    ]
+    forms: dict[str, dict] = {}
+    for item in out:
+        for f in item["forms"]:
+            forms[f["content_hash"]] = {**f, "url": url_for("mobile.form", content_hash=f["content_hash"])}
+    return {
+        "cursor": encode_cursor(started, first),
+        "full": since is None,
+        "server_time": started.isoformat(),
+        "window": {"from": first.isoformat(), "to": (first + timedelta(days=days - 1)).isoformat()},
+        "user": {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role},
+        "ids": [r.uuid for r in rows],
+        "interventions": out,
+        "forms": forms,
+        "config": config_payload(user, lang),
+    }

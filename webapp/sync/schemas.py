@@ -1,0 +1,79 @@
+"""marshmallow schemas of the sync API: what a device pushes. Fields are listed
+explicitly; no hook touches the database (the intervention, the form and the attachments
+an operation names are checked when it is applied)."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+OP_TYPES = ("answers", "transition", "start", "pause", "resume", "finish", "time", "back_to_confirmed", "send_report")
+MAX_OPS_PER_PUSH = 200
+MAX_MINUTES = 7 * 24 * 60
+
+
+class OperationSchema(Schema):
+    """One operation, made on the device with its own UUID."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(OP_TYPES))
+    intervention = fields.UUID(required=True)
+    #: The version the device based the change on: the submission's for answers (0 = no
+    #: answers yet), the intervention's for the others.
+    base_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    #: When the technician did it, on the device's clock (an instant with its offset).
+    at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
+    # answers
+    form_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    form_hash = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    data = fields.Dict(keys=fields.String(), load_default=None)
+    # transition
+    to = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
+    # finish and time
+    duration_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_MINUTES))
+    travel_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_MINUTES))
+    # send_report
+    recipients = fields.List(fields.Email(), load_default=None, allow_none=True, validate=validate.Length(max=10))
+
+    @validates_schema
+    def _payload(self, data, **kwargs):
+        kind = data.get("type")
+        if kind == "answers":
+            missing = [k for k in ("form_id", "data") if data.get(k) is None]
+            if missing:
+                raise ValidationError({k: ["Required for answers."] for k in missing})
+        if kind == "transition" and not data.get("to"):
+            raise ValidationError({"to": ["Required for a transition."]})
+
+
+class PushSchema(Schema):
+    """A batch; each operation is loaded on its own so that one bad operation does not
+    refuse the others."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    ops = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_OPS_PER_PUSH))
+    device = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+def flat_errors(messages) -> list[dict]:
+    """marshmallow's messages as ``[{field, message}]``."""
+    out: list[dict] = []
+
+    def add(prefix, value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                add(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                add(prefix, v)
+        else:
+            out.append({"field": prefix or "_schema", "message": str(value)})
+
+    add("", messages)
+    return out
