@@ -52,14 +52,21 @@ def scalar_to_text(node: Node, value: Any) -> str:
     return str(value)
 
 
-def datetime_to_local(value: str) -> str:
-    """An RFC 3339 instant as a ``datetime-local`` value in the company's time zone."""
+def local_datetime(value: str) -> dt.datetime | None:
+    """An RFC 3339 instant in the company's time zone (naive ones are taken as local);
+    None when it is not a date-time."""
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
+        return None
+    return parsed.astimezone(local_zone()) if parsed.tzinfo is not None else parsed
+
+
+def datetime_to_local(value: str) -> str:
+    """An RFC 3339 instant as a ``datetime-local`` value in the company's time zone."""
+    parsed = local_datetime(value)
+    if parsed is None:
         return value
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(local_zone())
     text = parsed.strftime("%Y-%m-%dT%H:%M")
     return text + (parsed.strftime(":%S") if parsed.second else "")
 

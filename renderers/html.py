@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from markupsafe import Markup, escape
 
 from engine import MISSING, FieldError, FormDefinition, Node, walk
-from engine.codec import duration_parts, local_zone, scalar_to_text
+from engine.codec import duration_parts, local_datetime, local_zone, scalar_to_text
 
 from . import TEMPLATES_DIR
 from .fragments import after, attrs, carrier, choices_json, classes, common, desc, describedby, empty_json, label, req, rules_json, wrap
@@ -311,14 +311,9 @@ def format_date(v: str, lang: str) -> str:
 
 
 def format_datetime(v: str, lang: str) -> str:
-    import datetime as dt
-
-    try:
-        d = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
+    d = local_datetime(v)
+    if d is None:
         return v
-    if d.tzinfo is not None:
-        d = d.astimezone(local_zone())
     return d.strftime("%d/%m/%Y %H:%M") if lang == "fr" else d.strftime("%Y-%m-%d %H:%M")
 
 
