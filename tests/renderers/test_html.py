@@ -206,3 +206,17 @@ def test_renderers_never_import_the_webapp():
 
     for f in Path(renderers.html.__file__).parent.glob("*.py"):
         assert "webapp" not in re.findall(r"^\s*(?:from|import)\s+(\w+)", f.read_text(), re.M), f
+
+
+def test_a_section_whose_fields_are_all_hidden_is_hidden_without_script():
+    from engine import load_definition
+    from renderers.html import render_form
+
+    d = load_definition({"id": "sec", "version": 1, "schema": {"type": "object", "properties": {
+        "ok": {"type": "boolean"}, "why": {"type": "string"}, "how": {"type": "string"}}},
+        "ui": {"why": {"ui:group": "Anomalie", "ui:rule": {"effect": "SHOW", "condition": {"scope": "#/properties/ok", "schema": {"const": False}}}},
+               "how": {"ui:group": "Anomalie", "ui:rule": {"effect": "SHOW", "condition": {"scope": "#/properties/ok", "schema": {"const": False}}}}}})
+    hidden = render_form(d, {"ok": True})
+    assert '<fieldset class="ff-section" data-ff-section="Anomalie" hidden>' in hidden
+    shown = render_form(d, {"ok": False})
+    assert '<fieldset class="ff-section" data-ff-section="Anomalie">' in shown
