@@ -200,6 +200,25 @@ def exact_input(n: Node, text: str) -> bool:
 
 _LOCKED_WHEN_READONLY = ("select", "checkbox", "range", "color")
 
+#: widget -> the template macro that draws it (and whether it takes the fallback label)
+_WIDGET_MACROS = {
+    "object": ("object_field", False), "array": ("array_field", False), "hidden": ("hidden_field", False),
+    "radio": ("options_field", True), "checkboxes": ("options_field", True), "duration": ("duration_field", True),
+    "signature": ("signature_field", True), "camera": ("camera_field", True),
+}
+
+
+@pass_context
+def field(ctx, n: Node, off: bool = False, fl: str = "") -> Markup:
+    """Draw one field with its widget; a field hidden by a rule has its inputs disabled."""
+    off = off or not n.visible
+    macro = _WIDGET_MACROS.get(n.widget)
+    if macro is None:
+        return simple_field(ctx, n, off, fl)
+    name, takes_label = macro
+    draw = ctx.resolve(name)
+    return draw(n, off, fl) if takes_label else draw(n, off)
+
 
 @pass_context
 def simple_field(ctx, n: Node, off: bool, fl: str) -> Markup:
@@ -342,7 +361,7 @@ def environment() -> Environment:
         cache_size=100,
     )
     env.globals.update(
-        simple_field=simple_field, wrap=wrap, req=req, label=label, desc=desc, after=after, common=common, carrier=carrier,
+        field=field, simple_field=simple_field, wrap=wrap, req=req, label=label, desc=desc, after=after, common=common, carrier=carrier,
         attrs=attrs, describedby=describedby, rules_json=rules_json, choices_json=choices_json,
         empty_json=empty_json, value_text=value_text, selected_tokens=selected_tokens,
         photo_ids=photo_ids, classes=classes, child=child, duration_parts=duration_parts,
