@@ -404,6 +404,9 @@ class SyncOperation(db.Model):
     #: The back office dismissed a refused or conflicting edit from its list.
     dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dismissed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: A later operation of the same user and form, applied: the technician re-sent their
+    #: version on the server's current one ("keep mine"); this one is resolved.
+    superseded_by: Mapped[str | None] = mapped_column(sa.String(36))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise_on_sql")
 

@@ -4,7 +4,8 @@ Fixtures:
 - ``browser``: one Chromium per session (skipped, with the reason, when it can't start);
 - ``page``: a fresh page (own context) per test, 360 px wide like a small phone;
 - ``form_page``: a function that loads a form's HTML into ``page`` on a virtual origin
-  (``http://ff.test``) whose ``/static/ff/`` serves ``renderers/static`` through
+  (``http://ff.test``) whose ``/static/ff/`` serves ``renderers/static`` (and ``/static/m/``
+  the offline client's modules) through
   ``page.route``, so ES modules load as in the app, with no server and no network.
 
 Anything the page asks outside that origin is aborted.
@@ -27,6 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 ORIGIN = "http://ff.test"
+STATIC_M = Path(__file__).resolve().parents[2] / "webapp" / "static" / "m"  # the offline client's modules
 PAGE_HTML = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -74,9 +76,11 @@ def _serve(route, request_url: str, pages: dict[str, str]) -> None:
     if path in pages:
         route.fulfill(status=200, content_type="text/html; charset=utf-8", body=pages[path])
         return
-    if path.startswith("/static/ff/"):
-        file = (STATIC_DIR / path[len("/static/ff/"):]).resolve()
-        if file.is_file() and STATIC_DIR.resolve() in file.parents:
+    for prefix, root in (("/static/ff/", STATIC_DIR), ("/static/m/", STATIC_M)):
+        if not path.startswith(prefix):
+            continue
+        file = (root / path[len(prefix):]).resolve()
+        if file.is_file() and root.resolve() in file.parents:
             ctype = "text/javascript" if file.suffix == ".js" else (mimetypes.guess_type(file.name)[0] or "application/octet-stream")
             route.fulfill(status=200, content_type=ctype, body=file.read_bytes())
             return

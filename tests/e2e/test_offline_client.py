@@ -105,6 +105,7 @@ def server(tmp_path_factory):
                 ("online", "entretien-chaudiere", 8, c, "tech1"), ("off1", "installation", 10, c2, "tech1"), ("off2", "installation", 11, c, "tech1"),
                 ("replay", "installation", 13, c2, "tech1"), ("closed", "entretien-chaudiere", 14, c, "tech1"), ("timer", "entretien-poele", 16, c2, "tech1"),
                 ("tomorrow", "sav", 24 + 9, c, "tech1"), ("theirs", "entretien-chaudiere", 9, c2, "tech2"),
+                ("conflict", "entretien-chaudiere", 15, c2, "tech1"), ("conflict_en", "entretien-chaudiere", 17, c, "tech1"),
             ]
             for key, et, hour, client, tech in plan:
                 start = (day + timedelta(hours=hour)).astimezone(UTC)
@@ -138,7 +139,8 @@ def ctx(browser, server):
     contexts = []
 
     def make(**kw):
-        c = browser.new_context(base_url=server.url, viewport={"width": 360, "height": 740}, device_scale_factor=1, locale="fr-FR", timezone_id="Europe/Paris", **kw)
+        kw = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1, "locale": "fr-FR", "timezone_id": "Europe/Paris", **kw}
+        c = browser.new_context(base_url=server.url, **kw)
         c.set_default_timeout(15_000)
         contexts.append(c)
         return c
@@ -244,7 +246,7 @@ def test_online_day_fill_start_finish(ctx, server, photos):
     page = watch(ctx().new_page())
     login(page)
     SCREENS.mkdir(parents=True, exist_ok=True)
-    assert page.locator(".card").count() == 7  # tech1's: today's six and tomorrow's
+    assert page.locator(".card").count() == 9  # tech1's: today's eight and tomorrow's
     card = page.locator(f'[data-iv="{server.uuids["online"]}"]')
     assert card.locator('a[href^="geo:48.1211,-1.603"]').count() == 1
     assert card.locator('a[href="tel:0299123456"]').count() == 1 and card.locator('a[href="mailto:marie.cotillon@example.fr"]').count() == 1
@@ -499,3 +501,151 @@ def test_no_reach_into_another_technicians_interventions(ctx, server):
     from webapp.models import Intervention
 
     assert server.query(lambda s: s.get(Intervention, theirs_id).status) == "confirmed"
+
+
+# --- 7. conflicts: the office saved the same form meanwhile ------------------------------------
+
+
+def make_conflict(page, context, server, key, modele):
+    """The technician fills a form offline while the office saves the same form; back online,
+    the server finds the device's answers based on a stale version."""
+    from webapp.services.submissions import save_submission
+
+    open_iv(page, server, key)
+    open_form(page, "entretien-chaudiere")
+    context.set_offline(True)
+    fill_fields(page, {**example("entretien-chaudiere"), "modele": modele})
+    save_form(page)
+    server.as_user("office", lambda u: save_submission(u, server.ids[key], "entretien-chaudiere", {**example("entretien-chaudiere"), "modele": "Version du bureau"}))
+    context.set_offline(False)
+    page.wait_for_selector(".alert.conflict", timeout=20_000)
+
+
+def office_answers(server, key):
+    from webapp.models import Submission, SyncOperation
+
+    def q(s):
+        sub = s.scalar(sa.select(Submission).where(Submission.intervention_id == server.ids[key]))
+        ops = s.scalars(sa.select(SyncOperation).where(SyncOperation.intervention_id == server.ids[key], SyncOperation.status == "conflict")).all()
+        return sub.data["modele"], sub.version, [o.superseded_by is not None for o in ops]
+
+    return server.query(q)
+
+
+def test_conflict_keep_my_version(ctx, server):
+    context = ctx()
+    page = watch(context.new_page())
+    login(page)
+    make_conflict(page, context, server, "conflict", "Version du technicien")
+    alert = page.inner_text(".alert.conflict")
+    assert "Conflit" in alert and "Quelqu'un d'autre a rempli ce formulaire entre-temps" in alert and "version 1" in alert
+    assert page.locator(".mark.error").count() == 1
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.locator(".alert.conflict").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENS / "conflict-fr-360.png"))
+    page.click("button[data-action=keep-mine]")
+    wait_synced(page)
+    sync_now(page)  # a second round: nothing comes back
+    wait_synced(page)
+    assert page.locator(".alert").count() == 0 and page.locator(".mark.error").count() == 0
+    assert office_answers(server, "conflict") == ("Version du technicien", 2, [True])
+    page.click("button[data-action=start]")  # later changes of the form and the intervention go through
+    open_form(page, "entretien-chaudiere")
+    fill_fields(page, {**example("entretien-chaudiere"), "modele": "Encore changé"})
+    save_form(page)
+    wait_synced(page)
+    assert page.locator(".alert").count() == 0
+    assert office_answers(server, "conflict")[:2] == ("Encore changé", 3)
+    assert not page._ff_errors
+
+
+def test_english_phone_and_taking_the_offices_version(ctx, server):
+    context = ctx(locale="en-US")
+    page = watch(context.new_page())
+    page.goto("/m/")
+    page.wait_for_url("**/m/login")
+    assert page.inner_text("label[for=username]") == "Username" and page.get_attribute("html", "lang") == "en"
+    page.fill("#username", "tech1")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/m/")
+    wait_synced(page)
+    assert page.inner_text("#net").startswith("Synced") and "Today — " in page.inner_text("main")
+    open_iv(page, server, "conflict_en")
+    assert page.inner_text("a.back") == "← My interventions" and "Forms" in page.inner_text("main")
+    page.go_back()
+    page.wait_for_selector(".card")
+    make_conflict(page, context, server, "conflict_en", "Technician's version")
+    alert = page.inner_text(".alert.conflict")
+    assert "Conflict" in alert and "Someone else answered this form meanwhile." in alert and "Your data stays on the device." in alert
+    assert page.inner_text("button[data-action=keep-mine]") == "Keep my version"
+    page.locator(".alert.conflict").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENS / "conflict-en-360.png"))
+    page.click("button[data-action=take-office]")
+    page.click("dialog button[value=ok]")
+    page.wait_for_function("!document.querySelector('.alert')")
+    wait_synced(page)
+    open_form(page, "entretien-chaudiere")
+    assert page.input_value('[name="modele"]') == "Version du bureau"  # the office's answers on the phone
+    assert office_answers(server, "conflict_en") == ("Version du bureau", 1, [False])
+    assert not page._ff_errors
+
+
+# --- 8. fill.js: read-only carriers and late values round-trip ---------------------------------
+
+CARRIERS = {
+    "id": "carriers", "version": 1, "title": "Carriers",
+    "schema": {"type": "object", "properties": {
+        "choix": {"type": "string", "title": "Choix", "enum": ["a", "b", "c"], "readOnly": True},
+        "plusieurs": {"type": "array", "title": "Plusieurs", "items": {"type": "string", "enum": ["x", "y", "z"]}, "uniqueItems": True, "readOnly": True},
+        "fige": {"type": "string", "title": "Figé", "enum": ["p", "q"]},
+        "ok": {"type": "boolean", "title": "OK", "readOnly": True},
+        "niveau": {"type": "integer", "title": "Niveau", "minimum": 0, "maximum": 10},
+        "niveau_ro": {"type": "integer", "title": "Niveau lu", "minimum": 0, "maximum": 10, "readOnly": True},
+        "pas": {"type": "number", "title": "Pas", "minimum": 0, "maximum": 5, "multipleOf": 0.5},
+        "couleur": {"type": "string", "title": "Couleur"},
+        "duree": {"type": "integer", "title": "Durée", "minimum": 0},
+    }},
+    "ui": {"plusieurs": {"ui:widget": "checkboxes"}, "fige": {"ui:disabled": True}, "niveau": {"ui:widget": "range"}, "niveau_ro": {"ui:widget": "range"},
+           "pas": {"ui:widget": "range"}, "couleur": {"ui:widget": "color"}, "duree": {"ui:widget": "duration", "ui:disabled": True}},
+}
+CARRIER_CASES = [
+    {"choix": "b", "plusieurs": ["x", "z"], "fige": "q", "ok": True, "niveau": 7, "niveau_ro": 3, "pas": 2.5, "couleur": "#12ab34", "duree": 95},
+    {"niveau": 12, "pas": 2.25, "couleur": "#FFAA00"},  # out of range, off the step, upper case: carried by late values
+    {"choix": "a"},  # a range with no answer stays without one
+    {},
+]
+
+
+def test_fill_round_trips_read_only_carriers_and_late_values(form_page):
+    """The phone fills a blank form (no carriers in it) with answers: what it posts decodes
+    as what the server's own rendering of those answers posts (the same answers, but for a
+    read-only checkbox left empty, which posts false)."""
+    from engine import decode_form, load_definition
+    from renderers.html import render_form
+
+    from .conftest import posted_pairs
+
+    d = load_definition(CARRIERS)
+    page = form_page('<div id="host"></div>')
+    page.evaluate("async () => { window.ffFill = (await import('/static/m/fill.js')).fillForm; }")
+    show = """([html, data]) => {
+      const host = document.getElementById('host');
+      host.innerHTML = html;
+      const form = host.querySelector('form');
+      return window.ff.initForm(data ? window.ffFill(form, data) : form);
+    }"""
+    blank = render_form(d, None)
+    for data in CARRIER_CASES:
+        page.evaluate(show, [render_form(d, data), None])
+        expected = decode_form(d, posted_pairs(page))
+        page.evaluate(show, [blank, data])
+        pairs = posted_pairs(page)
+        assert decode_form(d, pairs) == expected, pairs
+        assert page.evaluate("() => window.ff.decodeForm(document.querySelector('form'))") == expected
+        assert {k: v for k, v in expected.items() if not (k == "ok" and v is False and "ok" not in data)} == data
+        if data.get("choix"):
+            assert page.locator("select[name=choix][disabled]").count() == 1  # shown, read-only
+            assert page.locator("input[type=hidden][name=choix][data-ff-carrier]").count() == 1
+        if data.get("niveau", 0) > 10:
+            assert page.locator("input[type=hidden][name=niveau][data-ff-late-value]").count() == 1

@@ -407,3 +407,146 @@ def test_openapi_documents_every_sync_route(app):
     documented = {(m.upper(), "/api/v1" + re.sub(r"\{(\w+)\}", r"<\1>", p)) for p, item in doc["paths"].items() for m in item if m in ("get", "put", "post", "head")}
     routes = {(m, r.rule.replace("<attachment_id>", "<id>")) for r in app.url_map.iter_rules() if r.endpoint.startswith("sync.") for m in r.methods - {"OPTIONS", "HEAD"}}
     assert routes <= documented
+
+
+# --- conflicts resolved on the device, languages, concurrent pushes, icons -----------------
+
+
+def test_conflict_resolved_by_resending_on_the_current_base(client, auth, world, app):
+    """"Keep my version": the device sends its answers again, as a new operation based on
+    the server's current version; applied, audited, and the conflict is marked resolved."""
+    from webapp.models import AuditLog, Submission, SyncOperation
+
+    data = example("entretien-chaudiere")
+    iv_uuid = world["uuid"]["mine"]
+    auth.login("office")
+    assert push(client, op("answers", iv_uuid, 0, form_id="entretien-chaudiere", data=data))[0]["status"] == "applied"
+    auth.logout()
+    auth.login("tech1")
+    mine = {**data, "modele": "Version du technicien"}
+    stale = op("answers", iv_uuid, 0, form_id="entretien-chaudiere", data=mine)
+    r = push(client, stale)[0]
+    assert r["status"] == "conflict" and r["server_version"] == 1
+    again = push(client, op("answers", iv_uuid, 0, form_id="entretien-chaudiere", data={**mine, "modele": "Encore"}))[0]
+    assert again["status"] == "conflict"  # the old base again: still a conflict (the stuck device of before)
+    pulled = client.get("/api/v1/sync/pull").get_json()
+    iv = next(i for i in pulled["interventions"] if i["uuid"] == iv_uuid)
+    assert iv["submissions"]["entretien-chaudiere"]["version"] == 1  # the device learns the server's version
+    assert {p["status"] for p in iv["problems"]} == {"conflict"} and iv["problems"][0]["server_version"] == 1
+    keep = op("answers", iv_uuid, iv["submissions"]["entretien-chaudiere"]["version"], form_id="entretien-chaudiere", data=mine)
+    r = push(client, keep)[0]
+    assert r["status"] == "applied" and r["version"] == 2
+    with app.app_context():
+        from webapp.extensions import db
+
+        sub = db.session.scalar(sa.select(Submission).where(Submission.intervention_id == world["ids"]["mine"]))
+        assert sub.data["modele"] == "Version du technicien" and sub.version == 2
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.action == "answers_update")) == 1
+        rows = db.session.scalars(sa.select(SyncOperation).where(SyncOperation.status == "conflict")).all()
+        assert len(rows) == 2 and {row.superseded_by for row in rows} == {keep["id"]}
+    iv = next(i for i in client.get("/api/v1/sync/pull").get_json()["interventions"] if i["uuid"] == iv_uuid)
+    assert iv["problems"] == []  # nothing left to show on the phone
+    auth.logout()
+    auth.login("office")
+    page = client.get(f"/interventions/{world['ids']['mine']}").get_data(as_text=True)
+    assert "non appliquées (0)" in page and page.count("resolved-mark") == 2
+
+
+def test_reasons_and_labels_follow_the_devices_language(client, auth, world):
+    auth.login("tech1")
+    session = client.get("/api/v1/sync/session").get_json()
+    assert session["lang"] == "fr" and session["lang_preference"] is None
+    assert client.get("/api/v1/sync/session", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_json()["lang"] == "en"
+    reasons = {}
+    for lang in ("en", "fr"):
+        r = client.post("/api/v1/sync/push", json={"ops": [op("start", str(uuid.uuid4()), 1)]}, headers={"Accept-Language": lang}).get_json()["results"][0]
+        reasons[lang] = r["message"]
+    assert reasons["en"] == "No such intervention." and reasons["fr"] != reasons["en"]
+    en = client.get("/api/v1/sync/pull", headers={"Accept-Language": "en"}).get_json()
+    assert next(s for s in en["config"]["statuses"] if s["key"] == "done")["label"] != next(
+        s for s in client.get("/api/v1/sync/pull").get_json()["config"]["statuses"] if s["key"] == "done")["label"]
+    assert "Username" in client.get("/m/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Identifiant" in client.get("/m/login").get_data(as_text=True)
+    client.get(f"/interventions/{world['ids']['mine']}?lang=en")  # the back office's switch: the user's choice wins over the device's
+    session = client.get("/api/v1/sync/session", headers={"Accept-Language": "fr"}).get_json()
+    assert session["lang"] == "en" and session["lang_preference"] == "en"
+
+
+def test_conflict_reason_in_english(client, auth, world):
+    data = example("entretien-chaudiere")
+    auth.login("office")
+    push(client, op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=data))
+    auth.logout()
+    auth.login("tech1")
+    stale = op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=data)
+    r = client.post("/api/v1/sync/push", json={"ops": [stale]}, headers={"Accept-Language": "en"}).get_json()["results"][0]
+    assert r["status"] == "conflict" and r["message"] == "Someone else answered this form meanwhile."
+    again = client.post("/api/v1/sync/push", json={"ops": [{**stale, "id": str(uuid.uuid4())}]}).get_json()["results"][0]
+    assert again["message"] == "Quelqu'un d'autre a rempli ce formulaire entre-temps."
+
+
+def test_the_same_batch_pushed_twice_at_once_is_applied_once(app, auth, world, factory, users):
+    """Two requests of the same batch race (the device retried while the first was still
+    running): each operation is applied exactly once, on SQLite and on PostgreSQL."""
+    import threading
+
+    from webapp.models import AuditLog, Submission, SyncOperation
+
+    clients = [app.test_client(), app.test_client()]
+    for c in clients:
+        c.post("/login", data={"username": "tech1", "password": "secret-pass"})
+    rounds = 4
+    ivs = [factory.intervention([users["tech1"]], world["client"], start=datetime.now(timezone.utc) + timedelta(hours=3 + i), event_type_id="entretien-chaudiere", status="confirmed") for i in range(rounds)]
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.models import Intervention
+
+        uuids = [db.session.get(Intervention, i).uuid for i in ivs]
+    for iv_uuid in uuids:
+        batch = [op("start", iv_uuid, 1), op("answers", iv_uuid, 0, form_id="entretien-chaudiere", data=example("entretien-chaudiere"))]
+        gate = threading.Barrier(2)
+        results: list = [None, None]
+
+        def send(i):
+            gate.wait()
+            results[i] = clients[i].post("/api/v1/sync/push", json={"ops": batch})
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert all(r is not None and r.status_code == 200 for r in results), results
+        statuses = [[x["status"] for x in r.get_json()["results"]] for r in results]
+        for k in range(2):  # one request applied each operation; the other saw it done or in progress
+            pair = sorted(s[k] for s in statuses)
+            assert pair.count("applied") == 1 and set(pair) - {"applied"} <= {"duplicate", "retry"}, statuses
+        for r in push(clients[1], *batch):  # the retry of the device: confirmed, changes nothing
+            assert r["status"] == "duplicate" and r["original"] == "applied"
+    with app.app_context():
+        from webapp.extensions import db
+
+        def n(model, *where):
+            return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+        ids = [str(i) for i in ivs]
+        assert n(Submission, Submission.intervention_id.in_(ivs)) == rounds
+        assert db.session.scalars(sa.select(Submission.version).where(Submission.intervention_id.in_(ivs))).all() == [1] * rounds
+        assert n(AuditLog, AuditLog.action == "answers_create") == rounds
+        assert n(AuditLog, AuditLog.action == "start", AuditLog.entity_id.in_(ids)) == rounds
+        assert n(AuditLog, AuditLog.action == "status", AuditLog.entity_id.in_(ids)) == rounds
+        assert n(SyncOperation, SyncOperation.intervention_id.in_(ivs), SyncOperation.status == "applied") == 2 * rounds
+
+
+def test_manifest_has_png_icons(client):
+    from PIL import Image
+
+    manifest = client.get("/m/manifest.webmanifest").get_json()
+    pngs = {i["sizes"]: i["src"] for i in manifest["icons"] if i["type"] == "image/png"}
+    assert set(pngs) == {"192x192", "512x512"}
+    for sizes, src in pngs.items():
+        with client.get(src) as response:
+            assert response.status_code == 200 and response.mimetype == "image/png"
+            img = Image.open(io.BytesIO(response.data))
+        assert f"{img.width}x{img.height}" == sizes and img.mode == "RGBA"
+    assert any(i["type"] == "image/svg+xml" for i in manifest["icons"])

@@ -29,7 +29,7 @@ bp = Blueprint("mobile", __name__, url_prefix="/m")
 PUBLIC = {"mobile.shell", "mobile.manifest", "mobile.service_worker", "mobile.login"}
 STATIC_M = Path(__file__).resolve().parent.parent / "static" / "m"
 #: The client's files, cached by the service worker at install (the app shell).
-CLIENT_MODULES = ("app.js", "store.js", "sync.js", "fill.js", "views.js", "m.css", "icon.svg")
+CLIENT_MODULES = ("app.js", "i18n.js", "store.js", "sync.js", "fill.js", "views.js", "m.css", "icon.svg")
 FORM_MODULES = ("form.js", "condition.js", "values.js", "arrays.js", "camera.js", "signature.js", "steps.js", "attachments.js", "form.css")
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -100,7 +100,7 @@ def form(content_hash: str):
     html = render_form(definition_of(fv), None, (), lang, action="#", form_id=f"ff-form-{fv.form_id}", attachment_url=url_for("interventions.attachment", attachment_id="ID").replace("ID", "{id}"))
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    response.headers["Vary"] = "Cookie"
+    response.headers["Vary"] = "Cookie, Accept-Language"
     return response
 
 

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError
 
-from ..i18n import current_lang
+from ..i18n import chosen_lang, current_lang
 from ..services.errors import InvalidInput, ServiceError
 from . import attachments as att_mod
 from .ops import apply_operation
@@ -48,7 +48,8 @@ def _uuid(value: str) -> str:
 @login_required
 def session():
     u = current_user
-    return jsonify({"user": {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role}, "csrf_token": generate_csrf(), "lang": current_lang()})
+    return jsonify({"user": {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role}, "csrf_token": generate_csrf(),
+                    "lang": current_lang(), "lang_preference": chosen_lang()})
 
 
 @bp.route("/sync/pull")

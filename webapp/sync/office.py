@@ -42,7 +42,8 @@ def differences(device, server) -> list[tuple[str, str, str]]:
 
 
 def sync_problems(iv) -> list[dict]:
-    """Refused or conflicting device edits of ``iv`` not dismissed yet, newest first."""
+    """Refused or conflicting device edits of ``iv`` not dismissed yet, newest first; those
+    the device resolved since (it re-sent its version, applied) are marked ``resolved``."""
     if not access.is_back_office(current_user):
         return []
     rows = db.session.execute(
@@ -52,7 +53,7 @@ def sync_problems(iv) -> list[dict]:
     ).all()
     out = []
     for op, who in rows:
-        item = {"op": op, "who": who, "type": TYPE_LABELS.get(op.type, op.type), "diff": []}
+        item = {"op": op, "who": who, "type": TYPE_LABELS.get(op.type, op.type), "diff": [], "resolved": op.superseded_by is not None}
         if op.type == "answers" and op.status == "conflict" and op.server_state:
             item["diff"] = differences(op.payload.get("data"), op.server_state.get("data"))
         out.append(item)

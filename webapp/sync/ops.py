@@ -56,6 +56,8 @@ def stored_result(op: SyncOperation) -> dict:
         out["errors"] = op.errors
     if op.result_version is not None:
         out["version"] = op.result_version
+    if op.status == "conflict" and op.server_state:
+        out["server_version"] = op.server_state.get("version")  # base a re-send on this one
     return out
 
 
@@ -205,6 +207,18 @@ def _error_fields(exc: ServiceError) -> dict:
     return out
 
 
+def _supersede(row: SyncOperation) -> None:
+    """Answers applied: the earlier refused or conflicting answers of the same user and form
+    are resolved by this one (the technician kept their version and sent it again)."""
+    db.session.execute(
+        sa.update(SyncOperation).where(
+            SyncOperation.intervention_id == row.intervention_id, SyncOperation.target == row.target, SyncOperation.user_id == row.user_id,
+            SyncOperation.type == "answers", SyncOperation.status.in_(("refused", "conflict")), SyncOperation.superseded_by.is_(None),
+            SyncOperation.id != row.id,
+        ).values(superseded_by=row.id)
+    )
+
+
 def apply_operation(user: User, op: dict) -> dict:
     """One operation (already loaded by the schema, ``op["raw"]`` the JSON as sent) -> its
     result: applied | duplicate | refused | conflict | retry."""
@@ -253,6 +267,8 @@ def apply_operation(user: User, op: dict) -> dict:
         else:
             row = db.session.get(SyncOperation, op_id)
             row.result_version = version
+            if op["type"] == "answers":
+                _supersede(row)
             db.session.commit()
     else:
         row.status, row.done_at = "refused", utcnow()

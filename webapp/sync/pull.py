@@ -187,7 +187,10 @@ def intervention_payload(iv: Intervention, subs: list[Submission], history: list
 
 
 def problem_payload(op: SyncOperation) -> dict:
-    return {"op": op.id, "type": op.type, "target": op.target, "status": op.status, "code": op.code, "message": op.message, "at": op.done_at.isoformat() if op.done_at else None}
+    out = {"op": op.id, "type": op.type, "target": op.target, "status": op.status, "code": op.code, "message": op.message, "at": op.done_at.isoformat() if op.done_at else None}
+    if op.status == "conflict" and op.server_state:
+        out["server_version"] = op.server_state.get("version")
+    return out
 
 
 def pull(user: User, cursor: str | None, lang: str) -> dict:
@@ -221,7 +224,7 @@ def pull(user: User, cursor: str | None, lang: str) -> dict:
             subs.setdefault(s.intervention_id, []).append(s)
         for op in db.session.scalars(
             sa.select(SyncOperation).where(SyncOperation.intervention_id.in_(changed), SyncOperation.user_id == user.id,
-                                           SyncOperation.status.in_(("refused", "conflict"))).order_by(SyncOperation.done_at)
+                                           SyncOperation.status.in_(("refused", "conflict")), SyncOperation.superseded_by.is_(None)).order_by(SyncOperation.done_at)
         ):
             problems.setdefault(op.intervention_id, []).append(op)
     history = _history({iv.client_id for iv in ivs}, lang)

@@ -7,6 +7,7 @@ import * as sync from "./sync.js";
 import { fillForm } from "./fill.js";
 import { decodeForm, initForm } from "/static/ff/form.js";
 import * as V from "./views.js";
+import { lang, t } from "./i18n.js";
 
 const body = document.body;
 const main = document.getElementById("main");
@@ -31,10 +32,10 @@ function timerOf(iv) {
 }
 
 function readonlyReason(iv, et, st, cfg) {
-  if (iv.closed) return "Intervention clôturée par le bureau : elle ne peut plus être modifiée depuis l'appareil.";
-  if (st.state === "cancelled") return "Intervention annulée.";
-  if (st.state === "done" && !cfg.rights.edit_after_done) return "Intervention réalisée : les formulaires ne sont plus modifiables.";
-  if (et.mandatory_time_tracking && OPEN_STATES.includes(st.state)) return "Suivi des temps obligatoire : appuyez sur « Démarrer » pour remplir les formulaires.";
+  if (iv.closed) return t("ro_closed");
+  if (st.state === "cancelled") return t("ro_cancelled");
+  if (st.state === "done" && !cfg.rights.edit_after_done) return t("ro_done");
+  if (et.mandatory_time_tracking && OPEN_STATES.includes(st.state)) return t("ro_mandatory");
   return null;
 }
 
@@ -61,7 +62,19 @@ function actionsOf(iv, et, st, cfg, timer) {
   return list;
 }
 
-const OP_TITLES = { answers: "Formulaire refusé", start: "« Démarrer » refusé", pause: "« Pause » refusée", resume: "« Reprendre » refusé", finish: "« Terminer » refusé", back_to_confirmed: "« Repasser en confirmé » refusé", send_report: "Envoi du rapport refusé", time: "Temps refusé", transition: "Changement d'état refusé" };
+const OP_TYPES = ["answers", "start", "pause", "resume", "finish", "back_to_confirmed", "send_report", "time", "transition"];
+const opTitle = (type) => t(OP_TYPES.includes(type) ? `t_${type}` : "t_other");
+
+/** The refusals to show: the last one of each form's answers, every other one. */
+function latestProblems(rejected) {
+  const byForm = new Map();
+  const out = [];
+  for (const r of [...rejected].sort((a, b) => (a.op.seq || 0) - (b.op.seq || 0))) {
+    if (r.op.type === "answers") byForm.set(r.op.form_id, r);
+    else out.push(r);
+  }
+  return [...byForm.values(), ...out];
+}
 
 async function context(iv) {
   const cfg = await cfgOf();
@@ -74,17 +87,20 @@ async function context(iv) {
     const d = await store.get("drafts", store.draftKey(iv.uuid, f.form_id));
     const bad = rejected.find((r) => r.op.form_id === f.form_id);
     const queued = ops.some((o) => o.type === "answers" && o.form_id === f.form_id);
-    let mark = "todo", markLabel = "À remplir";
-    if (bad) [mark, markLabel] = ["error", "Refusé par le serveur"];
-    else if (d && d.dirty) [mark, markLabel] = ["draft", "Brouillon (non enregistré)"];
-    else if (queued) [mark, markLabel] = ["done", "Enregistré — en attente d'envoi"];
-    else if ((d && d.saved) || iv.submissions[f.form_id]) [mark, markLabel] = ["done", "Enregistré"];
+    let mark = "todo", markLabel = t("m_todo");
+    if (bad) [mark, markLabel] = ["error", t(bad.result.status === "conflict" ? "m_conflict" : "m_refused")];
+    else if (d && d.dirty) [mark, markLabel] = ["draft", t("m_draft")];
+    else if (queued) [mark, markLabel] = ["done", t("m_queued")];
+    else if ((d && d.saved) || iv.submissions[f.form_id]) [mark, markLabel] = ["done", t("m_saved")];
     forms.push({ ...f, mark, markLabel });
   }
-  const problems = rejected.map((r) => {
-    const f = iv.forms.find((x) => x.form_id === r.op.form_id);
-    const title = r.result.status === "conflict" ? "Conflit :" : `${OP_TITLES[r.op.type] || "Refusé"}${f ? ` (${f.title})` : ""} :`;
-    return { title, message: r.result.message || r.result.code, errors: r.result.errors };
+  const problems = latestProblems(rejected).map((r) => {
+    const f = r.op.type === "answers" ? iv.forms.find((x) => x.form_id === r.op.form_id) : null;
+    const conflict = r.result.status === "conflict";
+    const title = t("titled", { t: `${conflict ? t("t_conflict") : opTitle(r.op.type)}${f ? ` (${f.title})` : ""}` });
+    const sub = iv.submissions[r.op.form_id];
+    const office = conflict ? t("conflict_office", { v: Math.max(sub ? sub.version : 0, r.result.server_version || 0) }) : null;
+    return { title, message: r.result.message || r.result.code, errors: r.result.errors, form_id: f ? f.form_id : null, conflict, office };
   });
   const timer = et.time_tracking === "automatic" && (timerOf(iv).segs.length || st.state === "in_progress") ? timerOf(iv) : null;
   return { cfg, et, st, forms, problems, timer: timer, actions: actionsOf(iv, et, st, cfg, timerOf(iv)), readonlyReason: readonlyReason(iv, et, st, cfg), ops };
@@ -95,7 +111,7 @@ async function showList() {
   const ivs = await store.all("interventions");
   const marks = {};
   for (const o of await store.all("outbox")) marks[o.intervention] = (marks[o.intervention] || 0) + 1;
-  main.innerHTML = `<h1 class="sr">Mes interventions</h1>${V.dayList(ivs, await cfgOf(), marks)}`;
+  main.innerHTML = `<h1 class="sr">${V.esc(t("my_interventions"))}</h1>${V.dayList(ivs, await cfgOf(), marks)}`;
 }
 
 async function showIntervention(uuid) {
@@ -105,7 +121,7 @@ async function showIntervention(uuid) {
 }
 
 function notFound() {
-  main.innerHTML = `<a class="back" href="#/">← Mes interventions</a><p class="empty">Cette intervention n'est plus sur l'appareil.</p>`;
+  main.innerHTML = `<a class="back" href="#/">${V.esc(t("back_list"))}</a><p class="empty">${V.esc(t("gone"))}</p>`;
 }
 
 async function showForm(uuid, formId) {
@@ -123,13 +139,13 @@ async function showForm(uuid, formId) {
     const cache = "caches" in self ? await caches.open("ff-forms-v1") : null;
     let response = cache && (await cache.match(url));
     if (!response) {
-      response = await fetch(url, { credentials: "same-origin" });
+      response = await fetch(url, { credentials: "same-origin", headers: { "Accept-Language": lang } });
       if (!response.ok) throw new Error(String(response.status));
       if (cache) await cache.put(url, response.clone());
     }
     html = await response.text();
   } catch (e) {
-    document.getElementById("form-host").innerHTML = `<p class="alert">Ce formulaire n'est pas encore sur l'appareil : connectez-vous au réseau une fois.</p>`;
+    document.getElementById("form-host").innerHTML = `<p class="alert">${V.esc(t("form_missing"))}</p>`;
     return;
   }
   const host = document.getElementById("form-host");
@@ -164,7 +180,7 @@ async function saveDraft(dirty) {
   const data = decodeForm(form);
   const draft = { ...old, key, intervention: iv.uuid, form_id: f.form_id, form_hash: f.content_hash, data, base_version: old.base_version ?? base, dirty, saved: !dirty || !!old.saved, updated: new Date().toISOString() };
   await store.put("drafts", draft);
-  document.getElementById("saved").textContent = dirty ? "Brouillon gardé sur l'appareil" : "Enregistré";
+  document.getElementById("saved").textContent = t(dirty ? "draft_kept" : "saved");
   return draft;
 }
 
@@ -176,7 +192,7 @@ async function saveForm() {
   if (!form.checkValidity()) {
     form.reportValidity();
     await store.put("drafts", { ...draft, dirty: true });
-    document.getElementById("saved").textContent = "Brouillon gardé : complétez les champs obligatoires.";
+    document.getElementById("saved").textContent = t("draft_required");
     return;
   }
   await sync.queueAnswers(iv.uuid, f.form_id, f.content_hash, draft.data, draft.base_version);
@@ -202,11 +218,16 @@ function ask(html) {
 
 const minutes = (data, name) => (data.has(`${name}_h`) ? parseInt(data.get(`${name}_h`), 10) * 60 + parseInt(data.get(`${name}_m`), 10) : null);
 
-async function act(key) {
+async function act(key, btn) {
   if (key === "save-form") return saveForm();
   const uuid = location.hash.split("/")[2];
   const iv = await store.get("interventions", uuid);
   if (!iv) return;
+  if (key === "keep-mine" || key === "take-office") {
+    if (key === "take-office" && !(await ask(V.confirmDialog(t("take_office_q"), t("take_office_p"), t("take_office"))))) return;
+    await (key === "keep-mine" ? sync.keepMine : sync.takeOffice)(iv, btn.dataset.form);
+    return render();
+  }
   const { cfg, et } = await context(iv);
   const now = new Date().toISOString();
   const local = iv.local || (iv.local = {});
@@ -220,7 +241,7 @@ async function act(key) {
   } else if (key === "resume") {
     local.timer = [...timer, [now, null]];
   } else if (key === "finish") {
-    if (!(await ask(`<form method="dialog" class="dialog-body"><h2>Terminer l'intervention ?</h2><p>Elle passera en « Réalisé ».</p><div class="row"><button class="btn" value="cancel">Annuler</button><button class="btn primary" value="ok">Terminer</button></div></form>`))) return;
+    if (!(await ask(V.confirmDialog(t("finish_q"), t("finish_p"), t("finish"))))) return;
     const travel = et.travel_time && et.time_tracking === "manual";
     if (et.time_tracking === "manual") {
       const data = await ask(V.timeDialog("manual", iv.duration_minutes, travel));
@@ -237,7 +258,7 @@ async function act(key) {
   }
   await store.put("interventions", iv);
   await sync.queue(op);
-  if (key === "send_report") net.textContent = "Envoi du rapport demandé";
+  if (key === "send_report") net.textContent = t("report_asked");
   render();
 }
 
@@ -245,23 +266,23 @@ main.addEventListener("click", (ev) => {
   const btn = ev.target.closest("button[data-action]");
   if (!btn) return;
   ev.preventDefault();
-  act(btn.dataset.action);
+  act(btn.dataset.action, btn);
 });
 
 // --- status banner, router, timer ------------------------------------------------------
 function banner() {
   const s = sync.state;
   const n = s.pending;
-  const waiting = n ? `${n} modification${n > 1 ? "s" : ""} en attente` : "";
+  const waiting = n ? t("pending", { n }) : "";
   let cls = "ok", text;
-  if (!s.online) [cls, text] = ["off", `Hors ligne${waiting ? ` — ${waiting}` : " — tout est sur l'appareil"}`];
-  else if (s.error === "login") [cls, text] = ["off", "Session expirée : reconnectez-vous pour envoyer vos modifications."];
-  else if (s.syncing) [cls, text] = ["wait", `Synchronisation…${waiting ? ` (${waiting})` : ""}`];
-  else if (n) [cls, text] = ["wait", `${waiting} d'envoi`];
-  else if (s.error) [cls, text] = ["wait", "Serveur injoignable : nouvel essai dans un instant."];
-  else [cls, text] = ["ok", s.last ? `Synchronisé à ${V.hours(s.last)}` : "Synchronisé"];
+  if (!s.online) [cls, text] = ["off", waiting ? t("offline", { w: waiting }) : t("offline_all")];
+  else if (s.error === "login") [cls, text] = ["off", t("expired")];
+  else if (s.syncing) [cls, text] = ["wait", waiting ? t("syncing_n", { w: waiting }) : t("syncing")];
+  else if (n) [cls, text] = ["wait", t("pending_send", { n })];
+  else if (s.error) [cls, text] = ["wait", t("unreachable")];
+  else [cls, text] = ["ok", s.last ? t("synced_at", { h: V.hours(s.last) }) : t("synced")];
   net.className = `net ${cls}`;
-  net.innerHTML = s.error === "login" && s.online ? `${V.esc(text)} <a href="${V.esc(body.dataset.login)}">Se connecter</a>` : V.esc(text);
+  net.innerHTML = s.error === "login" && s.online ? `${V.esc(text)} <a href="${V.esc(body.dataset.login)}">${V.esc(t("login"))}</a>` : V.esc(text);
   net.dataset.pending = String(n);
   net.dataset.state = cls;
 }
@@ -282,10 +303,17 @@ setInterval(async () => {
 }, 1000);
 
 async function boot() {
+  document.getElementById("home").setAttribute("aria-label", t("my_interventions"));
+  main.innerHTML = `<p class="empty">${V.esc(t("loading"))}</p>`;
   if ("serviceWorker" in navigator) navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope }).catch(() => {});
   const user = await store.get("kv", "user");
   if (user) document.getElementById("who").textContent = user.display_name;
   sync.events.addEventListener("status", banner);
+  sync.events.addEventListener("lang", () => {
+    document.getElementById("home").setAttribute("aria-label", t("my_interventions"));
+    banner();
+    if (!current) render();
+  });
   sync.events.addEventListener("data", async () => {
     const u = await store.get("kv", "user");
     if (u) document.getElementById("who").textContent = u.display_name;
@@ -298,7 +326,7 @@ async function boot() {
   await sync.run();
   if (sync.state.error === "login" && !user) {
     if (navigator.onLine) location.href = body.dataset.login;
-    else main.innerHTML = `<p class="empty">Connectez-vous une première fois avec du réseau.</p>`;
+    else main.innerHTML = `<p class="empty">${V.esc(t("first_login"))}</p>`;
     return;
   }
   if (!user) await render();

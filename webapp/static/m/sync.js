@@ -4,6 +4,7 @@
 // (or was already: a replay), or refused with a reason, which is kept and shown.
 
 import * as store from "./store.js";
+import { lang, setPreference } from "./i18n.js";
 import { loadAttachment } from "/static/ff/attachments.js";
 
 const API = document.body.dataset.api || "/api/v1";
@@ -18,7 +19,7 @@ function emit(name, detail) {
 }
 
 async function api(path, options = {}) {
-  const headers = { Accept: "application/json", ...(options.headers || {}) };
+  const headers = { Accept: "application/json", "Accept-Language": lang, ...(options.headers || {}) };
   if (options.method && options.method !== "GET" && options.method !== "HEAD" && csrf) headers["X-CSRFToken"] = csrf;
   const response = await fetch(API + path, { credentials: "same-origin", cache: "no-store", ...options, headers });
   if (response.status === 401) {
@@ -124,6 +125,44 @@ async function push() {
   }
 }
 
+const answersOf = (r, iv, formId) => r.intervention === iv && r.op.type === "answers" && r.op.form_id === formId;
+
+/** "Keep my version" of a form the server refused or found in conflict: the device's
+ *  answers go again, as a new operation based on the server's current version. */
+export async function keepMine(iv, formId) {
+  const mine = (await store.all("rejected")).filter((r) => answersOf(r, iv.uuid, formId)).sort((a, b) => (a.op.seq || 0) - (b.op.seq || 0));
+  const last = mine[mine.length - 1];
+  const key = store.draftKey(iv.uuid, formId);
+  const draft = await store.get("drafts", key);
+  const sub = iv.submissions[formId];
+  const base = Math.max(sub ? sub.version : 0, (last && last.result.server_version) || 0, (draft && draft.server_version) || 0);
+  const data = draft ? draft.data : last && last.op.data;
+  if (!data) return null;
+  const formHash = (draft && draft.form_hash) || (last && last.op.form_hash);
+  for (const o of await store.all("outbox")) {
+    if (o.type === "answers" && o.intervention === iv.uuid && o.form_id === formId && !o.attempts) await store.del("outbox", o.id); // folded into this one
+  }
+  for (const r of mine) await store.del("rejected", r.id);
+  await store.put("drafts", { ...(draft || {}), key, intervention: iv.uuid, form_id: formId, form_hash: formHash, data, base_version: base, server_version: base, dirty: false, saved: true });
+  return queue({ type: "answers", intervention: iv.uuid, form_id: formId, form_hash: formHash, data, base_version: base });
+}
+
+/** "Take the office's version": the device's answers of that form are dropped for the
+ *  server's (or none, when the server has none). */
+export async function takeOffice(iv, formId) {
+  for (const r of await store.all("rejected")) if (answersOf(r, iv.uuid, formId)) await store.del("rejected", r.id);
+  for (const o of await store.all("outbox")) {
+    if (o.type === "answers" && o.intervention === iv.uuid && o.form_id === formId && !o.attempts) await store.del("outbox", o.id);
+  }
+  const key = store.draftKey(iv.uuid, formId);
+  const sub = iv.submissions[formId];
+  if (sub) await store.put("drafts", { key, intervention: iv.uuid, form_id: formId, data: sub.data, form_hash: sub.form_hash, base_version: sub.version, server_version: sub.version, saved: true, dirty: false });
+  else await store.del("drafts", key);
+  await countPending();
+  emit("status", state);
+  soon();
+}
+
 async function clearRejected(op) {
   for (const r of await store.all("rejected")) {
     if (r.intervention !== op.intervention) continue;
@@ -137,7 +176,7 @@ async function cacheForms(forms) {
   const cache = await caches.open("ff-forms-v1");
   for (const f of Object.values(forms)) {
     if (!(await cache.match(f.url))) {
-      const response = await fetch(f.url, { credentials: "same-origin" });
+      const response = await fetch(f.url, { credentials: "same-origin", headers: { "Accept-Language": lang } });
       if (response.ok) await cache.put(f.url, response);
     }
   }
@@ -161,8 +200,11 @@ async function pull() {
       const key = store.draftKey(iv.uuid, formId);
       const draft = await store.get("drafts", key);
       const busy = mine.some((o) => o.type === "answers" && o.form_id === formId) || rejected.some((r) => r.intervention === iv.uuid && r.op.form_id === formId);
-      if (draft && (draft.dirty || busy)) continue; // the technician's version stays
-      await store.put("drafts", { key, intervention: iv.uuid, form_id: formId, data: sub.data, form_hash: sub.form_hash, base_version: sub.version, saved: true, dirty: false });
+      if (draft && (draft.dirty || busy)) { // the technician's version stays; the server's version is known
+        if (draft.server_version !== sub.version) await store.put("drafts", { ...draft, server_version: sub.version });
+        continue;
+      }
+      await store.put("drafts", { key, intervention: iv.uuid, form_id: formId, data: sub.data, form_hash: sub.form_hash, base_version: sub.version, server_version: sub.version, saved: true, dirty: false });
     }
   }
   const keep = new Set(body.ids);
@@ -198,6 +240,7 @@ export async function run() {
     if (!session.ok) throw new Error(`session ${session.status}`);
     const who = await session.json();
     csrf = who.csrf_token;
+    if (setPreference(who.lang_preference)) emit("lang", who.lang_preference);
     state.auth = true;
     await store.put("kv", who.user, "user");
     await uploads();

@@ -1,20 +1,32 @@
-// HTML of the screens, from plain data. Every text from the server goes through esc().
+// HTML of the screens, from plain data. Every text from the server goes through esc();
+// every text of the app comes from i18n.js.
+
+import { locale, t } from "./i18n.js";
 
 export const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const TZ = "Europe/Paris";
-const fmt = (opts) => new Intl.DateTimeFormat("fr-FR", { timeZone: TZ, ...opts });
-const DAY = fmt({ weekday: "long", day: "numeric", month: "long" });
-const DATE = fmt({ day: "numeric", month: "long", year: "numeric" });
-const HOUR = fmt({ hour: "2-digit", minute: "2-digit" });
-const KEY = fmt({ year: "numeric", month: "2-digit", day: "2-digit" });
+const formats = new Map();
+const fmt = (opts, loc = locale()) => {
+  const key = loc + JSON.stringify(opts);
+  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(loc, { timeZone: TZ, ...opts }));
+  return formats.get(key);
+};
+const DAY = { weekday: "long", day: "numeric", month: "long" };
+const DATE = { day: "numeric", month: "long", year: "numeric" };
+const HOUR = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+const KEY = { year: "numeric", month: "2-digit", day: "2-digit" };
 
-export const dayKey = (iso) => KEY.format(new Date(iso)).split("/").reverse().join("-");
-export const hours = (iso) => HOUR.format(new Date(iso)).replace(":", "h");
+export const dayKey = (iso) => fmt(KEY, "fr-FR").format(new Date(iso)).split("/").reverse().join("-");
+export const hours = (iso) => {
+  const text = fmt(HOUR).format(new Date(iso));
+  return locale() === "fr-FR" ? text.replace(":", "h") : text;
+};
+const date = (d) => fmt(DATE).format(d);
 
 export function duration(minutes) {
   const m = Math.max(0, Math.round(minutes));
   const h = Math.floor(m / 60);
-  return h ? `${h}h${m % 60 ? String(m % 60).padStart(2, "0") : ""}` : `${m} min`;
+  return h ? `${h}h${m % 60 ? String(m % 60).padStart(2, "0") : ""}` : t("minutes", { m });
 }
 
 export function clock(ms) {
@@ -26,8 +38,8 @@ export function clock(ms) {
 function dayTitle(key) {
   const today = dayKey(new Date().toISOString());
   const tomorrow = dayKey(new Date(Date.now() + 864e5).toISOString());
-  const label = DAY.format(new Date(`${key}T12:00:00Z`));
-  return key === today ? `Aujourd'hui — ${label}` : key === tomorrow ? `Demain — ${label}` : label[0].toUpperCase() + label.slice(1);
+  const label = fmt(DAY).format(new Date(`${key}T12:00:00Z`));
+  return key === today ? t("today", { d: label }) : key === tomorrow ? t("tomorrow", { d: label }) : label[0].toUpperCase() + label.slice(1);
 }
 
 export function address(c) {
@@ -56,11 +68,11 @@ export function statusOf(iv, cfg) {
 }
 
 function pill(st, closed) {
-  return `<span class="pill" style="--c:${esc(st.color)}">${esc(st.label)}</span>${closed ? '<span class="pill closed">Clôturée</span>' : ""}`;
+  return `<span class="pill" style="--c:${esc(st.color)}">${esc(st.label)}</span>${closed ? `<span class="pill closed">${esc(t("closed"))}</span>` : ""}`;
 }
 
 export function dayList(ivs, cfg, marks) {
-  if (!ivs.length) return `<p class="empty">Aucune intervention prévue aujourd'hui ni les jours suivants.</p>`;
+  if (!ivs.length) return `<p class="empty">${esc(t("no_interventions"))}</p>`;
   const groups = new Map();
   for (const iv of [...ivs].sort((a, b) => a.start_at.localeCompare(b.start_at))) {
     const k = dayKey(iv.start_at);
@@ -73,9 +85,9 @@ export function dayList(ivs, cfg, marks) {
     for (const iv of list) {
       const et = cfg.event_types[iv.event_type] || { title: iv.event_type, color: "#607d8b" };
       const st = statusOf(iv, cfg);
-      const mark = marks[iv.uuid] ? `<span class="pill wait" title="Modifications en attente">⟳ ${marks[iv.uuid]}</span>` : "";
+      const mark = marks[iv.uuid] ? `<span class="pill wait" title="${esc(t("pending_title"))}">⟳ ${marks[iv.uuid]}</span>` : "";
       html += `<li class="card" style="--c:${esc(st.color)}" data-iv="${esc(iv.uuid)}">
-<a class="card-main" href="#/i/${esc(iv.uuid)}"><span class="when">${hours(iv.start_at)} – ${hours(iv.end_at)} · durée ${duration(iv.duration_minutes)}</span>
+<a class="card-main" href="#/i/${esc(iv.uuid)}"><span class="when">${hours(iv.start_at)} – ${hours(iv.end_at)} · ${esc(t("duration", { d: duration(iv.duration_minutes) }))}</span>
 <strong class="client">${esc(iv.client.name)}</strong><span class="type" style="--t:${esc(et.color)}">${esc(et.title)}</span>
 <span class="status">${pill(st, iv.closed)}${mark}</span></a>${contact(iv.client)}</li>`;
     }
@@ -85,14 +97,25 @@ export function dayList(ivs, cfg, marks) {
 }
 
 function history(iv) {
-  const row = (h) => `<li><span>${esc(DATE.format(new Date(`${h.date}T12:00:00Z`)))}</span> ${esc(h.type)} <span class="pill" style="--c:${esc(h.color)}">${esc(h.status)}</span></li>`;
+  const row = (h) => `<li><span>${esc(date(new Date(`${h.date}T12:00:00Z`)))}</span> ${esc(h.type)} <span class="pill" style="--c:${esc(h.color)}">${esc(h.status)}</span></li>`;
   if (!iv.history.length && !iv.upcoming.length) return "";
-  return `<details class="block"><summary>Historique et à venir du client</summary>
-${iv.history.length ? `<h3>Historique</h3><ul class="hist">${iv.history.map(row).join("")}</ul>` : ""}
-${iv.upcoming.length ? `<h3>À venir</h3><ul class="hist">${iv.upcoming.map(row).join("")}</ul>` : ""}</details>`;
+  return `<details class="block"><summary>${esc(t("history_title"))}</summary>
+${iv.history.length ? `<h3>${esc(t("history"))}</h3><ul class="hist">${iv.history.map(row).join("")}</ul>` : ""}
+${iv.upcoming.length ? `<h3>${esc(t("upcoming"))}</h3><ul class="hist">${iv.upcoming.map(row).join("")}</ul>` : ""}</details>`;
 }
 
-const ACTION_LABELS = { start: "▶ Démarrer", pause: "❚❚ Pause", resume: "▶ Reprendre", finish: "✔ Terminer", navigate: "➤ Itinéraire", call: "☎ Appeler", send_report: "✉ Envoyer le rapport", back_to_confirmed: "↩ Repasser en confirmé" };
+const action = (key) => esc(t(`a_${key}`));
+
+/** A refused or conflicting change: the server's reason, and for a form's answers the
+ *  way out (keep the device's version on the server's current one, or take the office's). */
+function problem(p) {
+  const choices = p.form_id ? `<div class="row choices">
+${p.conflict ? `<button type="button" class="btn primary" data-action="keep-mine" data-form="${esc(p.form_id)}">${esc(t("keep_mine"))}</button>` : ""}
+<button type="button" class="btn" data-action="take-office" data-form="${esc(p.form_id)}">${esc(t("take_office"))}</button></div>` : "";
+  return `<div class="alert${p.conflict ? " conflict" : ""}" role="alert"${p.form_id ? ` data-form="${esc(p.form_id)}"` : ""}><strong>${esc(p.title)}</strong> ${esc(p.message)}
+${p.errors ? `<ul>${p.errors.map((e) => `<li>${esc(e.message)}</li>`).join("")}</ul>` : ""}${p.office ? `<p class="small">${esc(p.office)}</p>` : ""}
+<small>${esc(t("data_kept"))}</small>${choices}</div>`;
+}
 
 export function interventionView(iv, ctx) {
   const { cfg, et, st, forms, problems, actions, timer, readonlyReason } = ctx;
@@ -101,22 +124,22 @@ export function interventionView(iv, ctx) {
 <span class="mark ${f.mark}" aria-label="${esc(f.markLabel)}">${f.mark === "done" ? "✔" : f.mark === "draft" ? "✎" : f.mark === "error" ? "!" : "○"}</span>
 <span>${esc(f.title)}<small>${esc(f.markLabel)}</small></span></a></li>`).join("");
   const buttons = actions.map((a) => a.href
-    ? `<a class="btn action" href="${esc(a.href)}" data-action="${a.key}">${ACTION_LABELS[a.key]}</a>`
-    : `<button type="button" class="btn action${a.key === "finish" || a.key === "start" ? " primary" : ""}" data-action="${a.key}">${ACTION_LABELS[a.key]}</button>`).join("");
-  return `<section class="banner" style="--c:${esc(st.color)}"><span>${esc(st.label)}</span>${iv.closed ? "<span>· Clôturée par le bureau</span>" : ""}</section>
-<a class="back" href="#/">← Mes interventions</a>
+    ? `<a class="btn action" href="${esc(a.href)}" data-action="${a.key}">${action(a.key)}</a>`
+    : `<button type="button" class="btn action${a.key === "finish" || a.key === "start" ? " primary" : ""}" data-action="${a.key}">${action(a.key)}</button>`).join("");
+  return `<section class="banner" style="--c:${esc(st.color)}"><span>${esc(st.label)}</span>${iv.closed ? `<span>${esc(t("closed_by_office"))}</span>` : ""}</section>
+<a class="back" href="#/">${esc(t("back_list"))}</a>
 <h1 class="iv-title">${esc(et.title)}</h1>
-<p class="meta">${esc(DATE.format(new Date(iv.start_at)))} / ${hours(iv.start_at)} – ${hours(iv.end_at)} · durée ${duration(iv.duration_minutes)}</p>
+<p class="meta">${esc(date(new Date(iv.start_at)))} / ${hours(iv.start_at)} – ${hours(iv.end_at)} · ${esc(t("duration", { d: duration(iv.duration_minutes) }))}</p>
 ${iv.tags.length ? `<p class="tags">${iv.tags.map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</p>` : ""}
 <p class="iv-sub">${esc(iv.title)}</p>
-${timer ? `<p class="timer" id="timer" data-running="${timer.running ? 1 : 0}">Chrono <span id="timer-value">${clock(timer.ms)}</span> ${timer.running ? "en cours" : "en pause"}</p>` : ""}
+${timer ? `<p class="timer" id="timer" data-running="${timer.running ? 1 : 0}">${esc(t("timer"))} <span id="timer-value">${clock(timer.ms)}</span> ${esc(t(timer.running ? "running" : "paused"))}</p>` : ""}
 ${readonlyReason ? `<p class="note">${esc(readonlyReason)}</p>` : ""}
-${problems.map((p) => `<div class="alert" role="alert"><strong>${esc(p.title)}</strong> ${esc(p.message)}${p.errors ? `<ul>${p.errors.map((e) => `<li>${esc(e.message)}</li>`).join("")}</ul>` : ""}<small>Vos données restent sur l'appareil.</small></div>`).join("")}
-<section class="block"><h2>Client</h2><p><strong>${esc(c.name)}</strong><br>${esc(address(c))}</p>${contact(c)}</section>
-${iv.notes ? `<section class="block"><h2>Notes</h2><p>${esc(iv.notes)}</p></section>` : ""}
+${problems.map(problem).join("")}
+<section class="block"><h2>${esc(t("client"))}</h2><p><strong>${esc(c.name)}</strong><br>${esc(address(c))}</p>${contact(c)}</section>
+${iv.notes ? `<section class="block"><h2>${esc(t("notes"))}</h2><p>${esc(iv.notes)}</p></section>` : ""}
 ${history(iv)}
-<section class="block"><h2>Intervenants</h2><p>${iv.technicians.map(esc).join(", ")}${iv.store ? `<br>Magasin : ${esc(iv.store)}` : ""}</p></section>
-<section class="block"><h2>Formulaires</h2><ul class="forms">${formItems || "<li>Aucun formulaire pour ce type.</li>"}</ul></section>
+<section class="block"><h2>${esc(t("technicians"))}</h2><p>${iv.technicians.map(esc).join(", ")}${iv.store ? `<br>${esc(t("store", { s: iv.store }))}` : ""}</p></section>
+<section class="block"><h2>${esc(t("forms"))}</h2><ul class="forms">${formItems || `<li>${esc(t("no_forms"))}</li>`}</ul></section>
 <nav class="actions">${buttons}</nav>`;
 }
 
@@ -124,9 +147,9 @@ export function formScreen(iv, f, readonly) {
   return `<a class="back" href="#/i/${esc(iv.uuid)}">← ${esc(iv.client.name)}</a>
 <h1 class="iv-title">${esc(f.title)}</h1>
 ${readonly ? `<p class="note">${esc(readonly)}</p>` : ""}
-<fieldset class="form-host" id="form-host"${readonly ? " disabled" : ""}><p class="empty">Chargement du formulaire…</p></fieldset>
+<fieldset class="form-host" id="form-host"${readonly ? " disabled" : ""}><p class="empty">${esc(t("loading_form"))}</p></fieldset>
 <p class="saved" id="saved" aria-live="polite"></p>
-${readonly ? "" : `<nav class="actions"><button type="button" class="btn primary wide" data-action="save-form">Enregistrer le formulaire</button></nav>`}`;
+${readonly ? "" : `<nav class="actions"><button type="button" class="btn primary wide" data-action="save-form">${esc(t("save_form"))}</button></nav>`}`;
 }
 
 function picker(name, label, value) {
@@ -134,12 +157,18 @@ function picker(name, label, value) {
   const m = (value || 0) % 60;
   const hs = Array.from({ length: 13 }, (_, i) => `<option${i === h ? " selected" : ""}>${i}</option>`).join("");
   const ms = Array.from({ length: 12 }, (_, i) => i * 5).map((i) => `<option${i === m - (m % 5) ? " selected" : ""}>${i}</option>`).join("");
-  return `<fieldset class="picker"><legend>${label}</legend><label><select name="${name}_h" aria-label="${label} (heures)">${hs}</select> h</label><label><select name="${name}_m" aria-label="${label} (minutes)">${ms}</select> min</label></fieldset>`;
+  return `<fieldset class="picker"><legend>${esc(label)}</legend><label><select name="${name}_h" aria-label="${esc(t("hours_of", { l: label }))}">${hs}</select> ${t("h")}</label><label><select name="${name}_m" aria-label="${esc(t("minutes_of", { l: label }))}">${ms}</select> ${t("min")}</label></fieldset>`;
 }
 
 export function timeDialog(mode, planned, travel) {
-  return `<form method="dialog" class="dialog-body"><h2>Temps passé</h2>
-${mode === "manual" ? picker("duration", "Durée de l'intervention", planned) : ""}
-${travel ? picker("travel", "Temps de trajet", 0) : ""}
-<div class="row"><button class="btn" value="cancel">Annuler</button><button class="btn primary" value="ok">Valider</button></div></form>`;
+  return `<form method="dialog" class="dialog-body"><h2>${esc(t("time_spent"))}</h2>
+${mode === "manual" ? picker("duration", t("work_duration"), planned) : ""}
+${travel ? picker("travel", t("travel_time"), 0) : ""}
+<div class="row"><button class="btn" value="cancel">${esc(t("cancel"))}</button><button class="btn primary" value="ok">${esc(t("ok"))}</button></div></form>`;
+}
+
+/** A yes/no question in a dialog. */
+export function confirmDialog(title, text, yes) {
+  return `<form method="dialog" class="dialog-body"><h2>${esc(title)}</h2><p>${esc(text)}</p>
+<div class="row"><button class="btn" value="cancel">${esc(t("cancel"))}</button><button class="btn primary" value="ok">${esc(yes)}</button></div></form>`;
 }
