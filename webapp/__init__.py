@@ -1,6 +1,8 @@
 """The back office: agenda, clients, interventions, submissions, users (issue 4).
 
-``create_app(test_config=None)`` as in Flask's tutorial. Configuration, in order: the
+``create_app(test_config=None)`` as in Flask's tutorial. The instance folder (SQLite file,
+attachments, secret key, ``config.py``) is ``instance/`` next to the package, or
+``FIELDFORMS_INSTANCE`` (a folder) when set. Configuration, in order: the
 defaults below, then ``instance/config.py`` if present, then the environment
 (``DATABASE_URL``, ``FIELDFORMS_SECRET_KEY``, ``FIELDFORMS_DEFINITIONS``, ``REDIS_URL``,
 ``MAIL_*``, ``COMPANY_*``), then
@@ -67,7 +69,8 @@ def _config_from_env(app: Flask) -> None:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    instance = os.environ.get("FIELDFORMS_INSTANCE")
+    app = Flask(__name__, instance_relative_config=True, instance_path=str(Path(instance).expanduser().resolve()) if instance else None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     testing = bool(test_config and test_config.get("TESTING"))
     app.config.from_mapping(

@@ -12,6 +12,14 @@ import click
 
 
 def _app(**config):
+    """The app the command works on: the one of a Flask ``ScriptInfo`` when the caller
+    gave one (``app.test_cli_runner()`` in tests), else one built from the environment."""
+    from flask.cli import ScriptInfo
+
+    ctx = click.get_current_context(silent=True)
+    info = ctx.find_object(ScriptInfo) if ctx is not None else None
+    if info is not None and info.create_app is not None:
+        return info.load_app()
     from . import create_app
 
     return create_app({"SYNC_DEFINITIONS_ON_START": False, **config})
@@ -61,6 +69,21 @@ def _demo(app, reset: bool) -> bool:
         return True
 
 
+def _logins(app, base_url: str = "http://127.0.0.1:5000") -> str:
+    """The demo logins and tech1's calendar feed address (when the demo made one)."""
+    from .demo import calendar_feed_url, logins_text
+
+    url = None
+    with app.app_context():
+        try:
+            url = calendar_feed_url(base_url)
+        except Exception:  # noqa: BLE001 - a database without the demo (or the table): just the logins
+            from .extensions import db
+
+            db.session.rollback()
+    return logins_text(url)
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -84,6 +107,8 @@ def _serve(app, host: str, port: int) -> None:
 
 
 def register(group: click.Group) -> None:
+    _register_intervention_commands(group)
+
     @group.command("init-db")
     def init_db_command() -> None:
         """Create or upgrade the database schema (migrations) and store the form versions."""
@@ -94,10 +119,9 @@ def register(group: click.Group) -> None:
     @click.option("--reset", is_flag=True, help="drop everything first")
     def demo_command(reset: bool) -> None:
         """Fill an empty database with demo data and print the logins."""
-        from .demo import logins_text
-
-        _demo(_app(), reset)
-        click.echo(logins_text())
+        app = _app()
+        _demo(app, reset)
+        click.echo(_logins(app))
 
     @group.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -111,12 +135,10 @@ def register(group: click.Group) -> None:
     @click.option("--port", default=5000, show_default=True, type=int)
     def run_command(host: str, port: int) -> None:
         """init-db, demo data if the database is empty, then serve."""
-        from .demo import logins_text
-
         app = _app()
         _init_db(app)
         _demo(app, reset=False)
-        click.echo(logins_text())
+        click.echo(_logins(app, f"http://{host}:{port}"))
         _serve(app, host, port)
 
     @group.command("sync-definitions")
@@ -179,3 +201,295 @@ def register(group: click.Group) -> None:
                     click.echo(f"{field}: {' '.join(messages)}", err=True)
                 sys.exit(1)
             click.echo(f"created {user.username} ({user.role})")
+
+
+# --- fieldforms intervention …: the workflow's verbs with a named actor (issue 6) -------------
+#
+# The same services as the back office and the sync API, so the same rules: the actor is
+# the account named by ``--as``, the audit rows say ``source: "cli"``, and a refusal prints
+# the service's own message (French by default, ``--lang en``) and exits 1.
+
+LANGS = click.Choice(["fr", "en"])
+
+#: The command's own words (the services' messages come translated from the services).
+_WORDS = {
+    "no_user": {"fr": "Aucun compte actif « {name} ».", "en": "No active account “{name}”."},
+    "db": {"fr": "La base de données n'est pas prête ({error}) : lancez « fieldforms init-db ».", "en": "The database is not ready ({error}): run “fieldforms init-db”."},
+    "closed": {"fr": "clôturée", "en": "closed"},
+    "by": {"fr": "par", "en": "by"},
+    "start_end": {"fr": "Début – fin", "en": "Start – end"},
+    "started": {"fr": "Démarrée", "en": "Started"},
+    "done_at": {"fr": "Terminée", "en": "Done"},
+    "running": {"fr": "en cours", "en": "running"},
+    "timer": {"fr": "Chronomètre", "en": "Timer"},
+    "transitions": {"fr": "Statuts possibles pour {user}", "en": "Statuses {user} may set"},
+    "none": {"fr": "aucun", "en": "none"},
+    "missing": {"fr": "Manque pour terminer", "en": "Missing to finish"},
+    "sendings": {"fr": "Envois du rapport", "en": "Report sendings"},
+    "sig_valid": {"fr": "valide", "en": "valid"},
+    "sig_invalid": {"fr": "n'est plus valide (réponses modifiées après la signature)", "en": "no longer valid (answers changed after signing)"},
+    "technician": {"fr": "technicien", "en": "technician"},
+    "client": {"fr": "client", "en": "client"},
+    "sent": {"fr": "Rapport envoyé à {to}.", "en": "Report sent to {to}."},
+    "queued": {"fr": "Envoi du rapport en file d'attente (n° {id}) : le worker l'enverra.", "en": "Report sending queued (no. {id}): the worker will send it."},
+    "not_sent": {"fr": "Le rapport n'a pas pu être envoyé ({status}) : {error}", "en": "The report could not be sent ({status}): {error}"},
+}
+_OPTION_OF = {"duration_minutes": "--duration", "travel_minutes": "--travel", "actual_minutes": "--duration", "recipients": "--to"}
+
+
+def _w(lang: str, key: str, **kw) -> str:
+    return _WORDS[key][lang].format(**kw)
+
+
+class _Stop(Exception):
+    """Printed on stderr, exit 1."""
+
+
+def _run_as(username: str | None, lang: str, fn) -> None:
+    """Call ``fn(user)`` in the app with the account ``username`` (None: no actor) and the
+    language ``lang``; a refusal prints its message on stderr and exits 1."""
+    import sqlalchemy as sa
+    from flask_babel import force_locale, gettext
+
+    from .extensions import db
+    from .models import User
+    from .services.errors import Incomplete, InvalidInput, ServiceError
+
+    app = _app()
+    failed = False
+    with app.app_context(), force_locale(lang):
+        try:
+            user = None
+            if username is not None:
+                user = db.session.scalar(sa.select(User).where(User.username == username))
+                if user is None or not user.active:
+                    raise _Stop(_w(lang, "no_user", name=username))
+            fn(user)
+        except Incomplete as exc:
+            failed = True
+            click.echo(gettext("The intervention cannot be finished yet:"), err=True)
+            for m in exc.missing:
+                click.echo(f"  - {m['message']}", err=True)
+        except InvalidInput as exc:
+            failed = True
+            for field, messages in exc.errors.items():
+                click.echo(f"{_OPTION_OF.get(field, field)}: {' '.join(messages)}", err=True)
+        except ServiceError as exc:
+            failed = True
+            click.echo(exc.message, err=True)
+        except _Stop as exc:
+            failed = True
+            click.echo(str(exc), err=True)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+            failed = True
+            click.echo(_w(lang, "db", error=str(getattr(exc, "orig", exc)).splitlines()[0]), err=True)
+        finally:
+            db.session.remove()
+    if failed:
+        sys.exit(1)
+
+
+def _status_line(iv, lang: str) -> str:
+    from .registry import get_registry
+
+    closed = f" [{_w(lang, 'closed')}]" if iv.closed else ""
+    colon = " :" if lang == "fr" else ":"
+    return f"#{iv.id} {iv.title}{colon} {get_registry().status(iv.status).label_in(lang)}{closed}"
+
+
+def _reload(intervention_id: int):
+    from .services.reports import _load_full
+
+    return _load_full(intervention_id)
+
+
+def _show(iv, user, lang: str) -> None:
+    from flask_babel import format_datetime, gettext
+
+    from .extensions import db
+    from .models import User
+    from .registry import get_registry
+    from .services import workflow
+    from .services.reports import sendings_of
+    from .services.signatures import signature_states
+    from .timeutil import format_duration, local
+
+    reg = get_registry()
+    w = workflow.work_of(iv)
+    c = iv.client
+
+    def when(dt):
+        return format_datetime(dt, "short") if dt else "—"
+
+    def dur(m):
+        return format_duration(m) if m is not None else "—"
+
+    echo = click.echo
+    colon = " :" if lang == "fr" else ":"  # French puts a space before the colon
+    echo(f"#{iv.id} {iv.title}")
+    status = reg.status(iv.status).label_in(lang)
+    if iv.closed:
+        who = db.session.get(User, w.closed_by_id) if w and w.closed_by_id else None
+        status += f"  [{_w(lang, 'closed')}" + (f" {when(w.closed_at)}" if w and w.closed_at else "") + (f" {_w(lang, 'by')} {who.display_name}" if who else "") + "]"
+        if w and w.closed_reason:
+            status += f" « {w.closed_reason} »" if lang == "fr" else f" “{w.closed_reason}”"
+    echo(f"{gettext('Status')}{colon} {status}")
+    echo(f"{gettext('Type')}{colon} {reg.event_type_title(iv.event_type_id, lang)}")
+    address = ", ".join(x for x in [c.address or "", " ".join(x for x in [c.postcode or "", c.city or ""] if x)] if x)
+    echo(f"{gettext('Client')}{colon} {c.name}" + (f", {address}" if address else "") + (f", {c.phone}" if c.phone else "") + (f", {c.email}" if c.email else ""))
+    echo(f"{gettext('Technicians')}{colon} {', '.join(t.display_name for t in iv.technicians) or '—'}")
+    echo(f"{_w(lang, 'start_end')}{colon} {when(iv.start_at)} – {local(iv.end_at).strftime('%H:%M')}")
+    echo(f"{gettext('Planned duration')}{colon} {dur(iv.duration_minutes)} · {gettext('Actual duration')}{colon} {dur(w.actual_minutes if w else None)} · {gettext('Travel time')}{colon} {dur(w.travel_minutes if w else None)}")
+    if w and (w.started_at or w.done_at):
+        echo(f"{_w(lang, 'started')}{colon} {when(w.started_at)}" + (f" · {_w(lang, 'done_at')}{colon} {when(w.done_at)}" if w.done_at else ""))
+    segs = workflow.segments_of(iv.id)
+    if segs:
+        echo(f"{_w(lang, 'timer')}{colon}")
+        for s in segs:
+            end = local(s.ended_at).strftime("%H:%M") if s.ended_at else _w(lang, "running")
+            echo(f"  {when(s.started_at)} – {end}  {dur(s.minutes) if s.minutes is not None else '…'}")
+    if user is not None:
+        allowed = [s.label_in(lang) + f" ({s.key})" for s in workflow.allowed_transitions(user, iv)]
+        echo(f"{_w(lang, 'transitions', user=user.username)}{colon} {', '.join(allowed) or _w(lang, 'none')}")
+    if reg.status(iv.status).state == "in_progress":
+        missing = workflow.completion_missing(iv, lang)
+        if missing:
+            echo(f"{_w(lang, 'missing')}{colon}")
+            for m in missing:
+                echo(f"  - {m['message']}")
+    sendings = sendings_of(iv.id)
+    if sendings:
+        echo(f"{_w(lang, 'sendings')}{colon}")
+        for s in sendings:
+            status = {"pending": gettext("pending"), "queued": gettext("queued"), "sending": gettext("sending"), "retrying": gettext("will retry"),
+                      "sent": gettext("sent"), "failed": gettext("failed")}.get(s.status, s.status)
+            line = f"  {when(s.sent_at or s.last_attempt_at or s.requested_at)}  {status:<10} {', '.join(s.recipients) or '—'}  ({s.attempts}/{s.max_attempts})"
+            if s.last_error:
+                line += f"  {s.last_error}"
+            echo(line)
+    sigs = signature_states(iv.id)
+    if sigs:
+        echo(f"{gettext('Signatures')}{colon}")
+        for s in sigs:
+            echo(f"  {_w(lang, s.signer if s.signer in ('technician', 'client') else 'client')} {s.signer_name or '—'}{colon} {_w(lang, 'sig_valid' if s.valid else 'sig_invalid')}")
+
+
+def _register_intervention_commands(group: click.Group) -> None:
+    as_option = click.option("--as", "username", required=True, metavar="USER", help="the account that acts (its role's rights apply)")
+    lang_option = click.option("--lang", default="fr", type=LANGS, show_default=True, help="language of the messages")
+
+    @group.group("intervention")
+    def intervention() -> None:
+        """Statuses, times, close/reopen and report sending of an intervention, with the
+        same rules as the back office and the devices (audit source "cli")."""
+
+    @intervention.command("show")
+    @click.argument("intervention_id", type=int)
+    @click.option("--as", "username", metavar="USER", help="also list the statuses this account may set")
+    @lang_option
+    def show_command(intervention_id: int, username: str | None, lang: str) -> None:
+        """Status, lock, times, timer, what is missing to finish, sendings and signatures."""
+        from .services import load_intervention
+
+        def do(user):
+            iv = load_intervention(intervention_id, user) if user is not None else _reload(intervention_id)
+            _show(iv, user, lang)
+
+        _run_as(username, lang, do)
+
+    def verb(name: str, help_text: str, call, ok_msgid: str, extra_options=()):
+        def command(intervention_id: int, username: str, lang: str, **kw) -> None:
+            from flask_babel import gettext
+
+            def do(user):
+                call(user, intervention_id, **kw)
+                click.echo(gettext(ok_msgid))
+                click.echo(_status_line(_reload(intervention_id), lang))
+
+            _run_as(username, lang, do)
+
+        command.__doc__ = help_text
+        command.__name__ = f"{name.replace('-', '_')}_command"
+        f = lang_option(as_option(command))
+        for opt in reversed(extra_options):
+            f = opt(f)
+        f = click.argument("intervention_id", type=int)(f)
+        intervention.command(name)(f)
+
+    verb("start", "Start (\"Démarrer\"): in progress, the timer opens in automatic mode.",
+         lambda u, i: _wf().start_intervention(u, i, source="cli"), "Intervention started.")
+    verb("pause", "Pause the timer (automatic time tracking).",
+         lambda u, i: _wf().pause_intervention(u, i, source="cli"), "Timer paused.")
+    verb("resume", "Resume the timer (automatic time tracking).",
+         lambda u, i: _wf().resume_intervention(u, i, source="cli"), "Timer resumed.")
+    verb("finish", "Finish (\"Terminer\"): refused with the list of what is missing.",
+         lambda u, i, duration, travel: _wf().finish_intervention(u, i, duration_minutes=duration, travel_minutes=travel, source="cli"),
+         "Intervention done.",
+         (click.option("--duration", type=int, metavar="MIN", help="actual duration, in minutes"),
+          click.option("--travel", type=int, metavar="MIN", help="travel time, in minutes")))
+    verb("close", "Close (\"Clôturer\"): no change from devices until reopened.",
+         lambda u, i, reason: _wf().close_intervention(u, i, reason=reason, source="cli"),
+         "Intervention closed: devices can no longer change it.",
+         (click.option("--reason", metavar="TEXT", help="why (shown to the technicians)"),))
+    verb("reopen", "Reopen (\"Ré-ouvrir\").", lambda u, i: _wf().reopen_intervention(u, i, source="cli"), "Intervention reopened.")
+
+    @intervention.command("status")
+    @click.argument("intervention_id", type=int)
+    @click.argument("to_key", metavar="TO_KEY")
+    @as_option
+    @lang_option
+    def status_command(intervention_id: int, to_key: str, username: str, lang: str) -> None:
+        """Move to the status TO_KEY (a key of workflow.json, or its label) if the workflow
+        lets the account's role take that transition."""
+        from flask_babel import gettext
+
+        from .registry import get_registry
+
+        def do(user):
+            key = _status_key(get_registry().workflow, to_key)
+            _wf().transition(user, intervention_id, key, source="cli")
+            click.echo(gettext("Status changed."))
+            click.echo(_status_line(_reload(intervention_id), lang))
+
+        _run_as(username, lang, do)
+
+    @intervention.command("send-report")
+    @click.argument("intervention_id", type=int)
+    @as_option
+    @click.option("--to", "recipients", multiple=True, metavar="EMAIL", help="a recipient (repeat it); default: the client's e-mail")
+    @lang_option
+    def send_report_command(intervention_id: int, username: str, recipients: tuple[str, ...], lang: str) -> None:
+        """E-mail the report PDF (needs MAIL_SERVER and MAIL_DEFAULT_SENDER)."""
+        from .services import reports
+
+        def do(user):
+            s = reports.request_report_sending(user, intervention_id, recipients=list(recipients) or None, source="cli")
+            if s.status == "sent":
+                click.echo(_w(lang, "sent", to=", ".join(s.recipients)))
+            elif s.status in ("queued", "sending"):
+                click.echo(_w(lang, "queued", id=s.id))
+            else:
+                from flask_babel import gettext
+
+                status = {"pending": gettext("pending"), "retrying": gettext("will retry"), "failed": gettext("failed")}.get(s.status, s.status)
+                raise _Stop(_w(lang, "not_sent", status=status, error=s.last_error or ""))
+
+        _run_as(username, lang, do)
+
+
+def _wf():
+    """The workflow services, imported when a command runs (not when the CLI starts)."""
+    from .services import workflow
+
+    return workflow
+
+
+def _status_key(wf, wanted: str) -> str:
+    """A status key from its key or its label in any language (case-insensitive); an
+    unknown one is passed on (the service refuses it)."""
+    w = wanted.strip()
+    for s in wf.statuses:
+        labels = s.label.values() if isinstance(s.label, dict) else [s.label]
+        if w == s.key or w.casefold() in {str(v).casefold() for v in labels if v}:
+            return s.key
+    return w

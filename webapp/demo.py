@@ -1,6 +1,10 @@
 """Demo data: four users, ~20 clients around Rennes, three weeks of interventions in every
 status (last week mostly done, with answers, photos and signatures; this week under way;
-next week planned)."""
+next week planned), and what issue 6 shows on them: actual and travel times and timer
+segments, "Pièce commandée", a closed intervention with its reason, signatures bound to
+the answers (one no longer valid: its answers changed after signing), report sendings
+(sent, failed with the server's answer, pending because mail is not configured) and a
+private calendar feed for tech1."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import hashlib
 import json
 import random
 import re
+import secrets
 import struct
 import uuid
 import zlib
@@ -19,9 +24,10 @@ from flask import current_app
 
 from .auth import hash_password
 from .extensions import db
-from .models import Attachment, AuditLog, Client, Intervention, Store, Submission, Tag, User
-from .registry import get_registry
-from .timeutil import UTC, local_midnight, monday_of, today_local
+from .models import (Attachment, AuditLog, CalendarFeed, Client, FormVersion, Intervention, InterventionWork, ReportSending, SignatureRecord, Store,
+                     Submission, Tag, TimeSegment, User, utcnow)
+from .registry import definition_of, get_registry
+from .timeutil import PARIS, UTC, local_midnight, monday_of, today_local
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
@@ -63,8 +69,11 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 def _email(name: str) -> str:
     import unicodedata
 
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return ".".join(reversed(ascii_name.replace("-", " ").split()[:2])) + "@example.fr"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().replace("'", "")
+    words = ascii_name.split()
+    if words[0] == "sci":  # a company: its contact address
+        return "contact@" + "-".join(words[1:]) + ".example.fr"
+    return f"{words[-1]}.{''.join(words[:-1])}@example.fr"  # "Le Goff Annick" -> annick.legoff
 
 
 def has_data() -> bool:
@@ -158,13 +167,14 @@ def create_demo(seed: int = 35) -> dict:
     today = today_local()
     first = monday_of(today) - timedelta(days=7)
     n_iv = n_sub = 0
+    made: list[dict] = []
     for day_index in range(19):  # Monday of last week to Friday of next week
         day = first + timedelta(days=day_index)
         if day.weekday() >= 5 and day != today:  # a weekend day only when it is today: tech1 always has a day to show on the phone
             continue
         for tech in techs:
             hour = 8
-            for _ in range(rnd.choice((2, 3, 3))):
+            for slot in range(rnd.choice((2, 3, 3))):
                 et = rnd.choice(types)
                 minutes = min(et.default_duration_minutes, 180)
                 start = (local_midnight(day) + timedelta(hours=hour, minutes=rnd.choice((0, 30)))).astimezone(UTC)
@@ -182,6 +192,9 @@ def create_demo(seed: int = 35) -> dict:
                     path_states = rnd.choice([["planned", "confirmed", "in_progress"], ["planned", "confirmed"], ["planned", "confirmed", "in_progress", "done"]])
                 else:
                     path_states = rnd.choice([["planned"], ["planned", "confirmed"]])
+                if slot == 0 and day < monday_of(today) and day.weekday() == 2:
+                    # last Wednesday, each technician's first visit is waiting for a part
+                    path_states = ["planned", "confirmed", "in_progress", "parts_ordered"]
                 keys = []
                 for s in path_states:
                     key = s if s in {st.key for st in wf.statuses} else by_state.get(s, wf.initial)
@@ -199,34 +212,225 @@ def create_demo(seed: int = 35) -> dict:
                 n_iv += 1
                 at = start - timedelta(days=10)
                 db.session.add(AuditLog(user_id=office.id, at=at, entity="intervention", entity_id=str(iv.id), action="create", to_value=keys[0]))
+                rows = {}
                 for a, b in zip(keys, keys[1:]):
-                    at = {"confirmed": start - timedelta(days=2), "in_progress": start, "done": end, "cancelled": start - timedelta(days=1), "parts_ordered": end}.get(b, start)
+                    at = {"confirmed": start - timedelta(days=2), "in_progress": start, "done": end, "cancelled": start - timedelta(days=1), "parts_ordered": start + timedelta(minutes=40)}.get(b, start)
                     who = office.id if b in ("confirmed", "cancelled") else tech.id
-                    db.session.add(AuditLog(user_id=who, at=at, entity="intervention", entity_id=str(iv.id), action="status", from_value=a, to_value=b))
+                    rows[b] = AuditLog(user_id=who, at=at, entity="intervention", entity_id=str(iv.id), action="status", from_value=a, to_value=b, details={"source": "web" if who == office.id else "device"})
+                    db.session.add(rows[b])
+                subs = []
                 if reg.status(keys[-1]).state == "done":
-                    n_sub += _answers(iv, et, tech, examples, end, signature_sha, photo_shas)
+                    subs = _answers(iv, et, tech, client, examples, end, signature_sha, photo_shas)
+                    n_sub += len(subs)
+                made.append({"iv": iv, "et": et, "tech": tech, "client": client, "state": reg.status(keys[-1]).state, "start": start, "end": end, "subs": subs, "rows": rows})
+    counts = _issue6(made, users, random.Random(seed + 6))
     db.session.commit()
-    return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub}
+    return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub, **counts}
 
 
-def _answers(iv, et, tech, examples, when, signature_sha, photo_shas) -> int:
+def _answers(iv, et, tech, client, examples, when, signature_sha, photo_shas) -> list[Submission]:
     reg = get_registry()
-    n = 0
+    subs = []
     for fid in et.forms:
         if fid not in examples:
             continue
         fv = reg.current_version(fid)
         mapping: dict[str, str] = {}
-        data = _fresh_uuids(examples[fid], mapping)
+        data = _personal(_fresh_uuids(examples[fid], mapping), tech, client, when)
         for old, new in mapping.items():
             is_signature = "signature" in json.dumps([k for k, v in _paths(data) if v == new])
             sha = signature_sha if is_signature else photo_shas[int(new[:8], 16) % len(photo_shas)]
             size = (Path(current_app.config["ATTACHMENTS_DIR"]) / sha[:2] / sha).stat().st_size
             db.session.add(Attachment(id=new, sha256=sha, content_type="image/png", size=size, intervention_id=iv.id, created_at=when, created_by_id=tech.id))
-        db.session.add(Submission(intervention_id=iv.id, form_id=fid, form_version_id=fv.id, data=data, created_at=when, updated_at=when, updated_by_id=tech.id))
+        sub = Submission(intervention_id=iv.id, form_id=fid, form_version_id=fv.id, data=data, created_at=when, updated_at=when, updated_by_id=tech.id)
+        db.session.add(sub)
         db.session.add(AuditLog(user_id=tech.id, at=when, entity="intervention", entity_id=str(iv.id), action="answers_create", to_value=fid, details={"form_version": fv.version}))
-        n += 1
-    return n
+        subs.append(sub)
+    return subs
+
+
+def _personal(data, tech, client, when):
+    """The example's signatures, signed by this technician and this client at this visit."""
+    signed = (when - timedelta(minutes=4)).astimezone(UTC).isoformat()
+    for key, name in (("signature_technicien", tech.display_name), ("signature_client", client.name)):
+        if isinstance(data, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], "name": name, "signed_at": signed}
+    if isinstance(data, dict) and "email_rapport" in data and client.email:
+        data["email_rapport"] = client.email
+    if isinstance(data, dict) and "heure_fin" in data:
+        data["heure_fin"] = when.astimezone(PARIS).strftime("%H:%M")
+    return data
+
+
+def _issue6(made: list[dict], users: list[User], rnd: random.Random) -> dict:
+    """Times, timers, signatures, a closed intervention, report sendings and a calendar
+    feed on the interventions just made (see the module's docstring)."""
+    from .services.reports import not_configured_message
+
+    office = next(u for u in users if u.role == "office")
+    tech1 = next(u for u in users if u.username == "tech1")
+    now = utcnow()
+    db.session.flush()
+    n_seg = 0
+
+    def log(user, at, iv, action, from_value=None, to_value=None, details=None):
+        db.session.add(AuditLog(user_id=user.id if user else None, at=at, entity="intervention", entity_id=str(iv.id), action=action,
+                                from_value=from_value, to_value=to_value, details=details))
+
+    for m in made:
+        iv, et, tech, start, end = m["iv"], m["et"], m["tech"], m["start"], m["end"]
+        mode = et.time_tracking
+        if m["state"] == "done":
+            # done at the planned end (when the answers were saved), started earlier or later
+            # than planned by the actual duration (and the pause, if any)
+            actual = max(15, iv.duration_minutes + rnd.choice((-20, -10, -5, 0, 5, 10, 15, 25)))
+            pause = rnd.choice((10, 15, 20)) if mode == "automatic" and actual >= 60 and rnd.random() < 0.6 else 0
+            done = end
+            started = done - timedelta(minutes=actual + pause)
+            if "in_progress" in m["rows"]:
+                m["rows"]["in_progress"].at = started
+            w = InterventionWork(intervention_id=iv.id, started_at=started, done_at=done)
+            if et.travel_time:
+                w.travel_minutes = rnd.choice((10, 15, 20, 25, 30, 40))
+            log(tech, started, iv, "start", details={"source": "device", "at": started.isoformat()})
+            if mode == "automatic":
+                if pause:  # a pause on the way (a part from the van, a call)
+                    cut = started + timedelta(minutes=actual // 2)
+                    back = cut + timedelta(minutes=pause)
+                    spans = [(started, cut), (back, done)]
+                    log(tech, cut, iv, "pause", details={"source": "device", "at": cut.isoformat()})
+                    log(tech, back, iv, "resume", details={"source": "device", "at": back.isoformat()})
+                else:
+                    spans = [(started, done)]
+                for a, b in spans:
+                    db.session.add(TimeSegment(intervention_id=iv.id, user_id=tech.id, started_at=a, ended_at=b, source="device"))
+                    n_seg += 1
+                w.done_at = spans[-1][1]
+                w.actual_minutes = sum(int(round((b - a).total_seconds() / 60)) for a, b in spans)
+                finish_by, source = tech, "device"
+            elif mode == "manual":
+                w.actual_minutes, finish_by, source = actual, tech, "device"
+            else:  # none: the office types the actual duration in the report tab
+                w.actual_minutes, finish_by, source = actual, tech, "device"
+                log(office, done + timedelta(days=1), iv, "time", details={"source": "web", "actual": [None, actual]})
+            db.session.add(w)
+            log(finish_by, w.done_at, iv, "finish", details={"source": source, "at": w.done_at.isoformat()})
+        elif m["state"] == "in_progress" and start <= now:
+            w = InterventionWork(intervention_id=iv.id, started_at=start)
+            db.session.add(w)
+            log(tech, start, iv, "start", details={"source": "device", "at": start.isoformat()})
+            if mode == "automatic":
+                if iv.status == "parts_ordered":  # stopped while the part comes
+                    db.session.add(TimeSegment(intervention_id=iv.id, user_id=tech.id, started_at=start, ended_at=start + timedelta(minutes=40), source="device"))
+                else:  # the timer runs
+                    db.session.add(TimeSegment(intervention_id=iv.id, user_id=tech.id, started_at=start, source="device"))
+                n_seg += 1
+    db.session.flush()
+
+    # signatures bound to the answers they signed
+    versions = {}
+    for m in made:
+        for sub in m["subs"]:
+            if sub.form_version_id not in versions:
+                versions[sub.form_version_id] = definition_of(db.session.get(FormVersion, sub.form_version_id))
+            _record(m["tech"], sub, versions[sub.form_version_id])
+    db.session.flush()
+
+    done = [m for m in made if m["state"] == "done" and m["subs"] and m["start"] <= now]
+    by_mode = {mode: [m for m in done if m["et"].report_sending == mode] for mode in ("back_office", "device_when_done", "auto_when_done")}
+    timed = [m for m in by_mode["back_office"] if m["et"].time_tracking == "automatic"] or by_mode["back_office"] or done
+    # the most recent back-office-sent one: a first sending to a mistyped address failed,
+    # the second went through
+    story = timed[-1]
+    # the oldest: the office sent the report, then closed it
+    closed = next(m for m in done if m is not story)
+    # another one: the office corrected an answer after the client had signed
+    changed = next((m for m in reversed(done) if m not in (story, closed) and any(s.form_id == "photos-signatures" for s in m["subs"])), None)
+
+    w = db.session.get(InterventionWork, closed["iv"].id)
+    closed_at = closed["end"] + timedelta(days=2, hours=1)
+    reason = "Rapport validé par le client ; dossier archivé."
+    closed["iv"].closed = True
+    w.closed_at, w.closed_by_id, w.closed_reason = closed_at, office.id, reason
+    log(office, closed_at, closed["iv"], "close", None, reason, {"source": "web", "at": closed_at.isoformat()})
+
+    if changed is not None:
+        sub = next(s for s in changed["subs"] if s.form_id == "photos-signatures")
+        at = changed["end"] + timedelta(days=1, hours=2)
+        sub.data = {**sub.data, "remarques_client": "Le client signale après coup une trace de suie sur le mur : à revoir."}
+        sub.updated_at, sub.updated_by_id = at, office.id
+        log(office, at, changed["iv"], "answers_update", None, sub.form_id, {"form_version": db.session.get(FormVersion, sub.form_version_id).version})
+
+    n_send = 0
+    pdfs = {}
+
+    def pdf_of(iv):
+        if iv.id not in pdfs:
+            from .services.reports import render_report_pdf
+
+            data = render_report_pdf(iv)
+            pdfs[iv.id] = (hashlib.sha256(data).hexdigest(), len(data))
+        return pdfs[iv.id]
+
+    def sending(m, *, status, recipients, at, by=None, trigger="manual", source="web", attempts=1, error=None):
+        nonlocal n_send
+        iv = m["iv"]
+        s = ReportSending(intervention_id=iv.id, requested_by_id=by.id if by else None, requested_at=at, trigger=trigger, source=source,
+                          recipients=recipients, status=status, attempts=attempts, max_attempts=4, last_error=error)
+        if status in ("sent", "failed"):
+            s.last_attempt_at = at + timedelta(seconds=5 if status == "sent" else 15 * 60)
+            s.pdf_sha256, s.pdf_size = pdf_of(iv)
+        if status == "sent":
+            s.sent_at = s.last_attempt_at
+            s.message_id = f"<{uuid.uuid4().hex[:20]}@poele-a-lheure.fr>"
+        db.session.add(s)
+        db.session.flush()
+        log(by, at, iv, "report_request", None, ", ".join(recipients) or None, {"sending": s.id, "trigger": trigger, "source": source, "status": status})
+        if status == "sent":
+            log(None, s.sent_at, iv, "report_sent", None, ", ".join(recipients), {"sending": s.id, "sha256": s.pdf_sha256})
+        elif status == "failed":
+            log(None, s.last_attempt_at, iv, "report_failed", None, "failed", {"sending": s.id, "attempt": attempts, "error": (error or "")[:300]})
+        n_send += 1
+
+    email = story["client"].email or "client@example.fr"
+    typo = email.replace("@example.fr", "@exemple.fr")
+    first = story["end"] + timedelta(hours=1)
+    sending(story, status="failed", recipients=[typo], at=first, by=office, attempts=4,
+            error=f"{typo}: 550 5.1.1 <{typo}>: Recipient address rejected: User unknown in virtual mailbox table")
+    sending(story, status="sent", recipients=[email], at=first + timedelta(hours=1), by=office)
+    sending(closed, status="sent", recipients=[closed["client"].email], at=closed["end"] + timedelta(hours=2), by=office)
+    for m in by_mode["auto_when_done"]:  # automatic when done, but mail is not configured in the demo
+        if m is closed:
+            continue
+        w = db.session.get(InterventionWork, m["iv"].id)
+        sending(m, status="pending", recipients=[m["client"].email] if m["client"].email else [], at=w.done_at if w else m["end"],
+                by=m["tech"], trigger="auto", source="auto", attempts=0, error=not_configured_message())
+
+    feed = CalendarFeed(user_id=tech1.id, token=secrets.token_urlsafe(32), created_at=now)
+    db.session.add(feed)
+    db.session.flush()
+    db.session.add(AuditLog(user_id=office.id, at=now, entity="user", entity_id=str(tech1.id), action="calendar_create", details={"feed": feed.id}))
+    n_sig = db.session.scalar(sa.select(sa.func.count(SignatureRecord.id)))
+    return {"time segments": n_seg, "signatures": n_sig, "report sendings": n_send, "closed": 1, "calendar feeds": 1}
+
+
+def _record(tech, sub: Submission, d) -> None:
+    from .services.signatures import record_signatures
+
+    db.session.flush()
+    record_signatures(tech, sub, d, sub.data)
+    # signed on the device at the end of the visit, not when the demo was made
+    for rec in db.session.scalars(sa.select(SignatureRecord).where(SignatureRecord.submission_id == sub.id)):
+        rec.recorded_at = sub.updated_at
+
+
+def calendar_feed_url(base_url: str = "http://127.0.0.1:5000") -> str | None:
+    """tech1's private calendar address (to paste into a phone's calendar), if any."""
+    feed = db.session.scalar(
+        sa.select(CalendarFeed).join(User, User.id == CalendarFeed.user_id)
+        .where(User.username == "tech1", CalendarFeed.revoked_at.is_(None)).order_by(CalendarFeed.id.desc()).limit(1)
+    )
+    return f"{base_url.rstrip('/')}/calendar/{feed.token}.ics" if feed else None
 
 
 def _paths(value, prefix=""):
@@ -240,6 +444,9 @@ def _paths(value, prefix=""):
         yield prefix, value
 
 
-def logins_text() -> str:
+def logins_text(feed_url: str | None = None) -> str:
     lines = [f"  {u:<8} / {DEMO_PASSWORD}   ({role})" for u, _, role, _ in DEMO_USERS]
-    return "Demo logins (username / password):\n" + "\n".join(lines)
+    text = "Demo logins (username / password):\n" + "\n".join(lines)
+    if feed_url:
+        text += f"\ntech1's calendar feed (iCal, to subscribe from a phone):\n  {feed_url}"
+    return text

@@ -63,3 +63,82 @@ def test_demo_logins_work(runner, tmp_path, monkeypatch):
         from webapp.extensions import db
 
         db.engine.dispose()
+
+
+def test_demo_shows_issue_6_and_run_prints_the_logins(runner, tmp_path, monkeypatch):
+    """The demo has what issue 6 is about (closed, part ordered, sendings in every state,
+    timers and times, signatures, one no longer valid, tech1's calendar feed), is quick,
+    and ``make run`` (``fieldforms run``) still prints the four logins."""
+    import time
+
+    import webapp.commands
+
+    db_path = tmp_path / "demo.sqlite"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+    monkeypatch.setenv("FIELDFORMS_INSTANCE", str(tmp_path / "instance"))
+    t0 = time.monotonic()
+    result = runner.invoke(main, ["demo"])
+    elapsed = time.monotonic() - t0
+    assert result.exit_code == 0, result.output
+    assert elapsed < 10, elapsed
+    assert "1 closed" in result.output and "report sendings" in result.output
+
+    engine = sa.create_engine(f"sqlite:///{db_path}")
+    with engine.connect() as conn:
+        q = lambda sql: conn.exec_driver_sql(sql).scalar()  # noqa: E731
+        assert q("SELECT count(*) FROM interventions WHERE closed") == 1
+        assert q("SELECT count(*) FROM intervention_work w JOIN interventions i ON i.id = w.intervention_id WHERE i.closed AND w.closed_reason <> '' AND w.closed_by_id IS NOT NULL") == 1
+        assert q("SELECT count(*) FROM interventions WHERE status = 'parts_ordered'") >= 2
+        sendings = dict(conn.exec_driver_sql("SELECT status, count(*) FROM report_sendings GROUP BY status").all())
+        assert sendings.get("sent", 0) >= 1 and sendings.get("failed", 0) >= 1 and sendings.get("pending", 0) >= 1
+        assert q("SELECT count(*) FROM report_sendings WHERE status = 'failed' AND last_error LIKE '%550%'") >= 1
+        assert q("SELECT count(*) FROM report_sendings WHERE status = 'pending' AND last_error LIKE '%MAIL_SERVER%'") >= 1
+        assert q("SELECT count(*) FROM report_sendings WHERE status = 'sent' AND pdf_sha256 IS NOT NULL AND sent_at IS NOT NULL") >= 1
+        done = q("SELECT count(*) FROM interventions WHERE status = 'done'")
+        assert done > 0
+        assert q("SELECT count(*) FROM intervention_work w JOIN interventions i ON i.id = w.intervention_id WHERE i.status = 'done' AND w.actual_minutes IS NOT NULL AND w.done_at IS NOT NULL") == done
+        assert q("SELECT count(*) FROM intervention_work WHERE travel_minutes IS NOT NULL") > 0
+        assert q("SELECT count(*) FROM time_segments WHERE ended_at IS NOT NULL") > 0
+        assert q("SELECT count(*) FROM signature_records") > 0
+        token = q("SELECT f.token FROM calendar_feeds f JOIN users u ON u.id = f.user_id WHERE u.username = 'tech1' AND f.revoked_at IS NULL")
+    engine.dispose()
+    assert f"http://127.0.0.1:5000/calendar/{token}.ics" in result.output
+
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
+    assert app.instance_path == str(tmp_path / "instance")
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.services.signatures import signature_states
+
+        ids = [r[0] for r in db.session.execute(sa.text("SELECT DISTINCT intervention_id FROM signature_records"))]
+        invalid = [i for i in ids if any(not s.valid for s in signature_states(i))]
+        assert len(invalid) == 1, invalid
+        db.engine.dispose()
+    client = app.test_client()
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+    assert client.post("/login", data={"username": "office", "password": "demo"}).status_code == 302
+    page = client.get(f"/interventions/{invalid[0]}").get_data(as_text=True)
+    assert "n'est plus valide" in page
+
+    # `make run` = `fieldforms run`: init-db, the demo only when empty, the logins, serve
+    served = []
+    monkeypatch.setattr(webapp.commands, "_serve", lambda app, host, port: served.append((host, port)))
+    result = runner.invoke(main, ["run", "--port", "5091"])
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.1", 5091)]
+    for username in ("manager", "office", "tech1", "tech2"):
+        assert f"  {username:<8} / demo" in result.output
+    assert f"http://127.0.0.1:5091/calendar/{token}.ics" in result.output
+    assert "nothing created" in result.output
+
+    # --reset rebuilds it all
+    result = runner.invoke(main, ["demo", "--reset"])
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(f"sqlite:///{db_path}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM interventions WHERE closed").scalar() == 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM calendar_feeds").scalar() == 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM users").scalar() == 4
+    engine.dispose()
