@@ -58,7 +58,7 @@ def _version(static_ff: str) -> str:
 def shell_version() -> str:
     from ..render import static_dir
 
-    return _version(str(static_dir() or ""))
+    return _version(static_dir())
 
 
 @bp.route("/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, jsonify, render_template, request, send_from_directory
+from flask import Flask, jsonify, render_template, request, send_from_directory
 from flask_wtf.csrf import CSRFError
 
 from ..services.errors import ServiceError
@@ -27,8 +27,6 @@ def register_blueprints(app: Flask) -> None:
     @app.route("/static/ff/<path:filename>", endpoint="ff_static")
     def _ff_static(filename: str):
         """The renderers' CSS and ES modules (public, like every static file)."""
-        if ff_static is None:
-            abort(404)
         return send_from_directory(Path(ff_static), filename, max_age=3600)
 
     @app.errorhandler(ServiceError)
