@@ -266,10 +266,14 @@ def test_online_day_fill_start_finish(ctx, server, photos):
     save_form(page)
     assert page.locator(".mark.done").count() == 2
     page.click("button[data-action=finish]")
+    page.wait_for_selector("dialog[open]")
+    page.screenshot(path=str(SCREENS / "finish-confirm-360.png"))
     page.click("dialog button[value=ok]")  # confirm
+    page.wait_for_selector("dialog select[name=duration_h]")
     page.select_option("dialog select[name=duration_h]", "1")
     page.select_option("dialog select[name=duration_m]", "15")
     page.select_option("dialog select[name=travel_m]", "20")
+    page.screenshot(path=str(SCREENS / "finish-time-360.png"))
     page.click("dialog button[value=ok]")  # the time entry of manual mode
     page.wait_for_function("document.querySelector('.banner').textContent.includes('Réalisé')")  # at once, on the device (S2)
     wait_synced(page)
@@ -329,6 +333,12 @@ def test_offline_day_reload_close_and_come_back(ctx, server, photos):
         fill_photos_signatures(page, photos)
         save_form(page)
     assert "en attente" in page.inner_text("#net")
+    page.goto("/m/#/")
+    page.wait_for_selector(".card")
+    page.mouse.wheel(0, 600)  # scrolled down the day: the network line stays in sight
+    page.wait_for_timeout(100)
+    assert page.evaluate("document.getElementById('net').getBoundingClientRect().top") < 60
+    page.screenshot(path=str(SCREENS / "offline-list-360.png"))
     page.close()
     page = watch(context.new_page())  # the browser was closed; still no network
     page.goto("/m/")
@@ -566,6 +576,13 @@ def test_english_phone_and_taking_the_offices_version(ctx, server):
     page.wait_for_url("**/m/login")
     assert page.inner_text("label[for=username]") == "Username" and page.get_attribute("html", "lang") == "en"
     page.fill("#username", "tech1")
+    page.fill("#password", "not the password")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".alert[role=alert]")  # back on the phone's login page, in the phone's language
+    assert page.inner_text(".alert") == "Wrong username or password, or the account is disabled."
+    assert page.get_attribute("html", "lang") == "en" and page.inner_text("label[for=password]") == "Password"
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / "login-error-en-360.png"))
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/m/")
@@ -587,8 +604,28 @@ def test_english_phone_and_taking_the_offices_version(ctx, server):
     wait_synced(page)
     open_form(page, "entretien-chaudiere")
     assert page.input_value('[name="modele"]') == "Version du bureau"  # the office's answers on the phone
-    assert office_answers(server, "conflict_en") == ("Version du bureau", 1, [False])
-    assert not page._ff_errors
+    # the server was told: the conflict is resolved by the device's "discard", and the back
+    # office sees it resolved (no longer open), with who took the office's version
+    assert office_answers(server, "conflict_en") == ("Version du bureau", 1, [True])
+    from webapp.models import SyncOperation
+
+    discard = server.query(lambda s: [(o.status, o.target) for o in s.scalars(sa.select(SyncOperation).where(
+        SyncOperation.intervention_id == server.ids["conflict_en"], SyncOperation.type == "discard"))])
+    assert discard == [("applied", "entretien-chaudiere")]
+    office = watch(ctx().new_page())
+    office.goto("/login")
+    office.fill("#username", "office")
+    office.fill("#password", PASSWORD)
+    office.click("button[type=submit]")
+    office.goto(f"/interventions/{server.ids['conflict_en']}")
+    edits = office.inner_text("#device-edits")
+    assert "non appliquées (0)" in edits and "le technicien a pris la version du bureau (Pierre Paul Jacques" in edits
+    sync_now(page)  # nothing comes back on the phone
+    wait_synced(page)
+    page.go_back()
+    page.wait_for_selector(".banner")
+    assert page.locator(".alert").count() == 0 and page.locator(".mark.error").count() == 0
+    assert not page._ff_errors and not office._ff_errors
 
 
 # --- 8. fill.js: read-only carriers and late values round-trip ---------------------------------
@@ -649,3 +686,59 @@ def test_fill_round_trips_read_only_carriers_and_late_values(form_page):
             assert page.locator("input[type=hidden][name=choix][data-ff-carrier]").count() == 1
         if data.get("niveau", 0) > 10:
             assert page.locator("input[type=hidden][name=niveau][data-ff-late-value]").count() == 1
+
+
+# --- 9. language switch: the forms follow, offline too -----------------------------------------
+
+
+def form_text(page):
+    return page.inner_text("#form-host")
+
+
+def test_language_switch_forms_follow_offline_too(ctx, server):
+    """Each language of a form is cached under its own URL: after the user switches to
+    English (the back office's switch), the phone shows the forms in English, online and
+    offline, even a form never opened since; back to French, French again, offline too."""
+    context = ctx()
+    page = watch(context.new_page())
+    login(page)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    cached = "(l) => caches.open('ff-forms-v1').then((c) => c.keys()).then((k) => k.filter((r) => r.url.endsWith('/' + l)).length)"
+    page.wait_for_function(f"({cached})('fr').then((n) => n >= 4)")
+    open_iv(page, server, "conflict")
+    open_form(page, "entretien-chaudiere")
+    assert "Nom du propriétaire ou de l'occupant" in form_text(page)
+    page.go_back()
+    page.wait_for_selector(".banner")
+    assert page.request.get("/m/login?lang=en").ok  # the switch, from anywhere: the user's choice
+    sync_now(page)
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    wait_synced(page)
+    page.wait_for_function("document.querySelector('a.back').textContent === '← My interventions'")
+    assert "Boiler maintenance" in page.inner_text(".forms")  # the form titles too (a full pull)
+    open_form(page, "entretien-chaudiere")
+    text = form_text(page)
+    assert "Owner or occupant name" in text and "Nom du propriétaire" not in text
+    page.wait_for_function(f"Promise.all([({cached})('en'), ({cached})('fr')]).then(([en, fr]) => en >= fr)")  # every form of the device, in English too
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    assert page.inner_text("#net").startswith("Offline")
+    text = form_text(page)
+    assert "Owner or occupant name" in text and "Nom du propriétaire" not in text
+    page.goto("/m/#/")
+    open_iv(page, server, "tomorrow")  # never opened: its forms were cached in English at the switch
+    open_form(page, "sav-depannage")
+    assert "Date of the client's call" in form_text(page)
+    context.set_offline(False)
+    assert page.request.get("/m/login?lang=fr").ok
+    sync_now(page)
+    page.wait_for_function("document.documentElement.lang === 'fr'")
+    page.goto("/m/#/")
+    wait_synced(page)
+    context.set_offline(True)
+    open_iv(page, server, "conflict")
+    open_form(page, "entretien-chaudiere")
+    assert "Nom du propriétaire ou de l'occupant" in form_text(page)
+    context.set_offline(False)
+    assert not page._ff_errors

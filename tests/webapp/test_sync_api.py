@@ -382,6 +382,24 @@ def test_mobile_form_is_the_rendered_blank_form(client, auth, world):
     assert client.get("/m/forms/" + "f" * 64).status_code == 404
 
 
+def test_mobile_form_url_names_its_language(client, auth, world):
+    """Each language of a form has its own URL (the phone caches them apart): the pull gives
+    the one of its language, and the path's language wins over the request's."""
+    auth.login("tech1")
+    fr = client.get("/api/v1/sync/pull").get_json()
+    en = client.get("/api/v1/sync/pull", headers={"Accept-Language": "en"}).get_json()
+    h = next(f["content_hash"] for f in fr["forms"].values() if f["form_id"] == "entretien-chaudiere")
+    assert fr["forms"][h]["url"] == f"/m/forms/{h}/fr" and en["forms"][h]["url"] == f"/m/forms/{h}/en"
+    en_page = client.get(f"/m/forms/{h}/en", headers={"Accept-Language": "fr"})
+    fr_page = client.get(f"/m/forms/{h}/fr", headers={"Accept-Language": "en"})
+    assert "Owner or occupant name" in en_page.get_data(as_text=True) and "Nom du propriétaire" not in en_page.get_data(as_text=True)
+    assert "Nom du propriétaire ou de l'occupant" in fr_page.get_data(as_text=True).replace("&#39;", "'")
+    assert en_page.headers["Content-Language"] == "en" and "Accept-Language" not in en_page.headers["Vary"]
+    assert client.get(f"/m/forms/{h}/de").status_code == 404
+    auth.logout()
+    assert client.get(f"/m/forms/{h}/fr").status_code in (302, 401)
+
+
 def test_remember_me_keeps_the_device_signed_in(client, users):
     response = client.post("/login?next=/m/", data={"username": "tech1", "password": "secret-pass", "remember": "1"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/m/")
@@ -450,6 +468,64 @@ def test_conflict_resolved_by_resending_on_the_current_base(client, auth, world,
     auth.login("office")
     page = client.get(f"/interventions/{world['ids']['mine']}").get_data(as_text=True)
     assert "non appliquées (0)" in page and page.count("resolved-mark") == 2
+
+
+def test_taking_the_offices_version_resolves_the_conflict_on_the_server(client, auth, world, app):
+    """"Take the office's version": the device sends a ``discard`` operation for the form;
+    its refused and conflicting answers of that form are resolved by it (who, when,
+    audited), the office's answers stay, the back office shows them resolved, and a replay
+    changes nothing."""
+    from webapp.models import AuditLog, Submission, SyncOperation
+
+    data = example("entretien-chaudiere")
+    iv_uuid = world["uuid"]["mine"]
+    auth.login("office")
+    assert push(client, op("answers", iv_uuid, 0, form_id="entretien-chaudiere", data={**data, "modele": "Version du bureau"}))[0]["status"] == "applied"
+    auth.logout()
+    auth.login("tech1")
+    stale = [op("answers", iv_uuid, 0, form_id="entretien-chaudiere", data={**data, "modele": f"Tech {i}"}) for i in range(2)]
+    assert [r["status"] for r in push(client, *stale)] == ["conflict", "conflict"]
+    refused = op("answers", iv_uuid, 1, form_id="entretien-chaudiere", data={**data, "modele": 12})  # wrong type: refused
+    assert push(client, refused)[0]["status"] == "refused"
+    other_form = op("answers", iv_uuid, 0, form_id="photos-signatures", data={"nope": 1})
+    assert push(client, other_form)[0]["status"] in ("refused", "conflict")
+    refused_start = op("finish", iv_uuid, 1)  # not in progress: refused, and not about the form
+    assert push(client, refused_start)[0]["status"] == "refused"
+    assert client.post("/api/v1/sync/push", json={"ops": [op("discard", iv_uuid)]}).get_json()["results"][0]["code"] == "invalid"  # form_id required
+    discard = op("discard", iv_uuid, None, form_id="entretien-chaudiere")
+    r = push(client, discard)[0]
+    assert r["status"] == "applied" and set(r["resolved"]) == {stale[0]["id"], stale[1]["id"], refused["id"]}
+    again = push(client, discard)[0]
+    assert again["status"] == "duplicate" and again["original"] == "applied" and set(again["resolved"]) == set(r["resolved"])
+    with app.app_context():
+        from webapp.extensions import db
+
+        sub = db.session.scalar(sa.select(Submission).where(Submission.intervention_id == world["ids"]["mine"], Submission.form_id == "entretien-chaudiere"))
+        assert sub.data["modele"] == "Version du bureau" and sub.version == 1  # the office's answers, untouched
+        rows = {row.id: row for row in db.session.scalars(sa.select(SyncOperation).where(SyncOperation.intervention_id == world["ids"]["mine"]))}
+        assert {i for i, row in rows.items() if row.superseded_by == discard["id"]} == set(r["resolved"])
+        assert rows[other_form["id"]].superseded_by is None and rows[refused_start["id"]].superseded_by is None
+        d = rows[discard["id"]]
+        assert d.status == "applied" and d.target == "entretien-chaudiere" and d.done_at is not None and d.user_id == world["tech1"]
+        logs = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "answers_discard")).all()
+        assert len(logs) == 1 and logs[0].user_id == world["tech1"] and set(logs[0].details["operations"]) == set(r["resolved"])
+        assert logs[0].entity_id == str(world["ids"]["mine"]) and logs[0].to_value == "entretien-chaudiere"
+    iv = next(i for i in client.get("/api/v1/sync/pull").get_json()["interventions"] if i["uuid"] == iv_uuid)
+    assert {p["op"] for p in iv["problems"]} == {other_form["id"], refused_start["id"]}  # the form's are gone from the phone
+    # a later edit of the form on the office's version goes through, and a later conflict stays open
+    assert push(client, op("answers", iv_uuid, 1, form_id="entretien-chaudiere", data={**data, "modele": "Après"}))[0]["status"] == "applied"
+    auth.logout()
+    auth.login("office")
+    page = client.get(f"/interventions/{world['ids']['mine']}").get_data(as_text=True)
+    assert "non appliquées (2)" in page  # the other form's and the refused finish
+    text = " ".join(page.split())
+    assert page.count("resolved-mark discarded") == 3 and text.count("le technicien a pris la version du bureau (Tech1, le ") == 3, text[text.find("device-edits"):][:1500]
+
+
+def test_discard_of_another_technicians_intervention_is_refused(client, auth, world):
+    auth.login("tech1")
+    r = push(client, op("discard", world["uuid"]["theirs"], None, form_id="entretien-chaudiere"))[0]
+    assert r["status"] == "refused" and r["code"] == "not_found"
 
 
 def test_reasons_and_labels_follow_the_devices_language(client, auth, world):
@@ -550,3 +626,22 @@ def test_manifest_has_png_icons(client):
             img = Image.open(io.BytesIO(response.data))
         assert f"{img.width}x{img.height}" == sizes and img.mode == "RGBA"
     assert any(i["type"] == "image/svg+xml" for i in manifest["icons"])
+
+
+def test_failed_phone_login_answers_in_the_devices_language(client, users):
+    """The phone's login form posts to /login (?next=/m/): a failure comes back on the
+    phone's login page in the device's language (Accept-Language), not in French."""
+    bad = {"username": "tech1", "password": "wrong", "remember": "1"}
+    en = client.post("/login?next=/m/", data=bad, headers={"Accept-Language": "en-US,en;q=0.9"})
+    page = en.get_data(as_text=True)
+    assert en.status_code == 401 and '<html lang="en">' in page
+    assert "Wrong username or password, or the account is disabled." in page and "Username" in page and 'action="/login?next=/m/"' in page
+    fr = client.post("/login?next=/m/", data=bad, headers={"Accept-Language": "fr-FR,fr;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="fr">' in fr and "Identifiant ou mot de passe incorrect" in fr
+    de = client.post("/login?next=/m/", data=bad, headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
+    assert '<html lang="fr">' in de  # neither: French
+    office = client.post("/login", data=bad, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Identifiant ou mot de passe incorrect" in office  # the back office's page stays in French by default
+    client.get("/m/login?lang=fr")  # the user's choice with the switch wins over the device's
+    chosen = client.post("/login?next=/m/", data=bad, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="fr">' in chosen and "Identifiant ou mot de passe incorrect" in chosen

@@ -1,5 +1,6 @@
 """The technician's phone app under ``/m/`` (issue 5): the app shell, its manifest, the
-service worker (scope ``/m/``) and the rendered blank forms, one per FormVersion.
+service worker (scope ``/m/``) and the rendered blank forms, one per FormVersion and
+language (``/m/forms/<content_hash>/<lang>``).
 
 The shell, manifest, service worker and login page are public (they hold no data); the
 forms need a login. The client itself is plain ES modules in ``webapp/static/m/``; the form
@@ -15,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import force_locale
 from flask_login import login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -86,21 +88,29 @@ def service_worker():
 
 
 @bp.route("/forms/<content_hash>")
+@bp.route("/forms/<content_hash>/<form_lang>")  # not "lang": the ?lang= of the switch
 @login_required
-def form(content_hash: str):
-    """The blank form of one FormVersion: never changes, cached for good."""
+def form(content_hash: str, form_lang: str | None = None):
+    """The blank form of one FormVersion in one language: never changes, cached for good.
+    The device asks it with its language in the path, so that each language is cached under
+    its own URL (a language switch shows the forms in the new language, offline too once
+    fetched); without it, the request's language (older clients)."""
     if not HASH_RE.match(content_hash):
+        abort(404)
+    if form_lang is not None and form_lang not in current_app.config["LANGUAGES"]:
         abort(404)
     fv = db.session.scalar(sa.select(FormVersion).where(FormVersion.content_hash == content_hash))
     if fv is None:
         abort(404)
     from renderers.html import render_form
 
-    lang = current_lang()
-    html = render_form(definition_of(fv), None, (), lang, action="#", form_id=f"ff-form-{fv.form_id}", attachment_url=url_for("interventions.attachment", attachment_id="ID").replace("ID", "{id}"))
+    lang = form_lang or current_lang()
+    with force_locale(lang):
+        html = render_form(definition_of(fv), None, (), lang, action="#", form_id=f"ff-form-{fv.form_id}", attachment_url=url_for("interventions.attachment", attachment_id="ID").replace("ID", "{id}"))
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    response.headers["Vary"] = "Cookie, Accept-Language"
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Cookie" if form_lang else "Cookie, Accept-Language"
     return response
 
 

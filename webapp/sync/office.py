@@ -18,6 +18,7 @@ bp = Blueprint("sync_office", __name__)
 TYPE_LABELS = {
     "answers": "Réponses", "start": "Démarrer", "pause": "Pause", "resume": "Reprendre", "finish": "Terminer",
     "back_to_confirmed": "Repasser en confirmé", "transition": "Changement d'état", "time": "Temps", "send_report": "Envoi du rapport",
+    "discard": "Version du bureau reprise",
 }
 
 
@@ -43,7 +44,9 @@ def differences(device, server) -> list[tuple[str, str, str]]:
 
 def sync_problems(iv) -> list[dict]:
     """Refused or conflicting device edits of ``iv`` not dismissed yet, newest first; those
-    the device resolved since (it re-sent its version, applied) are marked ``resolved``."""
+    the device resolved since are marked ``resolved``, with ``resolution`` the operation that
+    did (its type: ``answers`` when the device re-sent its version, applied; ``discard``
+    when it took the office's version; who, when)."""
     if not access.is_back_office(current_user):
         return []
     rows = db.session.execute(
@@ -51,9 +54,19 @@ def sync_problems(iv) -> list[dict]:
         .where(SyncOperation.intervention_id == iv.id, SyncOperation.status.in_(("refused", "conflict")), SyncOperation.dismissed_at.is_(None))
         .order_by(SyncOperation.done_at.desc())
     ).all()
+    by_ids = {op.superseded_by for op, _ in rows if op.superseded_by}
+    resolvers = {}
+    if by_ids:
+        resolvers = {
+            r.id: {"type": r.type, "who": name, "at": r.done_at}
+            for r, name in db.session.execute(
+                sa.select(SyncOperation, User.display_name).join(User, User.id == SyncOperation.user_id).where(SyncOperation.id.in_(by_ids))
+            ).all()
+        }
     out = []
     for op, who in rows:
-        item = {"op": op, "who": who, "type": TYPE_LABELS.get(op.type, op.type), "diff": [], "resolved": op.superseded_by is not None}
+        item = {"op": op, "who": who, "type": TYPE_LABELS.get(op.type, op.type), "diff": [], "resolved": op.superseded_by is not None,
+                "resolution": resolvers.get(op.superseded_by) if op.superseded_by else None}
         if op.type == "answers" and op.status == "conflict" and op.server_state:
             item["diff"] = differences(op.payload.get("data"), op.server_state.get("data"))
         out.append(item)

@@ -11,6 +11,10 @@ one after the other before it heard back are chained: an operation based on vers
 is based on the result of this user's operations already applied on *v* (or later). Any
 other difference is someone else's change: a conflict, kept with both sides.
 
+Resolving on the device: answers re-sent on the server's version and applied supersede
+the user's earlier refused or conflicting answers of that form ("keep mine"); a ``discard``
+operation does the same without changing anything else ("take the office's version").
+
 The rules themselves (closed, rights, mandatory time, transitions, completion) belong to
 the services; this module never decides them.
 """
@@ -33,6 +37,9 @@ from ..registry import definition_of
 from ..services.errors import Conflict, InvalidAnswers, NotFound, ServiceError
 
 STATUS_TARGET = ""
+#: Operations about one form's answers (their target is the form): the answers, and the
+#: device dropping its refused or conflicting answers for the office's ("discard").
+FORM_TYPES = ("answers", "discard")
 
 
 class Retry(Exception):
@@ -58,11 +65,13 @@ def stored_result(op: SyncOperation) -> dict:
         out["version"] = op.result_version
     if op.status == "conflict" and op.server_state:
         out["server_version"] = op.server_state.get("version")  # base a re-send on this one
+    if op.type == "discard" and op.status == "applied":
+        out["resolved"] = list(db.session.scalars(sa.select(SyncOperation.id).where(SyncOperation.superseded_by == op.id).order_by(SyncOperation.done_at)))
     return out
 
 
 def _target(op: dict) -> str:
-    return op["form_id"] if op["type"] == "answers" else STATUS_TARGET
+    return op["form_id"] if op["type"] in FORM_TYPES else STATUS_TARGET
 
 
 def effective_base(intervention_id: int, target: str, user_id: int, base: int | None) -> int | None:
@@ -152,12 +161,15 @@ def _server_state(iv_id: int, op: dict) -> dict:
     return {"status": iv.status, "closed": bool(iv.closed), "version": iv.version}
 
 
-def _apply(user: User, iv: Intervention, op: dict, expected: int | None) -> int:
-    """Make the change through the services; returns the target's new version."""
+def _apply(user: User, iv: Intervention, op: dict, expected: int | None) -> int | None:
+    """Make the change through the services; returns the target's new version (None for
+    a discard, which changes nothing but the device's own refused operations)."""
     from ..services import workflow
 
     kind = op["type"]
     at = op.get("at")
+    if kind == "discard":  # nothing changes on the intervention: see _discard
+        return None
     if kind == "answers":
         from ..services.submissions import form_for, get_submission, save_submission
 
@@ -219,6 +231,26 @@ def _supersede(row: SyncOperation) -> None:
     )
 
 
+def _discard(user: User, row: SyncOperation) -> list[str]:
+    """"Take the office's version" on the device: this user's refused or conflicting
+    answers of the form, received before and not resolved yet, are resolved by this
+    operation (who and when: its user and ``done_at``); the office's answers stay as they
+    are. Audited, with the operations resolved."""
+    open_ops = list(db.session.scalars(
+        sa.select(SyncOperation.id).where(
+            SyncOperation.intervention_id == row.intervention_id, SyncOperation.target == row.target, SyncOperation.user_id == row.user_id,
+            SyncOperation.type == "answers", SyncOperation.status.in_(("refused", "conflict")), SyncOperation.superseded_by.is_(None),
+            SyncOperation.id != row.id,
+        ).order_by(SyncOperation.done_at)
+    ))
+    if open_ops:
+        db.session.execute(sa.update(SyncOperation).where(SyncOperation.id.in_(open_ops), SyncOperation.superseded_by.is_(None)).values(superseded_by=row.id))
+    from ..services.audit import audit
+
+    audit(user, "intervention", row.intervention_id, "answers_discard", None, row.target, {"operations": open_ops, "source": "device", "operation": row.id})
+    return open_ops
+
+
 def apply_operation(user: User, op: dict) -> dict:
     """One operation (already loaded by the schema, ``op["raw"]`` the JSON as sent) -> its
     result: applied | duplicate | refused | conflict | retry."""
@@ -269,6 +301,8 @@ def apply_operation(user: User, op: dict) -> dict:
             row.result_version = version
             if op["type"] == "answers":
                 _supersede(row)
+            elif op["type"] == "discard":
+                _discard(user, row)
             db.session.commit()
     else:
         row.status, row.done_at = "refused", utcnow()

@@ -236,7 +236,7 @@ def pull(user: User, cursor: str | None, lang: str) -> dict:
     forms: dict[str, dict] = {}
     for item in out:
         for f in item["forms"]:
-            forms[f["content_hash"]] = {**f, "url": url_for("mobile.form", content_hash=f["content_hash"])}
+            forms[f["content_hash"]] = {**f, "url": url_for("mobile.form", content_hash=f["content_hash"], form_lang=lang)}
     return {
         "cursor": encode_cursor(started, first),
         "full": since is None,

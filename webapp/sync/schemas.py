@@ -8,7 +8,7 @@ from datetime import timezone
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-OP_TYPES = ("answers", "transition", "start", "pause", "resume", "finish", "time", "back_to_confirmed", "send_report")
+OP_TYPES = ("answers", "transition", "start", "pause", "resume", "finish", "time", "back_to_confirmed", "send_report", "discard")
 MAX_OPS_PER_PUSH = 200
 MAX_MINUTES = 7 * 24 * 60
 
@@ -27,7 +27,7 @@ class OperationSchema(Schema):
     base_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
     #: When the technician did it, on the device's clock (an instant with its offset).
     at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
-    # answers
+    # answers, discard (the form whose refused or conflicting answers the device dropped)
     form_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     form_hash = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
     data = fields.Dict(keys=fields.String(), load_default=None)
@@ -46,6 +46,8 @@ class OperationSchema(Schema):
             missing = [k for k in ("form_id", "data") if data.get(k) is None]
             if missing:
                 raise ValidationError({k: ["Required for answers."] for k in missing})
+        if kind == "discard" and not data.get("form_id"):
+            raise ValidationError({"form_id": ["Required for discard."]})
         if kind == "transition" and not data.get("to"):
             raise ValidationError({"to": ["Required for a transition."]})
 

@@ -6,14 +6,25 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..auth import verify_password
 from ..extensions import db
+from ..i18n import chosen_lang, current_lang
 from ..models import User, utcnow
 
 bp = Blueprint("auth", __name__)
+
+
+def _error_text(key: str | None) -> str | None:
+    """A login error in the current language (called where the page is made)."""
+    if key == "too_many":
+        return _("Too many failed attempts: wait a few minutes and try again.")
+    if key == "wrong":
+        return _("Wrong username or password, or the account is disabled.")
+    return None
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -34,7 +45,7 @@ def home_url(user) -> str:
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request.args.get("next")) or home_url(current_user))
-    error = None
+    error_key = None  # translated where the page is made, in the page's language
     status = 200
     username = ""
     if request.method == "POST":
@@ -43,7 +54,7 @@ def login():
         throttle = current_app.extensions["fieldforms_login_throttle"]
         address = request.remote_addr or "?"
         if throttle.blocked(address, username):
-            error = _("Too many failed attempts: wait a few minutes and try again.")
+            error_key = "too_many"
             status = 429
         else:
             user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.lower())) if username else None
@@ -57,13 +68,26 @@ def login():
                 login_user(user, remember=request.form.get("remember") in ("1", "on", "true"))
                 return redirect(_safe_next(request.args.get("next")) or home_url(user))
             throttle.failed(address, username)
-            error = _("Wrong username or password, or the account is disabled.")
+            error_key = "wrong"
             status = 401
     if (_safe_next(request.args.get("next")) or "").startswith("/m/"):
-        from flask_wtf.csrf import generate_csrf
+        return _mobile_login_page(error_key, username, status)
+    return render_template("login.html", error=_error_text(error_key), username=username), status
 
-        return render_template("mobile/login.html", error=error, username=username, csrf=generate_csrf()), status
-    return render_template("login.html", error=error, username=username), status
+
+def _device_lang() -> str:
+    """The phone's login page, as the app's own pages (``/m/``): the language the user chose
+    with the switch, else the device's (``Accept-Language``), else French."""
+    langs = current_app.config["LANGUAGES"]
+    return chosen_lang() or request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _mobile_login_page(error_key: str | None, username: str, status: int):
+    from flask_wtf.csrf import generate_csrf
+
+    with force_locale(_device_lang()):
+        body = render_template("mobile/login.html", error=_error_text(error_key), username=username, csrf=generate_csrf(), lang=current_lang())
+    return body, status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -131,19 +131,9 @@ async function showForm(uuid, formId) {
   if (!f) return notFound();
   const ctx = await context(iv);
   main.innerHTML = V.formScreen(iv, f, ctx.readonlyReason);
-  const forms = (await store.get("kv", "forms")) || {};
-  const url = (forms[f.content_hash] && forms[f.content_hash].url) || `${body.dataset.scope}forms/${f.content_hash}`;
   let html;
   try {
-    // forms never change (one URL per content hash): the cache first, the network if need be
-    const cache = "caches" in self ? await caches.open("ff-forms-v1") : null;
-    let response = cache && (await cache.match(url));
-    if (!response) {
-      response = await fetch(url, { credentials: "same-origin", headers: { "Accept-Language": lang } });
-      if (!response.ok) throw new Error(String(response.status));
-      if (cache) await cache.put(url, response.clone());
-    }
-    html = await response.text();
+    html = await blankForm(f.content_hash);
   } catch (e) {
     document.getElementById("form-host").innerHTML = `<p class="alert">${V.esc(t("form_missing"))}</p>`;
     return;
@@ -163,6 +153,27 @@ async function showForm(uuid, formId) {
   form.addEventListener("ff:attachment", (ev) => sync.queueUpload(ev.detail.id, uuid));
   window.ffFormOpenMs = performance.now() - t0;
   form.setAttribute("data-ff-open-ms", window.ffFormOpenMs.toFixed(1));
+}
+
+/** A blank form in the app's language: the cache first (forms never change: one URL per
+ *  content hash and language), else the network; offline with no copy in this language
+ *  yet, a copy in another language rather than nothing. */
+async function blankForm(hash) {
+  const url = sync.formUrl(hash);
+  const cache = "caches" in self ? await caches.open(sync.FORMS_CACHE) : null;
+  let response = cache && (await cache.match(url));
+  if (!response) {
+    try {
+      response = await fetch(url, { credentials: "same-origin", headers: { "Accept-Language": lang } });
+      if (!response.ok) throw new Error(String(response.status));
+      if (cache) await cache.put(url, response.clone());
+    } catch (e) {
+      const other = cache && (await cache.keys()).find((r) => new URL(r.url).pathname.startsWith(`${body.dataset.scope}forms/${hash}/`));
+      if (!other) throw e;
+      response = await cache.match(other);
+    }
+  }
+  return response.text();
 }
 
 function saveDraftSoon() {

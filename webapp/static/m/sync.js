@@ -8,6 +8,13 @@ import { lang, setPreference } from "./i18n.js";
 import { loadAttachment } from "/static/ff/attachments.js";
 
 const API = document.body.dataset.api || "/api/v1";
+const SCOPE = document.body.dataset.scope || "/m/";
+export const FORMS_CACHE = "ff-forms-v1";
+const FORM_PATH = /\/forms\/([0-9a-f]{64})(?:\/([a-z]{2}))?$/;
+
+/** The URL of a blank form in a language (the app's by default): each language is cached
+ *  under its own URL, so that a language switch shows the forms in the new one. */
+export const formUrl = (hash, l = lang) => `${SCOPE}forms/${hash}/${l}`;
 export const events = new EventTarget();
 export const state = { online: navigator.onLine, syncing: false, auth: true, error: null, last: null, pending: 0 };
 let csrf = null;
@@ -125,6 +132,7 @@ async function push() {
   }
 }
 
+const FORM_OPS = ["answers", "discard"]; // not status changes
 const answersOf = (r, iv, formId) => r.intervention === iv && r.op.type === "answers" && r.op.form_id === formId;
 
 /** "Keep my version" of a form the server refused or found in conflict: the device's
@@ -148,9 +156,11 @@ export async function keepMine(iv, formId) {
 }
 
 /** "Take the office's version": the device's answers of that form are dropped for the
- *  server's (or none, when the server has none). */
+ *  server's (or none, when the server has none), and the server is told (a "discard"
+ *  operation), so that the back office sees the refusal or conflict resolved. */
 export async function takeOffice(iv, formId) {
-  for (const r of await store.all("rejected")) if (answersOf(r, iv.uuid, formId)) await store.del("rejected", r.id);
+  const dropped = (await store.all("rejected")).filter((r) => answersOf(r, iv.uuid, formId));
+  for (const r of dropped) await store.del("rejected", r.id);
   for (const o of await store.all("outbox")) {
     if (o.type === "answers" && o.intervention === iv.uuid && o.form_id === formId && !o.attempts) await store.del("outbox", o.id);
   }
@@ -158,27 +168,36 @@ export async function takeOffice(iv, formId) {
   const sub = iv.submissions[formId];
   if (sub) await store.put("drafts", { key, intervention: iv.uuid, form_id: formId, data: sub.data, form_hash: sub.form_hash, base_version: sub.version, server_version: sub.version, saved: true, dirty: false });
   else await store.del("drafts", key);
-  await countPending();
-  emit("status", state);
-  soon();
+  await queue({ type: "discard", intervention: iv.uuid, form_id: formId, base_version: sub ? sub.version : 0 });
 }
 
 async function clearRejected(op) {
   for (const r of await store.all("rejected")) {
     if (r.intervention !== op.intervention) continue;
-    const same = op.type === "answers" ? r.op.type === "answers" && r.op.form_id === op.form_id : r.op.type !== "answers";
+    let same;
+    if (op.type === "discard") same = r.op.type === "answers" && r.op.form_id === op.form_id && (r.op.seq || 0) < op.seq; // resolved by it
+    else if (op.type === "answers") same = r.op.type === "answers" && r.op.form_id === op.form_id;
+    else same = r.op.type !== "answers";
     if (same) await store.del("rejected", r.id);
   }
 }
 
-async function cacheForms(forms) {
+/** The blank forms of the interventions on the device, in the app's language: fetched
+ *  once each (a form version never changes); those of no intervention any more go. */
+async function cacheForms() {
   if (!("caches" in self)) return;
-  const cache = await caches.open("ff-forms-v1");
-  for (const f of Object.values(forms)) {
-    if (!(await cache.match(f.url))) {
-      const response = await fetch(f.url, { credentials: "same-origin", headers: { "Accept-Language": lang } });
-      if (response.ok) await cache.put(f.url, response);
-    }
+  const cache = await caches.open(FORMS_CACHE);
+  const hashes = new Set();
+  for (const iv of await store.all("interventions")) for (const f of iv.forms || []) hashes.add(f.content_hash);
+  for (const hash of hashes) {
+    const url = formUrl(hash);
+    if (await cache.match(url)) continue;
+    const response = await fetch(url, { credentials: "same-origin", headers: { "Accept-Language": lang } });
+    if (response.ok) await cache.put(url, response);
+  }
+  for (const req of await cache.keys()) {
+    const m = FORM_PATH.exec(new URL(req.url).pathname);
+    if (!m || !hashes.has(m[1]) || !m[2]) await cache.delete(req); // gone, or an old language-less copy
   }
 }
 
@@ -193,7 +212,7 @@ async function pull() {
     const old = await store.get("interventions", iv.uuid);
     const mine = ops.filter((o) => o.intervention === iv.uuid);
     const local = { ...((old && old.local) || {}) };
-    if (!mine.some((o) => o.type !== "answers")) delete local.status; // the server's status is the truth again
+    if (!mine.some((o) => !FORM_OPS.includes(o.type))) delete local.status; // the server's status is the truth again
     if (!local.timer && iv.time && iv.time.segments && iv.time.segments.length) local.timer = iv.time.segments; // a new phone
     await store.put("interventions", { ...iv, local });
     for (const [formId, sub] of Object.entries(iv.submissions)) {
@@ -216,7 +235,7 @@ async function pull() {
   const known = (await store.get("kv", "forms")) || {};
   await store.put("kv", { ...known, ...body.forms }, "forms");
   await store.put("kv", body.cursor, "cursor");
-  await cacheForms(body.forms);
+  await cacheForms();
   return body;
 }
 
@@ -240,7 +259,10 @@ export async function run() {
     if (!session.ok) throw new Error(`session ${session.status}`);
     const who = await session.json();
     csrf = who.csrf_token;
-    if (setPreference(who.lang_preference)) emit("lang", who.lang_preference);
+    if (setPreference(who.lang_preference)) {
+      await store.del("kv", "cursor"); // a full pull: the labels and form titles in the new language
+      emit("lang", who.lang_preference);
+    }
     state.auth = true;
     await store.put("kv", who.user, "user");
     await uploads();

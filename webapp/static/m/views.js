@@ -123,9 +123,11 @@ export function interventionView(iv, ctx) {
   const formItems = forms.map((f) => `<li><a class="form-link" href="#/i/${esc(iv.uuid)}/f/${esc(f.form_id)}">
 <span class="mark ${f.mark}" aria-label="${esc(f.markLabel)}">${f.mark === "done" ? "✔" : f.mark === "draft" ? "✎" : f.mark === "error" ? "!" : "○"}</span>
 <span>${esc(f.title)}<small>${esc(f.markLabel)}</small></span></a></li>`).join("");
-  const buttons = actions.map((a) => a.href
+  const button = (a) => a.href
     ? `<a class="btn action" href="${esc(a.href)}" data-action="${a.key}">${action(a.key)}</a>`
-    : `<button type="button" class="btn action${a.key === "finish" || a.key === "start" ? " primary" : ""}" data-action="${a.key}">${action(a.key)}</button>`).join("");
+    : `<button type="button" class="btn action${a.key === "finish" || a.key === "start" ? " primary" : ""}" data-action="${a.key}">${action(a.key)}</button>`;
+  const group = (list, cls) => (list.length ? `<div class="acts ${cls}">${list.map(button).join("")}</div>` : "");
+  const buttons = group(actions.filter((a) => !a.href), "do") + group(actions.filter((a) => a.href), "go");
   return `<section class="banner" style="--c:${esc(st.color)}"><span>${esc(st.label)}</span>${iv.closed ? `<span>${esc(t("closed_by_office"))}</span>` : ""}</section>
 <a class="back" href="#/">${esc(t("back_list"))}</a>
 <h1 class="iv-title">${esc(et.title)}</h1>
