@@ -161,3 +161,25 @@ def repo_root_forms():
     from .conftest import FORMS_DIR
 
     return {f.stem: load_definition(f) for f in sorted(FORMS_DIR.glob("*.json"))}
+
+
+def test_a_list_of_plain_values_is_a_row_of_the_answers_table():
+    import io
+
+    from pypdf import PdfReader
+
+    from engine import load_definition
+    from renderers.pdf import render_html, render_report
+    from renderers.preview import demo_context
+
+    d = load_definition({"id": "codes", "version": 1, "schema": {"type": "object", "properties": {
+        "avant": {"type": "string", "title": "Avant"},
+        "codes": {"type": "array", "title": "Codes erreur", "items": {"type": "string"}},
+        "apres": {"type": "string", "title": "Après"}}}})
+    data = {"avant": "a", "codes": ["E108", "A01"], "apres": "b"}
+    html, _ = render_html([(d, data)], demo_context())
+    row = html[html.index("Codes erreur"):]
+    assert row.index("E108") < row.index("</tr>")  # in the same row as its label
+    assert '<h3 class="sub">Codes erreur' not in html
+    text = PdfReader(io.BytesIO(render_report(d, data, demo_context()))).pages[0].extract_text()
+    assert "Codes erreur" in text and "E108" in text and "A01" in text
