@@ -56,12 +56,18 @@ def create_user(actor: User | None, raw: dict, *, check_password: bool = True) -
     return user
 
 
-def update_user(actor: User, user_id: int, raw: dict) -> User:
+def _managed_user(actor: User, user_id: int) -> User:
+    """The account ``actor`` is about to change: only the account manager changes accounts."""
     if not access.can_manage_users(actor):
         raise Forbidden(_("Only the account manager manages accounts."))
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(_("No such user."))
+    return user
+
+
+def update_user(actor: User, user_id: int, raw: dict) -> User:
+    user = _managed_user(actor, user_id)
     try:
         data = UserInputSchema().load({**raw, "username": user.username})
     except ValidationError as err:
@@ -87,11 +93,7 @@ def update_user(actor: User, user_id: int, raw: dict) -> User:
 
 
 def set_active(actor: User, user_id: int, active: bool) -> User:
-    if not access.can_manage_users(actor):
-        raise Forbidden(_("Only the account manager manages accounts."))
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("No such user."))
+    user = _managed_user(actor, user_id)
     if user.id == actor.id and not active:
         raise Forbidden(_("You cannot disable your own account."))
     if user.active != active:
