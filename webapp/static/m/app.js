@@ -313,10 +313,24 @@ setInterval(async () => {
   if (iv) el.textContent = V.clock(timerOf(iv).ms);
 }, 1000);
 
+// The worker may activate while the login page navigates here: its clients.claim() then
+// ran before this page existed, and the page would stay uncontrolled until the next load.
+// An uncontrolled page asks the active worker to claim it. A failed install (the network
+// dropped mid-way) is tried again at the next sync rather than never.
+async function registerWorker() {
+  try {
+    const reg = await navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope });
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage("claim");
+  } catch (err) {
+    sync.events.addEventListener("status", () => registerWorker(), { once: true });
+  }
+}
+
 async function boot() {
   document.getElementById("home").setAttribute("aria-label", t("my_interventions"));
   main.innerHTML = `<p class="empty">${V.esc(t("loading"))}</p>`;
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope }).catch(() => {});
+  if ("serviceWorker" in navigator) registerWorker();
   const user = await store.get("kv", "user");
   if (user) document.getElementById("who").textContent = user.display_name;
   sync.events.addEventListener("status", banner);

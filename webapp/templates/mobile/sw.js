@@ -20,6 +20,11 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+// a page that opened while this worker was activating asks to be controlled (app.js)
+self.addEventListener("message", (event) => {
+  if (event.data === "claim") event.waitUntil(self.clients.claim());
+});
+
 async function cacheFirst(cacheName, request) {
   const cache = await caches.open(cacheName);
   const hit = await cache.match(request, { ignoreSearch: true });
