@@ -742,3 +742,30 @@ def test_language_switch_forms_follow_offline_too(ctx, server):
     assert "Nom du propriétaire ou de l'occupant" in form_text(page)
     context.set_offline(False)
     assert not page._ff_errors
+
+
+def test_day_list_opens_on_today_with_earlier_days_folded_after(ctx, server):
+    """A technician's day starts today: yesterday's interventions come after, folded, and
+    unfold by themselves while one of them is unfinished."""
+    from webapp.extensions import db
+    from webapp.models import Client, Intervention, User
+    from webapp.timeutil import UTC, local_midnight, today_local
+
+    def add_yesterdays(s):
+        tech2 = s.scalar(db.select(User).filter_by(username="tech2"))
+        client = s.scalar(db.select(Client).filter_by(name="Goldmann Jean-Jacques"))
+        start = (local_midnight(today_local()) - timedelta(hours=15)).astimezone(UTC)
+        for status, offset in (("done", 0), ("confirmed", 2)):
+            s.add(Intervention(event_type_id="sav", title=f"hier {status}", client=client, start_at=start + timedelta(hours=offset),
+                               end_at=start + timedelta(hours=offset + 1), status=status, closed=False, technicians=[tech2]))
+        s.commit()
+
+    server.query(add_yesterdays)
+    page = watch(ctx().new_page())
+    login(page, "tech2")
+    days = page.evaluate("[...document.querySelectorAll('h2.day')].map((h) => [h.textContent, !!h.closest('details.earlier')])")
+    assert days[0][0].startswith("Aujourd'hui") and days[0][1] is False
+    assert days[-1][1] is True  # yesterday, after today, in the folded section
+    assert page.evaluate("document.querySelector('details.earlier').open") is True  # an unfinished one is there
+    assert "Jours précédents" in page.inner_text("details.earlier > summary")
+    assert not page._ff_errors

@@ -5,7 +5,7 @@
 
 const fr = {
   today: "Aujourd'hui — {d}", tomorrow: "Demain — {d}", closed: "Clôturée", closed_by_office: "· Clôturée par le bureau",
-  no_interventions: "Aucune intervention prévue aujourd'hui ni les jours suivants.", pending_title: "Modifications en attente",
+  no_interventions: "Aucune intervention prévue aujourd'hui ni les jours suivants.", earlier_days: "Jours précédents", pending_title: "Modifications en attente",
   duration: "durée {d}", minutes: "{m} min", titled: "{t} :", history_title: "Historique et à venir du client", history: "Historique", upcoming: "À venir",
   a_start: "▶ Démarrer", a_pause: "❚❚ Pause", a_resume: "▶ Reprendre", a_finish: "✔ Terminer", a_navigate: "➤ Itinéraire", a_call: "☎ Appeler",
   a_send_report: "✉ Envoyer le rapport", a_back_to_confirmed: "↩ Repasser en confirmé",
@@ -37,7 +37,7 @@ const fr = {
 
 const en = {
   today: "Today — {d}", tomorrow: "Tomorrow — {d}", closed: "Closed", closed_by_office: "· Closed by the office",
-  no_interventions: "No intervention planned today or in the coming days.", pending_title: "Changes waiting",
+  no_interventions: "No intervention planned today or in the coming days.", earlier_days: "Earlier days", pending_title: "Changes waiting",
   duration: "{d}", minutes: "{m} min", titled: "{t}:", history_title: "Client's history and coming visits", history: "History", upcoming: "Coming",
   a_start: "▶ Start", a_pause: "❚❚ Pause", a_resume: "▶ Resume", a_finish: "✔ Finish", a_navigate: "➤ Directions", a_call: "☎ Call",
   a_send_report: "✉ Send the report", a_back_to_confirmed: "↩ Back to confirmed",

@@ -79,21 +79,28 @@ export function dayList(ivs, cfg, marks) {
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k).push(iv);
   }
-  let html = "";
-  for (const [k, list] of groups) {
-    html += `<h2 class="day">${esc(dayTitle(k))}</h2><ul class="cards">`;
-    for (const iv of list) {
-      const et = cfg.event_types[iv.event_type] || { title: iv.event_type, color: "#607d8b" };
-      const st = statusOf(iv, cfg);
-      const mark = marks[iv.uuid] ? `<span class="pill wait" title="${esc(t("pending_title"))}">⟳ ${marks[iv.uuid]}</span>` : "";
-      html += `<li class="card" style="--c:${esc(st.color)}" data-iv="${esc(iv.uuid)}">
+  // today and the coming days first: that is the technician's day; earlier days after,
+  // folded, and unfolded by themselves while something there is unfinished or unsent
+  const today = dayKey(new Date().toISOString());
+  const day = ([k, list]) => `<h2 class="day">${esc(dayTitle(k))}</h2><ul class="cards">${list.map((iv) => card(iv, cfg, marks)).join("")}</ul>`;
+  const coming = [...groups].filter(([k]) => k >= today);
+  const earlier = [...groups].filter(([k]) => k < today).reverse();
+  let html = coming.length ? coming.map(day).join("") : `<p class="empty">${esc(t("no_interventions"))}</p>`;
+  if (earlier.length) {
+    const open = earlier.some(([, list]) => list.some((iv) => marks[iv.uuid] || !["done", "cancelled"].includes(statusOf(iv, cfg).state)));
+    html += `<details class="earlier"${open ? " open" : ""}><summary>${esc(t("earlier_days"))}</summary>${earlier.map(day).join("")}</details>`;
+  }
+  return html;
+}
+
+function card(iv, cfg, marks) {
+  const et = cfg.event_types[iv.event_type] || { title: iv.event_type, color: "#607d8b" };
+  const st = statusOf(iv, cfg);
+  const mark = marks[iv.uuid] ? `<span class="pill wait" title="${esc(t("pending_title"))}">⟳ ${marks[iv.uuid]}</span>` : "";
+  return `<li class="card" style="--c:${esc(st.color)}" data-iv="${esc(iv.uuid)}">
 <a class="card-main" href="#/i/${esc(iv.uuid)}"><span class="when">${hours(iv.start_at)} – ${hours(iv.end_at)} · ${esc(t("duration", { d: duration(iv.duration_minutes) }))}</span>
 <strong class="client">${esc(iv.client.name)}</strong><span class="type" style="--t:${esc(et.color)}">${esc(et.title)}</span>
 <span class="status">${pill(st, iv.closed)}${mark}</span></a>${contact(iv.client)}</li>`;
-    }
-    html += "</ul>";
-  }
-  return html;
 }
 
 function history(iv) {
