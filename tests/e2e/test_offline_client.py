@@ -167,6 +167,16 @@ def login(page, username="tech1"):
     wait_synced(page)
 
 
+def office_page(ctx):
+    """A back-office page (its own browser context) logged in as ``office``."""
+    page = watch(ctx().new_page())
+    page.goto("/login")
+    page.fill("#username", "office")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    return page
+
+
 def wait_synced(page, timeout=20_000):
     page.wait_for_function("document.body.dataset.ready === '1' && document.getElementById('net').dataset.pending === '0' && document.getElementById('net').dataset.state === 'ok'", timeout=timeout)
 
@@ -295,11 +305,7 @@ def test_online_day_fill_start_finish(ctx, server, photos):
     assert len(photos_up) == 3 and all(size <= 400 * 1024 for _, size in photos_up), atts
     assert len([a for a in atts if a[0] == "image/png"]) == 2  # both signatures
     # the back office's page shows it done, with the answers, photos and signatures
-    office = watch(ctx().new_page())
-    office.goto("/login")
-    office.fill("#username", "office")
-    office.fill("#password", PASSWORD)
-    office.click("button[type=submit]")
+    office = office_page(ctx)
     office.goto(f"/interventions/{server.ids['online']}")
     assert "Réalisé" in office.text_content(".status-banner")
     office.goto(f"/interventions/{server.ids['online']}/forms/photos-signatures")
@@ -612,11 +618,7 @@ def test_english_phone_and_taking_the_offices_version(ctx, server):
     discard = server.query(lambda s: [(o.status, o.target) for o in s.scalars(sa.select(SyncOperation).where(
         SyncOperation.intervention_id == server.ids["conflict_en"], SyncOperation.type == "discard"))])
     assert discard == [("applied", "entretien-chaudiere")]
-    office = watch(ctx().new_page())
-    office.goto("/login")
-    office.fill("#username", "office")
-    office.fill("#password", PASSWORD)
-    office.click("button[type=submit]")
+    office = office_page(ctx)
     office.goto(f"/interventions/{server.ids['conflict_en']}")
     edits = office.inner_text("#device-edits")
     assert "non appliquées (0)" in edits and "le technicien a pris la version du bureau (Pierre Paul Jacques" in edits
