@@ -5,7 +5,6 @@ Thin on purpose: it parses options and calls the engine, the renderers or the we
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 

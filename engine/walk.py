@@ -17,7 +17,7 @@ from .node import MISSING, Choice, Node, Rule, Section
 from .paths import TEMPLATE_INDEX, Path, get_at
 from .problems import FieldError
 from .rules import bind_scope, holds, parse_rule, rule_shows, unsupported_keywords
-from .schema import Branch, branches, deref, flatten, is_choice_list, merge_schemas, schema_type
+from .schema import Branch, branches, flatten, is_choice_list, merge_schemas, schema_type
 from .uihints import WIDGETS, child_ui, humanise, localise, normalise
 
 _BOOL_LABELS = {"fr": ("Oui", "Non"), "en": ("Yes", "No")}

@@ -289,7 +289,6 @@ def child(n: Node, key: str) -> Node | None:
 def display_value(n: Node, lang: str) -> str:
     """An answer as a person reads it: choice labels, Oui/Non, hours and minutes."""
     v = n.value
-    t = texts(lang)
     if v is MISSING or v is None or v == "" or v == []:
         return ""
     if n.widget == "duration" and isinstance(v, (int, float)) and not isinstance(v, bool):

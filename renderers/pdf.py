@@ -19,10 +19,9 @@ import datetime as dt
 import hashlib
 import io
 import os
-import re
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence

@@ -3,7 +3,6 @@ user through the services, fill an intervention's forms completely, a real SMTP 
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import io
 import json

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
-from engine import FieldError, decode_form, load_definition, walk
+from engine import FieldError, decode_form, load_definition
 from renderers import STATIC_DIR
 from renderers.html import render_answers, render_form
 

@@ -9,7 +9,7 @@ import time
 from click.testing import CliRunner
 
 from engine import load_definition
-from renderers.preview import bundle_scripts, html_page, watch_and_render, write_html_preview
+from renderers.preview import bundle_scripts, watch_and_render, write_html_preview
 
 from .conftest import FORMS_DIR, EXAMPLES_DIR, KITCHEN_SINK
 

@@ -4,7 +4,6 @@ technician reaches only the interventions they are assigned to."""
 from __future__ import annotations
 
 import pytest
-from flask import url_for
 
 ROLES = ["anonymous", "manager", "office", "tech1", "tech2"]
 

@@ -10,5 +10,5 @@ __all__ = [
     "Conflict", "Forbidden", "InvalidAnswers", "InvalidInput", "NotFound", "ServiceError",
     "add_tag", "cancel_intervention", "change_status", "create_client", "create_user",
     "load_intervention", "remove_tag", "save_submission", "schedule_intervention",
-    "search_clients", "set_active", "update_client", "update_intervention",
+    "search_clients", "set_active", "update_client", "update_intervention", "update_user",
 ]

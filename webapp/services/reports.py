@@ -35,7 +35,7 @@ from . import access
 from .audit import audit
 from .errors import Forbidden, InvalidInput, Locked, MailNotConfigured, NotFound, ServiceError
 from .interventions import load_intervention
-from .mail import MailError, build_message, mail_configured, send_message, valid_address
+from .mail import build_message, mail_configured, send_message, valid_address
 
 ACTIVE = ("pending", "queued", "sending", "retrying")
 

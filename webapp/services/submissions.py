@@ -13,9 +13,8 @@ from ..extensions import db
 from ..i18n import current_lang
 from ..models import FormVersion, Submission, User, utcnow
 from ..registry import definition_of, get_registry
-from . import access
 from .audit import audit
-from .errors import Conflict, Forbidden, InvalidAnswers, NotFound
+from .errors import Conflict, InvalidAnswers, NotFound
 from .interventions import load_intervention
 from .signatures import record_signatures
 

@@ -25,7 +25,7 @@ from ..schemas import InterventionInputSchema, error_dict, form_to_dict
 from ..services import access
 from ..services.errors import Conflict, InvalidAnswers, InvalidInput
 from ..services.submissions import form_for, form_ids_of, get_submission, load_submissions
-from ..timeutil import PARIS, UTC, input_value, parse_local_datetime
+from ..timeutil import UTC, input_value, parse_local_datetime
 
 bp = Blueprint("interventions", __name__)
 
