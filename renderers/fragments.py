@@ -11,12 +11,29 @@ import json
 from typing import Any, Iterable
 
 from jinja2 import pass_context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from engine import Node
 
 
-def attrs(pairs: Iterable[tuple[str, Any]]) -> Markup:
+def esc(value: Any) -> str:
+    """``markupsafe.escape`` as a plain ``str``, the same characters and entities.
+
+    Fragments are f-strings put together from hundreds of small pieces per form; wrapping
+    each piece in a ``Markup`` object was a quarter of a form's render time. Most pieces
+    (ids, names, tokens) have nothing to escape and come back as they are.
+    """
+    if type(value) is not str:
+        html = getattr(value, "__html__", None)
+        if html is not None:
+            return html()
+        value = str(value)
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
+    return value
+
+
+def attr_text(pairs: Iterable[tuple[str, Any]]) -> str:
     """`` name="value"`` for each pair, in order; True -> bare attribute, None/False skipped."""
     out = []
     for k, v in pairs:
@@ -25,8 +42,13 @@ def attrs(pairs: Iterable[tuple[str, Any]]) -> Markup:
         if v is True:
             out.append(f" {k}")
         else:
-            out.append(f' {k}="{escape(v)}"')
-    return Markup("".join(out))
+            out.append(f' {k}="{esc(v)}"')
+    return "".join(out)
+
+
+def attrs(pairs: Iterable[tuple[str, Any]]) -> Markup:
+    """:func:`attr_text` for templates."""
+    return Markup(attr_text(pairs))
 
 
 def classes(*names: Any) -> str:
@@ -71,8 +93,12 @@ def empty_json(n: Node) -> str | None:
 
 def wrap(n: Node, extra: Iterable[tuple[str, Any]] = ()) -> Markup:
     """The attributes of a field's wrapper: what the ES modules read (``data-ff-*``)."""
+    return Markup(wrap_text(n, extra))
+
+
+def wrap_text(n: Node, extra: Iterable[tuple[str, Any]] = ()) -> str:
     leaf = n.is_leaf
-    return attrs([
+    return attr_text([
         ("class", classes("ff-field", "ff-w-" + n.widget, n.options.get("classNames"), n.errors and "ff-invalid", n.required and "ff-required")),
         ("id", n.dom_id + "-field"),
         ("data-ff-field", n.name if leaf else None),
@@ -94,33 +120,37 @@ def req(n: Node) -> Markup:
     return _REQ if n.required else Markup("")
 
 
-# f-strings with escape() rather than Markup.format: string.Formatter is slow on this path
+# f-strings with esc() rather than Markup.format: string.Formatter is slow on this path
 def label(n: Node, fl: str = "") -> Markup:
-    return Markup(f'<label class="ff-label" for="{escape(n.dom_id)}">{escape(n.label or fl)}{req(n)}</label>')
+    return Markup(f'<label class="ff-label" for="{esc(n.dom_id)}">{esc(n.label or fl)}{req(n)}</label>')
 
 
 def desc(n: Node) -> Markup:
     if not n.description:
         return Markup("")
-    return Markup(f'<p class="ff-desc" id="{escape(n.dom_id)}-desc">{escape(n.description)}</p>')
+    return Markup(f'<p class="ff-desc" id="{esc(n.dom_id)}-desc">{esc(n.description)}</p>')
 
 
 def after(n: Node) -> Markup:
     """Help, then the field's errors (their ids are what ``aria-describedby`` names)."""
     out = ""
     if n.help:
-        out += f'<p class="ff-help" id="{escape(n.dom_id)}-help">{escape(n.help)}</p>'
+        out += f'<p class="ff-help" id="{esc(n.dom_id)}-help">{esc(n.help)}</p>'
     if n.errors:
-        items = "".join(f'<p class="ff-error">{escape(e.message)}</p>' for e in n.errors)
-        out += f'<div class="ff-errors" id="{escape(n.dom_id)}-error">{items}</div>'
+        items = "".join(f'<p class="ff-error">{esc(e.message)}</p>' for e in n.errors)
+        out += f'<div class="ff-errors" id="{esc(n.dom_id)}-error">{items}</div>'
     return Markup(out)
 
 
 @pass_context
 def common(ctx, n: Node, off: bool, lock: bool = False, with_constraints: bool = True) -> Markup:
     """Attributes shared by every control: constraints, placeholder, state, ARIA."""
+    return Markup(common_text(ctx, n, off, lock, with_constraints))
+
+
+def common_text(ctx, n: Node, off: bool, lock: bool = False, with_constraints: bool = True) -> str:
     form_readonly = bool(ctx.get("form_readonly"))
-    return attrs(n.attrs.items() if with_constraints else ()) + attrs([
+    return attr_text(n.attrs.items() if with_constraints else ()) + attr_text([
         ("placeholder", n.placeholder),
         ("readonly", (n.readonly or form_readonly) and not lock),
         ("disabled", off or n.disabled or lock),
@@ -133,4 +163,4 @@ def common(ctx, n: Node, off: bool, lock: bool = False, with_constraints: bool =
 
 def carrier(name: str, value: Any, off: bool) -> Markup:
     """A hidden input posting the answer of a control a person cannot change."""
-    return Markup(f'<input type="hidden" name="{escape(name)}" value="{escape(value)}" data-ff-carrier{" disabled" if off else ""}>')
+    return Markup(f'<input type="hidden" name="{esc(name)}" value="{esc(value)}" data-ff-carrier{" disabled" if off else ""}>')

@@ -17,13 +17,13 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from engine import MISSING, FieldError, FormDefinition, Node, walk
 from engine.codec import duration_parts, local_datetime, local_zone, scalar_to_text
 
 from . import TEMPLATES_DIR
-from .fragments import after, attrs, carrier, choices_json, classes, common, desc, describedby, empty_json, label, req, rules_json, wrap
+from .fragments import after, attr_text, attrs, carrier, common_text, esc, wrap_text, choices_json, classes, common, desc, describedby, empty_json, label, req, rules_json, wrap
 
 #: Interface texts of the renderers, by language (labels of the author come from the tree).
 TEXTS: dict[str, dict[str, str]] = {
@@ -233,40 +233,40 @@ def simple_field(ctx, n: Node, off: bool, fl: str) -> Markup:
     w = n.widget
     lock = n.disabled or (ro and w in _LOCKED_WHEN_READONLY)
     v = value_text(n)
-    ctl = common(ctx, n, off, lock)
-    out = [f"<div{wrap(n)}>"]
+    ctl = common_text(ctx, n, off, lock)
+    out = [f"<div{wrap_text(n)}>"]
     if w == "checkbox":
         checked = n.value is True
-        out.append(f'<div class="ff-check"><input{attrs([("id", n.dom_id), ("name", n.name), ("type", "checkbox"), ("value", "true"), ("checked", checked)])}{ctl}>{label(n, fl)}</div>')
+        out.append(f'<div class="ff-check"><input{attr_text([("id", n.dom_id), ("name", n.name), ("type", "checkbox"), ("value", "true"), ("checked", checked)])}{ctl}>{label(n, fl)}</div>')
         out.append(desc(n))
         if lock and checked:
             out.append(carrier(n.name, "true", off))
     else:
         out += [label(n, fl), desc(n)]
         if w == "textarea":
-            out.append(f'<textarea{attrs([("id", n.dom_id), ("name", n.name), ("rows", n.options.get("rows") or 3)])}{ctl}>\n{escape(v)}</textarea>')
+            out.append(f'<textarea{attr_text([("id", n.dom_id), ("name", n.name), ("rows", n.options.get("rows") or 3)])}{ctl}>\n{esc(v)}</textarea>')
         elif w == "select":
             sel = selected_tokens(n)
-            opts = "" if n.multiple else f'<option value="">{escape(T.choose)}</option>'
-            opts += "".join(f'<option value="{escape(c.token)}"{" selected" if c.token in sel else ""}>{escape(c.label)}</option>' for c in n.choices)
-            out.append(f'<select{attrs([("id", n.dom_id), ("name", n.name), ("multiple", n.multiple)])}{ctl}>{opts}</select>')
+            opts = "" if n.multiple else f'<option value="">{esc(T.choose)}</option>'
+            opts += "".join(f'<option value="{esc(c.token)}"{" selected" if c.token in sel else ""}>{esc(c.label)}</option>' for c in n.choices)
+            out.append(f'<select{attr_text([("id", n.dom_id), ("name", n.name), ("multiple", n.multiple)])}{ctl}>{opts}</select>')
             if lock:
                 out += [carrier(n.name, t, off) for t in sel]
         elif w == "range":
             exact = exact_input(n, v)
-            out.append(f'<div class="ff-range"><input{attrs([("id", n.dom_id), ("name", n.name if exact else None), ("type", "range"), ("value", v or None), ("data-ff-late-name", n.name)])}{ctl}>'
-                       f'<output id="{escape(n.dom_id)}-out" for="{escape(n.dom_id)}">{escape(v or T.none)}</output></div>')
+            out.append(f'<div class="ff-range"><input{attr_text([("id", n.dom_id), ("name", n.name if exact else None), ("type", "range"), ("value", v or None), ("data-ff-late-name", n.name)])}{ctl}>'
+                       f'<output id="{esc(n.dom_id)}-out" for="{esc(n.dom_id)}">{esc(v or T.none)}</output></div>')
             if not exact:
-                out.append(f'<input type="hidden" name="{escape(n.name)}" value="{escape(v)}" data-ff-late-value{" disabled" if off else ""}>')
+                out.append(f'<input type="hidden" name="{esc(n.name)}" value="{esc(v)}" data-ff-late-value{" disabled" if off else ""}>')
             if lock and v and exact:
                 out.append(carrier(n.name, v, off))
         else:
             unit = n.options.get("unit")
             exact = exact_input(n, v)
-            control = f'<input{attrs([("id", n.dom_id), ("name", n.name if exact else None), ("type", INPUT_TYPES.get(w, "text")), ("value", v or None), ("inputmode", _INPUTMODE.get(n.kind) if w in ("number", "integer") else None), ("autocomplete", _AUTOCOMPLETE.get(w)), ("data-ff-late-name", n.name if not exact else None)])}{ctl}>'
-            out.append(f'<div class="ff-unit-wrap">{control}<span class="ff-unit">{escape(unit)}</span></div>' if unit else control)
+            control = f'<input{attr_text([("id", n.dom_id), ("name", n.name if exact else None), ("type", INPUT_TYPES.get(w, "text")), ("value", v or None), ("inputmode", _INPUTMODE.get(n.kind) if w in ("number", "integer") else None), ("autocomplete", _AUTOCOMPLETE.get(w)), ("data-ff-late-name", n.name if not exact else None)])}{ctl}>'
+            out.append(f'<div class="ff-unit-wrap">{control}<span class="ff-unit">{esc(unit)}</span></div>' if unit else control)
             if not exact:
-                out.append(f'<input type="hidden" name="{escape(n.name)}" value="{escape(v)}" data-ff-late-value{" disabled" if off else ""}>')
+                out.append(f'<input type="hidden" name="{esc(n.name)}" value="{esc(v)}" data-ff-late-value{" disabled" if off else ""}>')
             if lock and v and exact:
                 out.append(carrier(n.name, v, off))
     out += [after(n), "</div>"]
