@@ -35,6 +35,7 @@ from engine.codec import local_zone
 
 from . import FONTS_DIR, PACKAGE_DIR, TEMPLATES_DIR
 from .html import display_value, photo_ids, texts
+from .page_marks import HEADER_END, HEADER_HERE, HEADER_START, Drawn, PageMark, PageMarks, drawing, install
 
 import reportlab.rl_config
 
@@ -96,6 +97,11 @@ def font_path(name: str) -> Path | None:
 
 
 _font_lock = threading.Lock()
+
+
+def font_names() -> tuple[str, str]:
+    """ReportLab's names of the report's regular and bold faces."""
+    return ("ffDejaVu", "ffDejaVuBold") if register_fonts() == "DejaVu" else ("Helvetica", "Helvetica-Bold")
 
 
 @lru_cache(maxsize=1)
@@ -211,6 +217,9 @@ class Resources:
         self.files: dict[str, Path] = {}
         self.refused: list[str] = []
         self.logo = logo
+        self.page_marks = PageMarks(CACHE_DIR)
+        #: what the canvas made of the marks, the last time the report was laid out
+        self.drawn: Drawn | None = None
 
     def image(self, attachment_id: str, what: str, max_px: int) -> PreparedImage | None:
         source = self.attachments.get(attachment_id)
@@ -229,6 +238,17 @@ class Resources:
         token = "ff-res:logo"
         self.files[token] = prepared.path
         return token, prepared.width, prepared.height
+
+    def page_mark(self, mark: PageMark | str) -> Markup:
+        """A page total's placeholder, or one of the header's marks (see :mod:`.page_marks`)."""
+        if isinstance(mark, PageMark):
+            token = f"ff-res:page-{mark.key}"
+            path, html = self.page_marks.page_total(mark, token)
+        else:
+            token = f"ff-res:page-{mark}"
+            path, html = self.page_marks.header(mark, token)
+        self.files[token] = path
+        return html
 
     def link_callback(self, uri: str, rel: str | None = None) -> str:
         """xhtml2pdf's resource fetcher: known local files only; everything else raises."""
@@ -391,7 +411,7 @@ def normalise_context(context: Any, lang: str) -> tuple[dict, dict]:
     return c, i
 
 
-def _image(attachment_id: Any, width_cm: float = 8.0, height_cm: float = 6.0, what: str = "image", kind: str = "photo") -> Markup:
+def _image(attachment_id: Any, width_cm: float = 6.0, height_cm: float = 4.5, what: str = "image", kind: str = "photo") -> Markup:
     """``<img>`` of an attachment, fitted in width × height cm; a note when unavailable."""
     r = _current.get()
     t = PDF_TEXTS.get(r.lang, PDF_TEXTS["fr"])
@@ -402,18 +422,18 @@ def _image(attachment_id: Any, width_cm: float = 8.0, height_cm: float = 6.0, wh
         return Markup('<span class="missing">{} ({})</span>').format(t["photo_missing"], attachment_id[:8])
     ratio = min(width_cm / prepared.width, height_cm / prepared.height)
     w, h = prepared.width * ratio, prepared.height * ratio
-    return Markup('<img src="{}" width="{:.2f}cm" height="{:.2f}cm">').format(prepared.token, w, h)
+    return Markup('<img src="{}" style="width: {:.2f}cm; height: {:.2f}cm">').format(prepared.token, w, h)
 
 
 def _field_what(node: Node) -> str:
     return f"{node.label} ({node.pointer})" if node.label else node.pointer
 
 
-def _photo(node: Node, attachment_id: str, width_cm: float = 8.2, height_cm: float = 6.2) -> Markup:
+def _photo(node: Node, attachment_id: str, width_cm: float = 6.15, height_cm: float = 4.65) -> Markup:
     return _image(attachment_id, width_cm, height_cm, what=f"{_field_what(node)}: photo {attachment_id}")
 
 
-def _signature_image(node: Node, width_cm: float = 6.5, height_cm: float = 2.6) -> Markup:
+def _signature_image(node: Node, width_cm: float = 4.9, height_cm: float = 1.95) -> Markup:
     a = next((c for c in node.children if c.key == "attachment"), None)
     if a is None or not isinstance(a.value, str):
         return Markup("")
@@ -436,8 +456,37 @@ def _logo() -> Markup:
     if tok is None:
         return Markup("")
     token, w, h = tok
-    ratio = min(4.0 / w, 1.6 / h)
-    return Markup('<img src="{}" width="{:.2f}cm" height="{:.2f}cm">').format(token, w * ratio, h * ratio)
+    ratio = min(3.0 / w, 1.2 / h)
+    return Markup('<img src="{}" style="width: {:.2f}cm; height: {:.2f}cm">').format(token, w * ratio, h * ratio)
+
+
+def _page_x_of_y(size: float = 7.5, color: str = "#666666", bold: bool = False, align: str = "right") -> Markup:
+    """“Page 2 / 3” at this place on every page it is drawn on (a footer, a header).
+
+    Laid out in one pass (see :mod:`renderers.page_marks`), where ``<pdf:pagecount>``
+    makes xhtml2pdf lay the whole report out twice. ``size`` in pt; ``align`` is where the
+    text sits in the room kept for it: ``right``, ``left`` or ``center``.
+    """
+    regular, heavy = font_names()
+    try:
+        size = min(max(float(size), 4.0), 30.0)
+    except (TypeError, ValueError):
+        size = 7.5
+    from reportlab.lib.colors import toColor
+
+    grey = toColor("#666666")
+    rgb = toColor(color, grey) if isinstance(color, str) else grey  # what the author wrote is only read as a colour
+    mark = PageMark(_t("page"), size, "#" + rgb.hexval()[2:], heavy if bold else regular, align if align in ("left", "center") else "right")
+    return _current.get().resources.page_mark(mark)
+
+
+def _header_mark(kind: str) -> Markup:
+    """The layout's marks around the header (``start``, ``end``) and where the following
+    pages draw it (``here``); ``later`` switches those pages to their own page template."""
+    resources = _current.get().resources
+    if kind == "later":
+        return resources.page_marks.later_pages()
+    return resources.page_mark({"start": HEADER_START, "end": HEADER_END, "here": HEADER_HERE}[kind])
 
 
 def _t(key: str) -> str:
@@ -462,7 +511,7 @@ def environment(user_dir: str | None) -> ReportEnvironment:
     env = ReportEnvironment(loader=ChoiceLoader(loaders), autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=True, cache_size=200)
     env.globals.update(
         image=_image, photo=_photo, signature_image=_signature_image, show=_show, child=_child,
-        photo_ids=photo_ids, logo=_logo, t=_t, duration=fmt_duration, MISSING=MISSING,
+        photo_ids=photo_ids, logo=_logo, t=_t, duration=fmt_duration, MISSING=MISSING, page_x_of_y=_page_x_of_y, header_mark=_header_mark,
     )
     env.filters["nl2br"] = _nl2br
     env.filters["duration"] = fmt_duration
@@ -530,17 +579,30 @@ def _policy(resources: Resources):
 
 
 def html_to_pdf(html: str, resources: Resources) -> bytes:
+    """Lay the report out with xhtml2pdf: once, or again the plain way when the canvas
+    missed a page mark (see :mod:`.page_marks`)."""
+    marks = resources.page_marks
+    every_page = marks.header_varies(html)
+    if every_page:  # a header showing page numbers: each page lays its own out
+        html = html.replace(marks.later_pages(), "")
+    with drawing(marks, every_page) as drawn:
+        pdf = _convert(html, resources)
+    resources.drawn = drawn
+    if drawn.missed():
+        pdf = _convert(marks.with_fallbacks(html), resources)
+    return pdf
+
+
+def _convert(html: str, resources: Resources) -> bytes:
     from xhtml2pdf import pisa
 
+    install()
     out = io.BytesIO()
     kwargs: dict[str, Any] = {"dest": out, "link_callback": resources.link_callback, "encoding": "utf-8"}
     policy = _policy(resources)
     if policy is not None:
         kwargs["resource_policy"] = policy
-    try:
-        status = pisa.CreatePDF(html, **kwargs)
-    except ReportError:
-        raise
+    status = pisa.CreatePDF(html, **kwargs)
     if resources.refused:
         raise ReportError(f"refused resource {resources.refused[0]!r}: a report may only use its photos, signatures, fonts and logo")
     if status.err:
