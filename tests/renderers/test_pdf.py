@@ -194,3 +194,22 @@ def test_reportlab_runs_with_its_c_accelerators():
 
     for name in ("fp_str", "instanceStringWidthTTF", "escapePDF"):
         assert inspect.isbuiltin(getattr(rl_accel, name)), name
+
+
+def test_a_list_alone_in_its_section_is_not_titled_twice():
+    """“Pièces remplacées”, the section, then “Pièces remplacées”, its only field: once."""
+    import json
+
+    from engine import load_definition
+
+    from .conftest import EXAMPLES_DIR, FORMS_DIR
+
+    d = load_definition(FORMS_DIR / "entretien-chaudiere.json")
+    answers = json.loads((EXAMPLES_DIR / "entretien-chaudiere" / "valid.json").read_text(encoding="utf-8"))
+    html, _ = render_html([(d, answers)], demo_context())
+    assert html.count(">Pièces remplacées<") == 1
+    assert '<h2 class="section">Pièces remplacées</h2><table class="rows"' in html
+    assert '<h3 class="sub">Photos avant intervention</h3>' in render_html(
+        [(load_definition(FORMS_DIR / "photos-signatures.json"), json.loads((EXAMPLES_DIR / "photos-signatures" / "valid.json").read_text(encoding="utf-8")))],
+        demo_context(),
+    )[0]
