@@ -107,6 +107,9 @@ def main() -> None:
 
     html, resources = render_html(forms, ctx, attachments=attachments)
     html_to_pdf(html, resources)
+    drawn = resources.drawn
+    print("  layout: " + ("the plain way, twice (the page marks were missed: see renderers/page_marks.py)" if drawn.missed()
+                          else f"once, header drawn again on {drawn.header_replayed} page(s), {drawn.totals} page totals"))
     try:
         import weasyprint
     except ImportError:
