@@ -9,11 +9,29 @@ concern it are attached. Renderers never look at raw ``schema`` keywords or ``ui
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, Iterator
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from .paths import TEMPLATE_INDEX, Path, to_dom_id, to_name, to_pointer
 from .problems import FieldError
+
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):  # noqa: N801 - used like functools.cached_property
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first
+    access): a form's render reads the spellings of a hundred fresh nodes, and a node is
+    never shared between threads while it is being built and drawn."""
+
+    def __init__(self, fn: Callable[[Any], _T]):
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
 
 
 class _Missing:
