@@ -222,3 +222,21 @@ def test_a_page_number_recorded_in_the_header_is_never_drawn_on_another_page(sin
     assert resources.drawn.header_varies and resources.drawn.missed()
     for i, text in enumerate(pages, 1):
         assert text.count(f"Page {i} / {len(pages)}") == 2, text
+
+
+def test_reports_laid_out_at_the_same_time_keep_their_own_marks(sink):
+    """Web requests and report workers render in threads: each report's marks and counts
+    are its own (xhtml2pdf lays one document out at a time; the marks follow the thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine import load_definition
+
+    short = load_definition({"id": "court", "version": 1, "title": "Court", "schema": {"type": "object", "properties": {"a": {"type": "string", "title": "A"}}}})
+    jobs = [_report(sink, _long_answers()), render_html([(short, {"a": "une ligne"})], demo_context())] * 3
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda job: (_pages(html_to_pdf(*job)), job[1].drawn), jobs))
+    for pages, drawn in results:
+        assert not drawn.missed() and drawn.pages == len(pages) and drawn.header_replayed == len(pages) - 1
+        for i, text in enumerate(pages, 1):
+            assert f"Page {i} / {len(pages)}" in text and "Marie Cotillon" in text
+    assert {len(pages) for pages, _ in results} == {1, len(results[0][0])}
