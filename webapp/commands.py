@@ -168,18 +168,30 @@ def register(group: click.Group) -> None:
 
     @group.command("send-pending")
     def send_pending_command() -> None:
-        """Queue the report sendings left pending (no mail configuration then) or due for a retry."""
+        """Send the report sendings left pending (no mail configuration then) or due for a
+        retry, and say how each went; exits 1 when one failed."""
         from .services.errors import MailNotConfigured
         from .services.reports import send_pending
 
         app = _app()
         with app.app_context():
             try:
-                n = send_pending()
+                taken, left = send_pending()
             except MailNotConfigured as exc:
                 click.echo(exc.message, err=True)
                 sys.exit(1)
-        click.echo(f"{n} sending(s) queued")
+            by_status: dict[str, list] = {}
+            for s in taken:
+                by_status.setdefault(s.status, []).append(s)
+            sent, failed = by_status.pop("sent", []), by_status.pop("failed", [])
+            waiting = sum(len(v) for v in by_status.values())  # queued for the worker, or retrying
+            click.echo(f"{len(sent)} sent, {len(failed)} failed, {waiting} queued for the worker, {len(left)} left pending (no recipient)")
+            for s in failed:
+                click.echo(f"  intervention {s.intervention_id}: {s.last_error}", err=True)
+            for s in left:
+                click.echo(f"  intervention {s.intervention_id}: no e-mail address; send it from the back office with a recipient", err=True)
+        if failed:
+            sys.exit(1)
 
     @group.command("create-user")
     @click.argument("username")

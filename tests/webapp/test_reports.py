@@ -232,3 +232,39 @@ def test_redis_retries_with_back_off_then_fails(rq_app, smtp, users, factory):
     assert smtp.tries == 3
     [(status, attempts, _t, _r, _sha, error)] = _sendings(app, iv)
     assert (status, attempts) == ("failed", 3) and "451" in error
+
+
+def test_send_pending_sends_what_waited_for_the_mail_server_and_says_how_it_went(app, no_mail, users, factory):
+    """Done without mail configuration: the automatic sendings wait. Once a server is
+    configured, ``fieldforms send-pending`` sends them, one message each, and says so;
+    a client without address stays pending, named; a refused one fails, exit 1."""
+    from cli import main
+
+    ok = _ready(app, factory, users, "entretien-chaudiere")
+    _finish(app, users, ok, duration_minutes=45)
+    cid = factory.client("Sans Adresse", postcode="35000", city="Rennes")
+    nobody = factory.intervention([users["tech1"]], cid, event_type_id="entretien-chaudiere", status="in_progress")
+    fill(app, users["office"], nobody, complete_answers(app, nobody, FORMS["entretien-chaudiere"]))
+    _finish(app, users, nobody, duration_minutes=30)
+    assert [row[0] for row in _sendings(app, ok) + _sendings(app, nobody)] == ["pending", "pending"]
+
+    runner = app.test_cli_runner()
+    with smtp_server() as (store, port):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DEFAULT_SENDER="Un poêle à l'heure <rapports@poele-a-lheure.fr>",
+                          MAIL_TIMEOUT=5, REPORT_RETRY_INTERVALS=[0], INLINE_RETRY_MAX_WAIT=1)
+        result = runner.invoke(main, ["send-pending"])
+        assert result.exit_code == 0, result.output
+        assert "1 sent, 0 failed, 0 queued for the worker, 1 left pending (no recipient)" in result.stdout
+        assert f"intervention {nobody}: no e-mail address" in result.stderr
+        [message] = store.parsed()
+        assert message["To"] == "marie.cotillon@example.fr"
+        assert _sendings(app, ok)[0][0] == "sent" and _sendings(app, nobody)[0][0] == "pending"
+
+        again = _ready(app, factory, users, "installation", status="done")
+        with app.app_context():
+            db.session.add(ReportSending(intervention_id=again, trigger="auto", source="auto", status="pending", recipients=["x@example.fr"]))
+            db.session.commit()
+        store.fail = "554 5.7.1 Rejected"
+        result = runner.invoke(main, ["send-pending"])
+        assert result.exit_code == 1
+        assert "0 sent, 1 failed" in result.stdout and f"intervention {again}: " in result.stderr and "554" in result.stderr

@@ -258,25 +258,29 @@ def retry_sending(actor: User, sending_id: int, *, recipients: list[str] | None 
     return db.session.get(ReportSending, s.id)
 
 
-def send_pending() -> int:
-    """Queue every pending or due sending again (``fieldforms send-pending``); how many."""
+def send_pending() -> tuple[list[ReportSending], list[ReportSending]]:
+    """Take up every pending or due sending (``fieldforms send-pending``): the sendings
+    taken up, as they are now (sent, failed, or queued for the worker), and those left
+    pending because nobody has an address to send them to."""
     if not mail_configured():
         raise MailNotConfigured(not_configured_message())
     now = utcnow()
     rows = list(db.session.scalars(sa.select(ReportSending).where(
-        sa.or_(ReportSending.status == "pending", sa.and_(ReportSending.status == "retrying", ReportSending.next_attempt_at <= now)))))
-    n = 0
+        sa.or_(ReportSending.status == "pending", sa.and_(ReportSending.status == "retrying", ReportSending.next_attempt_at <= now)))
+        .order_by(ReportSending.id)))
+    taken, left = [], []
     for s in rows:
         if not s.recipients:
             iv = _load_full(s.intervention_id)
             if not (iv.client.email and valid_address(iv.client.email)):
+                left.append(s)
                 continue
             s.recipients = [iv.client.email]
         s.status, s.next_attempt_at = "queued", None
         db.session.commit()
         _enqueue(s.id)
-        n += 1
-    return n
+        taken.append(s.id)
+    return [db.session.get(ReportSending, sid) for sid in taken], left
 
 
 def _subject_and_body(iv: Intervention, lang: str) -> tuple[str, str]:
