@@ -29,9 +29,11 @@ def _long_answers() -> dict:
     return answers
 
 
-def _report(sink, answers=KITCHEN_ANSWERS, template=None, logo=None):
+def _report(sink, answers=KITCHEN_ANSWERS, template=None, logo=None, address=None):
     context = demo_context()
     context["company"]["logo"] = logo
+    if address is not None:
+        context["company"]["address"] = address
     return render_html([(sink, answers)], context, template=template, attachments=sample_attachments(sink, answers))
 
 
@@ -240,3 +242,15 @@ def test_reports_laid_out_at_the_same_time_keep_their_own_marks(sink):
         for i, text in enumerate(pages, 1):
             assert f"Page {i} / {len(pages)}" in text and "Marie Cotillon" in text
     assert {len(pages) for pages, _ in results} == {1, len(results[0][0])}
+
+
+def test_a_header_too_tall_for_its_frame_is_laid_out_on_every_page(sink):
+    """xhtml2pdf shrinks such a header inside a box of its own, where the marks cannot be
+    told from the frame's flowables: nothing is recorded, and the plain layout keeps every
+    page whole."""
+    html, resources = _report(sink, _long_answers(), address="\n".join(f"Ligne d'adresse {i}" for i in range(14)))
+    pages = _pages(html_to_pdf(html, resources))
+    assert resources.drawn.missed() and not resources.drawn.header_recorded
+    for i, text in enumerate(pages, 1):
+        assert f"Page {i} / {len(pages)}" in text
+        assert "Granulés & Chaleur Services" in text and "Ligne d'adresse 13" in text
