@@ -717,7 +717,9 @@ def test_language_switch_forms_follow_offline_too(ctx, server):
     page.wait_for_function("document.documentElement.lang === 'en'")
     wait_synced(page)
     page.wait_for_function("document.querySelector('a.back').textContent === '← My interventions'")
-    assert "Boiler maintenance" in page.inner_text(".forms")  # the form titles too (a full pull)
+    # the form titles too (a full pull): the page is drawn again once the pulled data is
+    # stored, a moment after the status says the sync is done
+    page.wait_for_function("document.querySelector('.forms') && document.querySelector('.forms').innerText.includes('Boiler maintenance')", timeout=10_000)
     open_form(page, "entretien-chaudiere")
     text = form_text(page)
     assert "Owner or occupant name" in text and "Nom du propriétaire" not in text
