@@ -106,6 +106,7 @@ def server(tmp_path_factory):
                 ("replay", "installation", 13, c2, "tech1"), ("closed", "entretien-chaudiere", 14, c, "tech1"), ("timer", "entretien-poele", 16, c2, "tech1"),
                 ("tomorrow", "sav", 24 + 9, c, "tech1"), ("theirs", "entretien-chaudiere", 9, c2, "tech2"),
                 ("conflict", "entretien-chaudiere", 15, c2, "tech1"), ("conflict_en", "entretien-chaudiere", 17, c, "tech1"),
+                ("cancelled", "entretien-poele", 18, c, "tech1"),
             ]
             for key, et, hour, client, tech in plan:
                 start = (day + timedelta(hours=hour)).astimezone(UTC)
@@ -256,7 +257,7 @@ def test_online_day_fill_start_finish(ctx, server, photos):
     page = watch(ctx().new_page())
     login(page)
     SCREENS.mkdir(parents=True, exist_ok=True)
-    assert page.locator(".card").count() == 9  # tech1's: today's eight and tomorrow's
+    assert page.locator(".card").count() == 10  # tech1's: today's nine and tomorrow's
     card = page.locator(f'[data-iv="{server.uuids["online"]}"]')
     assert card.locator('a[href^="geo:48.1211,-1.603"]').count() == 1
     assert card.locator('a[href="tel:0299123456"]').count() == 1 and card.locator('a[href="mailto:marie.cotillon@example.fr"]').count() == 1
@@ -483,6 +484,39 @@ def test_mandatory_time_tracking_and_timer_survives_reload(ctx, server):
     assert page.locator("fieldset#form-host[disabled]").count() == 0
     wait_synced(page)
     assert server.query(lambda s: __import__("webapp.models", fromlist=["Intervention"]).Intervention and s.get(__import__("webapp.models", fromlist=["Intervention"]).Intervention, server.ids["timer"]).status) == "in_progress"
+    assert not page._ff_errors
+
+
+def test_a_start_refused_by_the_office_leaves_no_timer_and_is_acknowledged(ctx, server):
+    """Started offline while the office cancelled it: the server refuses the start. The
+    phone shows the office's status again, with no timer running, says why, and the
+    technician acknowledges it ("J'ai compris"), for good."""
+    from webapp.services.interventions import cancel_intervention
+
+    context = ctx()
+    page = watch(context.new_page())
+    login(page)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    open_iv(page, server, "cancelled")
+    context.set_offline(True)
+    server.as_user("office", lambda u: cancel_intervention(u, server.ids["cancelled"]))
+    page.click("button[data-action=start]")
+    page.wait_for_selector("#timer[data-running='1']")
+    context.set_offline(False)
+    sync_now(page)
+    page.wait_for_selector(".alert", timeout=20_000)
+    wait_synced(page)
+    page.wait_for_function("!document.querySelector('#timer') || document.querySelector('#timer').dataset.running === '0'")
+    text = page.inner_text(".alert")
+    assert "Démarrer" in text and "de nouveau l'état connu du bureau" in text, text
+    assert "Annulé" in page.text_content(".banner")
+    page.click(".alert button[data-action=dismiss]")
+    page.wait_for_function("document.querySelectorAll('.alert').length === 0")
+    page.reload()
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    assert page.locator(".alert").count() == 0
+    status = server.query(lambda s: s.get(__import__("webapp.models", fromlist=["Intervention"]).Intervention, server.ids["cancelled"]).status)
+    assert status == "cancelled"
     assert not page._ff_errors
 
 

@@ -96,11 +96,13 @@ async function context(iv) {
   }
   const problems = latestProblems(rejected).map((r) => {
     const f = r.op.type === "answers" ? iv.forms.find((x) => x.form_id === r.op.form_id) : null;
-    const conflict = r.result.status === "conflict";
-    const title = t("titled", { t: `${conflict ? t("t_conflict") : opTitle(r.op.type)}${f ? ` (${f.title})` : ""}` });
+    // a form's answers in conflict can be kept or dropped; a change of status or time the
+    // office overtook is, for the technician, a refused change
+    const conflict = r.result.status === "conflict" && !!f;
     const sub = iv.submissions[r.op.form_id];
     const office = conflict ? t("conflict_office", { v: Math.max(sub ? sub.version : 0, r.result.server_version || 0) }) : null;
-    return { title, message: r.result.message || r.result.code, errors: r.result.errors, form_id: f ? f.form_id : null, conflict, office };
+    const title = t("titled", { t: `${conflict ? t("t_conflict") : opTitle(r.op.type)}${f ? ` (${f.title})` : ""}` });
+    return { id: r.id, title, message: r.result.message || r.result.code, errors: r.result.errors, form_id: f ? f.form_id : null, conflict, office };
   });
   const timer = et.time_tracking === "automatic" && (timerOf(iv).segs.length || st.state === "in_progress") ? timerOf(iv) : null;
   return { cfg, et, st, forms, problems, timer: timer, actions: actionsOf(iv, et, st, cfg, timerOf(iv)), readonlyReason: readonlyReason(iv, et, st, cfg), ops };
@@ -234,6 +236,10 @@ async function act(key, btn) {
   const uuid = location.hash.split("/")[2];
   const iv = await store.get("interventions", uuid);
   if (!iv) return;
+  if (key === "dismiss") { // a refused change of status or time: the server's state is shown already
+    await store.del("rejected", btn.dataset.id);
+    return render();
+  }
   if (key === "keep-mine" || key === "take-office") {
     if (key === "take-office" && !(await ask(V.confirmDialog(t("take_office_q"), t("take_office_p"), t("take_office"))))) return;
     await (key === "keep-mine" ? sync.keepMine : sync.takeOffice)(iv, btn.dataset.form);

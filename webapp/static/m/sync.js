@@ -212,8 +212,13 @@ async function pull() {
     const old = await store.get("interventions", iv.uuid);
     const mine = ops.filter((o) => o.intervention === iv.uuid);
     const local = { ...((old && old.local) || {}) };
-    if (!mine.some((o) => !FORM_OPS.includes(o.type))) delete local.status; // the server's status is the truth again
-    if (!local.timer && iv.time && iv.time.segments && iv.time.segments.length) local.timer = iv.time.segments; // a new phone
+    const segments = iv.time && iv.time.segments;
+    if (!mine.some((o) => !FORM_OPS.includes(o.type))) {
+      // nothing of the device's is on its way: the server's status and timer are the truth
+      // again (a start the server refused leaves no timer running on the phone)
+      delete local.status;
+      if (segments) local.timer = segments;
+    } else if (!local.timer && segments && segments.length) local.timer = segments; // a new phone
     await store.put("interventions", { ...iv, local });
     for (const [formId, sub] of Object.entries(iv.submissions)) {
       const key = store.draftKey(iv.uuid, formId);

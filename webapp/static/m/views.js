@@ -113,15 +113,18 @@ ${iv.upcoming.length ? `<h3>${esc(t("upcoming"))}</h3><ul class="hist">${iv.upco
 
 const action = (key) => esc(t(`a_${key}`));
 
-/** A refused or conflicting change: the server's reason, and for a form's answers the
- *  way out (keep the device's version on the server's current one, or take the office's). */
+/** A refused or conflicting change: the server's reason, and the way out. For a form's
+ *  answers, which stay on the device: keep the device's version on the server's current
+ *  one, or take the office's. For a change of status or time, which the server's state
+ *  has replaced on the phone already: acknowledge it. */
 function problem(p) {
   const choices = p.form_id ? `<div class="row choices">
 ${p.conflict ? `<button type="button" class="btn primary" data-action="keep-mine" data-form="${esc(p.form_id)}">${esc(t("keep_mine"))}</button>` : ""}
-<button type="button" class="btn" data-action="take-office" data-form="${esc(p.form_id)}">${esc(t("take_office"))}</button></div>` : "";
+<button type="button" class="btn" data-action="take-office" data-form="${esc(p.form_id)}">${esc(t("take_office"))}</button></div>`
+    : `<div class="row choices"><button type="button" class="btn" data-action="dismiss" data-id="${esc(p.id)}">${esc(t("dismiss"))}</button></div>`;
   return `<div class="alert${p.conflict ? " conflict" : ""}" role="alert"${p.form_id ? ` data-form="${esc(p.form_id)}"` : ""}><strong>${esc(p.title)}</strong> ${esc(p.message)}
 ${p.errors ? `<ul>${p.errors.map((e) => `<li>${esc(e.message)}</li>`).join("")}</ul>` : ""}${p.office ? `<p class="small">${esc(p.office)}</p>` : ""}
-<small>${esc(t("data_kept"))}</small>${choices}</div>`;
+<small>${esc(t(p.form_id ? "data_kept" : "office_state_shown"))}</small>${choices}</div>`;
 }
 
 export function interventionView(iv, ctx) {
