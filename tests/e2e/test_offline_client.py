@@ -782,6 +782,31 @@ def test_language_switch_forms_follow_offline_too(ctx, server):
     assert not page._ff_errors
 
 
+def test_a_form_open_during_a_language_switch_follows_it_keeping_what_was_typed(ctx, server):
+    context = ctx()
+    page = watch(context.new_page())
+    login(page)
+    open_iv(page, server, "conflict")
+    open_form(page, "entretien-chaudiere")
+    assert "Nom du propriétaire ou de l'occupant" in form_text(page)
+    page.fill('[name="modele"]', "Tapé avant le changement")
+    try:
+        assert page.request.get("/m/login?lang=en").ok
+        sync_now(page)
+        page.wait_for_function("document.getElementById('form-host').innerText.includes(\"Owner or occupant name\")", timeout=20_000)
+        page.wait_for_selector("form[data-ff-form][data-ff-ready]")
+        assert page.input_value('[name="modele"]') == "Tapé avant le changement"
+        assert "Nom du propriétaire ou de l'occupant" not in form_text(page)
+    finally:
+        assert page.request.get("/m/login?lang=fr").ok
+        sync_now(page)
+        page.wait_for_function("document.documentElement.lang === 'fr'")
+    page.wait_for_function("document.getElementById('form-host').innerText.includes(\"Nom du propriétaire ou de l'occupant\")", timeout=20_000)
+    page.wait_for_selector("form[data-ff-form][data-ff-ready]")
+    assert page.input_value('[name="modele"]') == "Tapé avant le changement"
+    assert not page._ff_errors
+
+
 def test_day_list_opens_on_today_with_earlier_days_folded_after(ctx, server):
     """A technician's day starts today: yesterday's interventions come after, folded, and
     unfold by themselves while one of them is unfinished."""

@@ -197,10 +197,21 @@ async function saveDraft(dirty) {
   return draft;
 }
 
+/** Photos being downscaled and signatures being stored: their ids reach the form's
+ *  inputs once these settle. */
+const attachmentsSettled = (form) => Promise.all([...form.querySelectorAll("[data-ff-camera], [data-ff-signature]")].map((x) => x._ffPending).filter(Boolean));
+
+/** The open form again, in the language the app switched to: what was typed since the
+ *  last save is kept as a draft, which the form in the new language is filled with. */
+async function redrawForm() {
+  await attachmentsSettled(current.form);
+  if (current.changed) await saveDraft(true);
+  return render();
+}
+
 async function saveForm() {
   const { form, iv, f } = current;
-  const pending = [...form.querySelectorAll("[data-ff-camera], [data-ff-signature]")].map((x) => x._ffPending).filter(Boolean);
-  await Promise.all(pending);
+  await attachmentsSettled(form);
   const draft = await saveDraft(false);
   if (!form.checkValidity()) {
     form.reportValidity();
@@ -343,7 +354,8 @@ async function boot() {
   sync.events.addEventListener("lang", () => {
     document.getElementById("home").setAttribute("aria-label", t("my_interventions"));
     banner();
-    if (!current) render();
+    if (current) redrawForm();
+    else render();
   });
   sync.events.addEventListener("data", async () => {
     const u = await store.get("kv", "user");
