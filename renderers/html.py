@@ -23,7 +23,7 @@ from engine import MISSING, FieldError, FormDefinition, Node, walk
 from engine.codec import duration_parts, local_datetime, local_zone, scalar_to_text
 
 from . import TEMPLATES_DIR
-from .fragments import after, attr_text, attrs, carrier, common_text, esc, wrap_text, choices_json, classes, common, desc, describedby, empty_json, label, req, rules_json, wrap
+from .fragments import after, attr_text, attrs, carrier, choices_json, classes, common, common_text, desc, describedby, empty_json, esc, label, req, rules_json, wrap, wrap_text
 
 #: Interface texts of the renderers, by language (labels of the author come from the tree).
 TEXTS: dict[str, dict[str, str]] = {

@@ -51,6 +51,8 @@ _WIDEST = "888"
 #: The header marks, and the page template of the pages after the first.
 HEADER_START, HEADER_END, HEADER_HERE = "header-start", "header-end", "header-here"
 LATER_PAGES = "ff_later"
+#: where the pages after the first take that template (report.css's @page ff_later)
+LATER_PAGES_TAG = Markup(f'<pdf:nexttemplate name="{LATER_PAGES}">')
 _HEADER_FORM = "ffHeader"
 
 
@@ -113,9 +115,8 @@ class PageMarks:
     def later_pages(self) -> Markup:
         """Where the pages after the first take the template whose header is the here mark;
         the fallback leaves it out, and every page lays its header out."""
-        html = Markup(f'<pdf:nexttemplate name="{LATER_PAGES}">')
-        self.fallbacks[str(html)] = ""
-        return html
+        self.fallbacks[str(LATER_PAGES_TAG)] = ""
+        return LATER_PAGES_TAG
 
     def _file(self, key: str) -> Path:
         # transparent, which is what a renderer that does not know the marks shows; named
@@ -277,8 +278,6 @@ class PageMarksCanvas(_BaseCanvas):  # type: ignore[misc, valid-type]
             self._ff_recording = False
             self.endForm()
             self.doForm(_HEADER_FORM)
-        elif kind == HEADER_START:
-            self._ff_pending = kind  # still inside the start mark's flowable
 
     # --- the end: page totals ---------------------------------------------------------------
     def save(self) -> None:

@@ -35,7 +35,7 @@ from engine.codec import local_zone
 
 from . import FONTS_DIR, PACKAGE_DIR, TEMPLATES_DIR
 from .html import display_value, photo_ids, texts
-from .page_marks import HEADER_END, HEADER_HERE, HEADER_START, Drawn, PageMark, PageMarks, drawing, install
+from .page_marks import HEADER_END, HEADER_HERE, HEADER_START, LATER_PAGES_TAG, Drawn, PageMark, PageMarks, drawing, install
 
 import reportlab.rl_config
 
@@ -584,7 +584,7 @@ def html_to_pdf(html: str, resources: Resources) -> bytes:
     marks = resources.page_marks
     every_page = marks.header_varies(html)
     if every_page:  # a header showing page numbers: each page lays its own out
-        html = html.replace(marks.later_pages(), "")
+        html = html.replace(LATER_PAGES_TAG, "")
     with drawing(marks, every_page) as drawn:
         pdf = _convert(html, resources)
     resources.drawn = drawn
