@@ -180,11 +180,9 @@ def register(group: click.Group) -> None:
             except MailNotConfigured as exc:
                 click.echo(exc.message, err=True)
                 sys.exit(1)
-            by_status: dict[str, list] = {}
-            for s in taken:
-                by_status.setdefault(s.status, []).append(s)
-            sent, failed = by_status.pop("sent", []), by_status.pop("failed", [])
-            waiting = sum(len(v) for v in by_status.values())  # queued for the worker, or retrying
+            sent = [s for s in taken if s.status == "sent"]
+            failed = [s for s in taken if s.status == "failed"]
+            waiting = len(taken) - len(sent) - len(failed)  # queued for the worker, or retrying
             click.echo(f"{len(sent)} sent, {len(failed)} failed, {waiting} queued for the worker, {len(left)} left pending (no recipient)")
             for s in failed:
                 click.echo(f"  intervention {s.intervention_id}: {s.last_error}", err=True)

@@ -279,8 +279,8 @@ def send_pending() -> tuple[list[ReportSending], list[ReportSending]]:
         s.status, s.next_attempt_at = "queued", None
         db.session.commit()
         _enqueue(s.id)
-        taken.append(s.id)
-    return [db.session.get(ReportSending, sid) for sid in taken], left
+        taken.append(s)  # reloaded from the database when read: as the attempt left it
+    return taken, left
 
 
 def _subject_and_body(iv: Intervention, lang: str) -> tuple[str, str]:
