@@ -252,8 +252,10 @@ class PageMarksCanvas(_BaseCanvas):  # type: ignore[misc, valid-type]
         begins at the save after the start mark and ends at the save or restore after the
         end mark, so the form holds whole flowables and balanced operators; a restore at the
         frame's depth in between means the frames ended without an end mark: the recording
-        is dropped, and the report laid out again the plain way.
+        is closed without counting as recorded, and the report laid out again the plain way.
         """
+        if self._ff_pending is None and not self._ff_recording:
+            return  # every save and restore of the report comes here: most have nothing to do
         if self._ff_frame_depth is None:
             return
         # beginForm keeps the page's graphics state on the stack: one level more inside
