@@ -807,6 +807,22 @@ def test_a_form_open_during_a_language_switch_follows_it_keeping_what_was_typed(
     assert not page._ff_errors
 
 
+def test_a_screen_asked_for_later_is_not_overwritten_by_an_earlier_one_finishing_last(ctx, server):
+    """A form takes longer to draw than the list: going to a form and straight back to
+    the list (or a sync or language switch drawing the form again as the hash changes)
+    ends on the list."""
+    page = watch(ctx().new_page())
+    login(page)
+    wait_synced(page)
+    iv = server.uuids["conflict"]
+    page.evaluate(f"location.hash = '#/i/{iv}/f/entretien-chaudiere'; setTimeout(() => {{ location.hash = '#/'; }}, 0)")
+    page.wait_for_selector(f'[data-iv="{iv}"] .card-main')
+    page.wait_for_timeout(1500)  # long enough for the form's drawing to have finished
+    assert page.locator("form[data-ff-form]").count() == 0
+    assert page.locator(f'[data-iv="{iv}"] .card-main').count() == 1
+    assert not page._ff_errors
+
+
 def test_day_list_opens_on_today_with_earlier_days_folded_after(ctx, server):
     """A technician's day starts today: yesterday's interventions come after, folded, and
     unfold by themselves while one of them is unfinished."""

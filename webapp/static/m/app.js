@@ -109,45 +109,58 @@ async function context(iv) {
 }
 
 // --- screens -------------------------------------------------------------------------
-async function showList() {
+/** Screens are drawn after reading the store, and a newer one may have started meanwhile
+ *  (the hash changed, the sync or a language switch asked again): each drawing is
+ *  numbered, and one that is no longer the latest draws nothing. */
+let drawing = 0;
+const outdated = (n) => n !== drawing;
+
+async function showList(n) {
   const ivs = await store.all("interventions");
   const marks = {};
   for (const o of await store.all("outbox")) marks[o.intervention] = (marks[o.intervention] || 0) + 1;
-  main.innerHTML = `<h1 class="sr">${V.esc(t("my_interventions"))}</h1>${V.dayList(ivs, await cfgOf(), marks)}`;
+  const cfg = await cfgOf();
+  if (outdated(n)) return;
+  main.innerHTML = `<h1 class="sr">${V.esc(t("my_interventions"))}</h1>${V.dayList(ivs, cfg, marks)}`;
 }
 
-async function showIntervention(uuid) {
+async function showIntervention(n, uuid) {
   const iv = await store.get("interventions", uuid);
+  const ctx = iv && (await context(iv));
+  if (outdated(n)) return;
   if (!iv) return notFound();
-  main.innerHTML = V.interventionView(iv, await context(iv));
+  main.innerHTML = V.interventionView(iv, ctx);
 }
 
 function notFound() {
   main.innerHTML = `<a class="back" href="#/">${V.esc(t("back_list"))}</a><p class="empty">${V.esc(t("gone"))}</p>`;
 }
 
-async function showForm(uuid, formId) {
+async function showForm(n, uuid, formId) {
   const t0 = performance.now();
   const iv = await store.get("interventions", uuid);
   const f = iv && iv.forms.find((x) => x.form_id === formId);
+  const ctx = f && (await context(iv));
+  if (outdated(n)) return;
   if (!f) return notFound();
-  const ctx = await context(iv);
   main.innerHTML = V.formScreen(iv, f, ctx.readonlyReason);
   let html;
   try {
     html = await blankForm(f.content_hash);
   } catch (e) {
-    document.getElementById("form-host").innerHTML = `<p class="alert">${V.esc(t("form_missing"))}</p>`;
+    if (!outdated(n)) document.getElementById("form-host").innerHTML = `<p class="alert">${V.esc(t("form_missing"))}</p>`;
     return;
   }
+  const key = store.draftKey(uuid, formId);
+  const draft = await store.get("drafts", key);
+  if (outdated(n)) return;
   const host = document.getElementById("form-host");
   host.innerHTML = html;
   const form = host.querySelector("form[data-ff-form]");
-  const key = store.draftKey(uuid, formId);
-  const draft = await store.get("drafts", key);
   const sub = iv.submissions[formId];
   fillForm(form, draft ? draft.data : sub ? sub.data : null);
   await initForm(form);
+  if (outdated(n)) return;
   current = { iv, f, form, key, decodeForm, base: draft ? draft.base_version : sub ? sub.version : 0 };
   form.addEventListener("submit", (ev) => ev.preventDefault());
   form.addEventListener("input", () => saveDraftSoon());
@@ -316,11 +329,12 @@ function banner() {
 }
 
 async function render() {
+  const n = ++drawing;
   const parts = location.hash.replace(/^#\/?/, "").split("/");
   if (parts[0] !== "i" || parts[2] !== "f") current = null;
-  if (parts[0] === "i" && parts[2] === "f") return showForm(parts[1], parts[3]);
-  if (parts[0] === "i") return showIntervention(parts[1]);
-  return showList();
+  if (parts[0] === "i" && parts[2] === "f") return showForm(n, parts[1], parts[3]);
+  if (parts[0] === "i") return showIntervention(n, parts[1]);
+  return showList(n);
 }
 
 setInterval(async () => {
