@@ -6,6 +6,7 @@ They build the app with :func:`webapp.create_app` and work inside its app contex
 from __future__ import annotations
 
 import ipaddress
+from datetime import date, datetime
 import sys
 
 import click
@@ -50,8 +51,9 @@ def _init_db(app) -> None:
         _print_sync(get_registry().sync())
 
 
-def _demo(app, reset: bool) -> bool:
-    """Create the demo data if the database is empty; True if it did."""
+def _demo(app, reset: bool, today: date | None = None) -> bool:
+    """Create the demo data around ``today`` (default: the company's today) if the database
+    is empty; True if it did."""
     from . import demo
     from .extensions import db
 
@@ -64,7 +66,7 @@ def _demo(app, reset: bool) -> bool:
         if demo.has_data():
             click.echo("The database already has data: nothing created (use --reset to start again).")
             return False
-        counts = demo.create_demo()
+        counts = demo.create_demo(today=today)
         click.echo("Demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         return True
 
@@ -117,10 +119,12 @@ def register(group: click.Group) -> None:
 
     @group.command("demo")
     @click.option("--reset", is_flag=True, help="drop everything first")
-    def demo_command(reset: bool) -> None:
+    @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="build the demo as seen at 11:00 on this day (YYYY-MM-DD)  [default: now]")
+    def demo_command(reset: bool, today: datetime | None) -> None:
         """Fill an empty database with demo data and print the logins."""
         app = _app()
-        _demo(app, reset)
+        _demo(app, reset, today.date() if today else None)
         click.echo(_logins(app))
 
     @group.command("serve")

@@ -16,7 +16,7 @@ import secrets
 import struct
 import uuid
 import zlib
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -27,7 +27,7 @@ from .extensions import db
 from .models import (Attachment, AuditLog, CalendarFeed, Client, FormVersion, Intervention, InterventionWork, ReportSending, SignatureRecord, Store,
                      Submission, Tag, TimeSegment, User, utcnow)
 from .registry import definition_of, get_registry
-from .timeutil import PARIS, UTC, local_midnight, monday_of, today_local
+from .timeutil import PARIS, UTC, local, local_midnight, monday_of
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
@@ -135,9 +135,22 @@ def _examples_dir() -> Path:
     return Path(current_app.config["FORM_DEFINITIONS"]).resolve().parent / "examples"
 
 
-def create_demo(seed: int = 35) -> dict:
-    """Fill an empty database. Returns counts."""
+def demo_now(today: date | None = None) -> datetime:
+    """The instant the demo is seen from: now by default; 11:00 on ``today`` when a day is
+    given, so that a demo made for a given day (a test, a rehearsal) is the same whatever
+    the hour it is made at, with a working day under way."""
+    if today is None:
+        return utcnow()
+    return (local_midnight(today) + timedelta(hours=11)).astimezone(UTC)
+
+
+def create_demo(seed: int = 35, today: date | None = None) -> dict:
+    """Fill an empty database around ``today`` (default: the company's today): last week
+    mostly done, ``today`` under way up to :func:`demo_now`, next week planned. Returns
+    counts."""
     rnd = random.Random(seed)
+    now = demo_now(today)
+    today = local(now).date()
     reg = get_registry()
     reg.sync()
     users = []
@@ -164,7 +177,6 @@ def create_demo(seed: int = 35) -> dict:
     signature_sha = _store_bytes(_signature())
     photo_shas = [_store_bytes(_photo(i)) for i in range(6)]
 
-    today = today_local()
     first = monday_of(today) - timedelta(days=7)
     n_iv = n_sub = 0
     made: list[dict] = []
@@ -190,6 +202,10 @@ def create_demo(seed: int = 35) -> dict:
                     )[0]
                 elif day == today:
                     path_states = rnd.choice([["planned", "confirmed", "in_progress"], ["planned", "confirmed"], ["planned", "confirmed", "in_progress", "done"]])
+                    if start > now:  # not begun yet: planned or confirmed, whatever was drawn
+                        path_states = path_states[:2]
+                    elif end > now:  # under way now
+                        path_states = ["planned", "confirmed", "in_progress"]
                 else:
                     path_states = rnd.choice([["planned"], ["planned", "confirmed"]])
                 if slot == 0 and day < monday_of(today) and day.weekday() == 2:
@@ -223,7 +239,7 @@ def create_demo(seed: int = 35) -> dict:
                     subs = _answers(iv, et, tech, client, examples, end, signature_sha, photo_shas)
                     n_sub += len(subs)
                 made.append({"iv": iv, "et": et, "tech": tech, "client": client, "state": reg.status(keys[-1]).state, "start": start, "end": end, "subs": subs, "rows": rows})
-    counts = _issue6(made, users, random.Random(seed + 6))
+    counts = _issue6(made, users, random.Random(seed + 6), now)
     db.session.commit()
     return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub, **counts}
 
@@ -262,14 +278,13 @@ def _personal(data, tech, client, when):
     return data
 
 
-def _issue6(made: list[dict], users: list[User], rnd: random.Random) -> dict:
+def _issue6(made: list[dict], users: list[User], rnd: random.Random, now: datetime) -> dict:
     """Times, timers, signatures, a closed intervention, report sendings and a calendar
     feed on the interventions just made (see the module's docstring)."""
     from .services.reports import not_configured_message
 
     office = next(u for u in users if u.role == "office")
     tech1 = next(u for u in users if u.username == "tech1")
-    now = utcnow()
     db.session.flush()
     n_seg = 0
 

@@ -3,7 +3,13 @@ technician reaches only the interventions they are assigned to."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
+
+#: When the interventions of ``world`` take place (a Wednesday, 10:00 in Paris): pages and
+#: API calls name this day instead of reading the day the test runs on.
+START = datetime(2026, 3, 11, 9, 0, tzinfo=timezone.utc)
 
 ROLES = ["anonymous", "manager", "office", "tech1", "tech2"]
 
@@ -11,8 +17,8 @@ ROLES = ["anonymous", "manager", "office", "tech1", "tech2"]
 @pytest.fixture
 def world(app, factory, users):
     cid = factory.client("Cotillon Marie")
-    mine = factory.intervention([users["tech1"]], cid)
-    theirs = factory.intervention([users["tech2"]], cid)
+    mine = factory.intervention([users["tech1"]], cid, start=START)
+    theirs = factory.intervention([users["tech2"]], cid, start=START)
     return {"client": cid, "mine": mine, "theirs": theirs, **users}
 
 
@@ -115,10 +121,10 @@ def test_every_route_is_in_the_table(app):
 def test_technician_cannot_see_another_technicians_intervention(client, auth, world):
     auth.login("tech1")
     assert client.get(f"/interventions/{world['theirs']}").status_code == 404
-    week = client.get("/agenda/week").get_data(as_text=True)
+    week = client.get("/agenda/week?date=2026-03-11").get_data(as_text=True)
     assert f"/interventions/{world['mine']}" in week
     assert f"/interventions/{world['theirs']}" not in week
-    api = client.get("/api/v1/interventions?days=7").get_json()
+    api = client.get("/api/v1/interventions?from=2026-03-09&days=7").get_json()
     assert {iv["id"] for iv in api["interventions"]} == {world["mine"]}
 
 
