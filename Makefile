@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install install-test assets run test bench lint system-deps clean
+.PHONY: install install-test assets run test test-clock bench lint system-deps clean
 
 # Runtime install: the virtualenv and the package in editable mode.
 install: $(VENV)/.installed assets
@@ -47,6 +47,7 @@ system-deps:
 	  missing=""; \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	  command -v faketime >/dev/null || missing="$$missing faketime"; \
 	  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing Debian packages:$$missing"; \
@@ -59,6 +60,22 @@ run: install
 
 test: install-test system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite (browser tests aside, on SQLite) again with the whole process's clock moved by
+# libfaketime to awkward instants of the company's clock, the process itself in another time
+# zone each time: a Sunday at 23:59, New Year's Eve at 23:30, and 02:30 on the night the
+# clocks go back in Paris (the first of the two). The clock then runs on from there.
+FAKED_CLOCKS := 2026-11-29T23:59:00+01:00@America/Los_Angeles 2026-12-31T23:30:00+01:00@Pacific/Kiritimati 2026-10-25T02:30:00+02:00@UTC
+
+test-clock: install-test system-deps
+	@command -v faketime >/dev/null || { echo "faketime is missing (apt-get install faketime)"; exit 1; }
+	@set -e; for spec in $(FAKED_CLOCKS); do \
+	  at=$${spec%@*}; zone=$${spec#*@}; \
+	  offset=$$(( $$(date -d "$$at" +%s) - $$(date +%s) )); \
+	  echo "== the suite at $$at (process time zone $$zone)"; \
+	  env -u TEST_DATABASE_URL -u TEST_REDIS_URL TZ=$$zone FAKETIME_DONT_RESET=1 faketime -f "$$(printf '%+d' $$offset)" \
+	    $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e $(PYTEST_ARGS); \
+	done
 
 bench: install-test
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -4,7 +4,11 @@
 ``app`` runs on SQLite, and on PostgreSQL too when ``TEST_DATABASE_URL`` is set (``.ci/run``
 sets it when ``pg_isready`` answers): each database is migrated once per session (Alembic,
 the real migrations), in a private schema on PostgreSQL so that concurrent runs do not
-collide; every test starts from empty tables and the synchronised form versions.
+collide, and the form definitions are stored in it once. Every test then runs inside one
+transaction that is rolled back at its end: what the services commit are savepoints of it,
+so each test starts from the same empty tables and stored form versions without deleting
+anything. A test whose data must be seen by another connection (threads racing, a forked
+RQ worker) is marked ``committed``: it commits for real and the tables are emptied after it.
 """
 
 from __future__ import annotations
@@ -56,7 +60,10 @@ def databases(tmp_path_factory):
         with app.app_context():
             upgrade(directory=str(PROJECT_ROOT / "migrations"))
             from webapp.extensions import db
+            from webapp.registry import get_registry
 
+            get_registry().sync()
+            db.session.remove()
             db.engine.dispose()
         made[kind] = cfg
         return cfg
@@ -96,18 +103,74 @@ def app_config(request, databases, tmp_path):
     return {**_base_config(tmp_path), **databases(request.param), "DB_KIND": request.param}
 
 
-@pytest.fixture
-def app(app_config):
-    from webapp import create_app
+def _sqlite_savepoints(engine) -> None:
+    """pysqlite begins transactions itself, too late for SAVEPOINT: let SQLAlchemy emit
+    BEGIN (SQLAlchemy's documented recipe for SQLite savepoints)."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def _rolled_back(app):
+    """Every session of ``app`` works in savepoints of one outer transaction, rolled back
+    at the end."""
+    from flask_sqlalchemy.session import _app_ctx_id
+    from sqlalchemy import orm
+
+    from webapp.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    engine.dispose()
+    if engine.dialect.name == "sqlite":
+        _sqlite_savepoints(engine)
+    connection = engine.connect()
+    outer = connection.begin()
+    shared = db.session
+    db.session = orm.scoped_session(orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint", query_cls=db.Query), _app_ctx_id)
+    try:
+        yield
+    finally:
+        orm.close_all_sessions()  # each app context removed its own; any left over goes too
+        db.session = shared
+        outer.rollback()
+        connection.close()
+        engine.dispose()
+
+
+@contextmanager
+def _committed(app):
+    """Real commits, seen by every connection; the tables are emptied and the form
+    versions stored again afterwards, for the next test."""
     from webapp.extensions import db
     from webapp.registry import get_registry
 
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.remove()
+            _empty_tables(db)
+            get_registry().sync()
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(request, app_config):
+    from webapp import create_app
+    from webapp.extensions import db
+
     app = create_app(app_config)
-    with app.app_context():
-        _empty_tables(db)
-        get_registry().sync()
-        db.session.remove()
-    yield app
+    isolation = _committed if request.node.get_closest_marker("committed") else _rolled_back
+    with isolation(app):
+        yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -215,6 +278,10 @@ def users(factory):
     }
 
 
+#: What the rolled-back transaction of each test adds around the application's own SQL.
+_HARNESS_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
+
+
 class QueryCounter:
     def __init__(self):
         self.statements: list[str] = []
@@ -236,7 +303,8 @@ def count_queries(app):
             engine = db.engine
 
         def listener(conn, cursor, statement, parameters, context, executemany):
-            counter.statements.append(statement)
+            if not statement.lstrip().upper().startswith(_HARNESS_STATEMENTS):
+                counter.statements.append(statement)
 
         sa.event.listen(engine, "before_cursor_execute", listener)
         try:

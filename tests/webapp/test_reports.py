@@ -208,6 +208,7 @@ def _work(app):
 
 
 @needs_redis
+@pytest.mark.committed
 def test_redis_queue_and_worker(rq_app, smtp, users, factory):
     app = rq_app
     iv = _ready(app, factory, users, "entretien-chaudiere")
@@ -223,6 +224,7 @@ def test_redis_queue_and_worker(rq_app, smtp, users, factory):
 
 
 @needs_redis
+@pytest.mark.committed
 def test_redis_retries_with_back_off_then_fails(rq_app, smtp, users, factory):
     app = rq_app
     iv = _ready(app, factory, users, "installation", status="done")

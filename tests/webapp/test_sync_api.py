@@ -561,6 +561,7 @@ def test_conflict_reason_in_english(client, auth, world):
     assert again["message"] == "Quelqu'un d'autre a rempli ce formulaire entre-temps."
 
 
+@pytest.mark.committed
 def test_the_same_batch_pushed_twice_at_once_is_applied_once(app, auth, world, factory, users):
     """Two requests of the same batch race (the device retried while the first was still
     running): each operation is applied exactly once, on SQLite and on PostgreSQL."""
