@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -343,7 +342,7 @@ def test_offline_day_reload_close_and_come_back(ctx, server, photos):
     page.goto("/m/#/")
     page.wait_for_selector(".card")
     page.mouse.wheel(0, 600)  # scrolled down the day: the network line stays in sight
-    page.wait_for_timeout(100)
+    page.wait_for_function("window.scrollY > 0")
     assert page.evaluate("document.getElementById('net').getBoundingClientRect().top") < 60
     page.screenshot(path=str(SCREENS / "offline-list-360.png"))
     page.close()
@@ -461,7 +460,9 @@ def test_office_closes_while_device_is_offline(ctx, server):
 
 
 def test_mandatory_time_tracking_and_timer_survives_reload(ctx, server):
-    page = watch(ctx().new_page())
+    context = ctx()
+    context.clock.install()  # the phone's time moves when the test says so, not with sleeps
+    page = watch(context.new_page())
     login(page)
     open_iv(page, server, "timer")
     assert "Démarrer" in page.inner_text(".note")
@@ -472,12 +473,14 @@ def test_mandatory_time_tracking_and_timer_survives_reload(ctx, server):
     page.wait_for_selector("button[data-action=start]")
     page.click("button[data-action=start]")
     page.wait_for_selector("#timer[data-running='1']")
-    time.sleep(2.2)
+    page.clock.fast_forward(2200)
     page.reload()
     page.wait_for_selector("#timer[data-running='1']")
-    seconds = page.evaluate("document.getElementById('timer-value').textContent.split(':').reduce((t, x) => t * 60 + Number(x), 0)")
-    assert seconds >= 2
-    page.wait_for_function(f"document.getElementById('timer-value').textContent.split(':').reduce((t, x) => t * 60 + Number(x), 0) > {seconds}")
+    elapsed = "document.getElementById('timer-value').textContent.split(':').reduce((t, x) => t * 60 + Number(x), 0)"
+    page.wait_for_function(f"{elapsed} >= 2")  # the timer counts from the start kept on the device
+    seconds = page.evaluate(elapsed)
+    page.clock.run_for(3000)
+    page.wait_for_function(f"{elapsed} >= {seconds + 3}")
     page.click("button[data-action=pause]")
     page.wait_for_selector("#timer[data-running='0']")
     open_form(page, "entretien-poele")
@@ -817,7 +820,7 @@ def test_a_screen_asked_for_later_is_not_overwritten_by_an_earlier_one_finishing
     iv = server.uuids["conflict"]
     page.evaluate(f"location.hash = '#/i/{iv}/f/entretien-chaudiere'; setTimeout(() => {{ location.hash = '#/'; }}, 0)")
     page.wait_for_selector(f'[data-iv="{iv}"] .card-main')
-    page.wait_for_timeout(1500)  # long enough for the form's drawing to have finished
+    page.wait_for_function("document.body.dataset.drawing === '0'")  # every drawing finished, the form's too
     assert page.locator("form[data-ff-form]").count() == 0
     assert page.locator(f'[data-iv="{iv}"] .card-main').count() == 1
     assert not page._ff_errors

@@ -328,13 +328,22 @@ function banner() {
   net.dataset.state = cls;
 }
 
+/** Drawings still running, outdated ones included, in ``body.dataset.drawing``: "0" once
+ *  the screen is settled (what a test waits for instead of a guess of how long it takes). */
+let running = 0;
+
 async function render() {
   const n = ++drawing;
   const parts = location.hash.replace(/^#\/?/, "").split("/");
   if (parts[0] !== "i" || parts[2] !== "f") current = null;
-  if (parts[0] === "i" && parts[2] === "f") return showForm(n, parts[1], parts[3]);
-  if (parts[0] === "i") return showIntervention(n, parts[1]);
-  return showList(n);
+  document.body.dataset.drawing = String(++running);
+  try {
+    if (parts[0] === "i" && parts[2] === "f") return await showForm(n, parts[1], parts[3]);
+    if (parts[0] === "i") return await showIntervention(n, parts[1]);
+    return await showList(n);
+  } finally {
+    document.body.dataset.drawing = String(--running);
+  }
 }
 
 setInterval(async () => {
