@@ -518,7 +518,12 @@ def record_time(actor: User, intervention_id: int, *, actual_minutes: int | None
                 at: datetime | None = None, expected_version: int | None = None, source: str = "web") -> Intervention:
     """Keep the actual duration and/or the travel time (H1, H2). The back office may type
     both in every mode (the report tab); a technician types them only in manual mode, and
-    travel time only when the event type has it. ``None`` leaves a value as it is."""
+    travel time only when the event type has it. ``None`` leaves a value as it is.
+
+    Like every verb, a stale ``expected_version`` is a :class:`Conflict`, and the audit row
+    says ``source`` and ``at``. Times equal to those kept change nothing (no audit row, the
+    version stays) and are no error; the session is left as it was, so that a caller's
+    pending writes (a sync operation's final status) are not lost."""
     iv = _load(actor, intervention_id, expected_version, source)
     now = _now(at)
     actual = _minutes("actual_minutes", actual_minutes)
@@ -533,17 +538,14 @@ def record_time(actor: User, intervention_id: int, *, actual_minutes: int | None
             raise Forbidden(_("Times are typed in the back office for this event type."))
     if travel is not None and et is not None and not et.travel_time:
         raise InvalidInput({"travel_minutes": [_("This event type has no travel time.")]})
-    w = work_of(iv, create=True)
-    before = {"actual": w.actual_minutes, "travel": w.travel_minutes}
-    if actual is not None:
-        w.actual_minutes = actual
-    if travel is not None:
-        w.travel_minutes = travel
-    after = {"actual": w.actual_minutes, "travel": w.travel_minutes}
+    w = work_of(iv)
+    before = {"actual": w.actual_minutes if w else None, "travel": w.travel_minutes if w else None}
+    after = {"actual": before["actual"] if actual is None else actual, "travel": before["travel"] if travel is None else travel}
     changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if not changed:
-        db.session.rollback()
-        return load_intervention(iv.id, actor)
+        return iv
+    w = work_of(iv, create=True)
+    w.actual_minutes, w.travel_minutes = after["actual"], after["travel"]
     audit(actor, "intervention", iv.id, "time", None, None, _details(source, now, changed))
     _touch(iv, now)
     _commit()
