@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from ..extensions import db
 from ..models import AuditLog, User, utcnow
 
@@ -19,3 +21,9 @@ def audit(actor: User | None, entity: str, entity_id, action: str, from_value=No
     )
     db.session.add(row)
     return row
+
+
+def origin(source: str, at: datetime | None = None) -> dict:
+    """The ``details`` saying where a change came from (web, device, cli) and when it was
+    made there (for a device, on its own clock; default now), in UTC."""
+    return {"source": source, "at": (at or utcnow()).astimezone(timezone.utc).isoformat()}

@@ -17,7 +17,7 @@ sendings are kept as ``pending`` (sent by ``fieldforms send-pending`` once confi
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ from ..extensions import db
 from ..models import Attachment, Intervention, ReportSending, TimeSegment, User, utcnow
 from ..registry import definition_of, get_registry
 from . import access
-from .audit import audit
+from .audit import audit, origin
 from .errors import Forbidden, InvalidInput, Locked, MailNotConfigured, NotFound, ServiceError
 from .interventions import load_intervention
 from .mail import build_message, mail_configured, send_message, valid_address
@@ -180,21 +180,24 @@ def check_can_send(actor: User, iv: Intervention, source: str = "web") -> None:
             raise Forbidden(_("The report can be sent once the intervention is done."))
 
 
-def request_report_sending(actor: User, intervention_id: int, *, recipients: list[str] | None = None, source: str = "web") -> ReportSending:
+def request_report_sending(actor: User, intervention_id: int, *, recipients: list[str] | None = None, at: datetime | None = None,
+                           source: str = "web") -> ReportSending:
     """Send the report PDF to ``recipients`` (default: the client's e-mail), outside the
-    request. Refused with a clear message when mail is not configured."""
+    request. Refused with a clear message when mail is not configured. ``at``: when it was
+    asked (a device's clock), for the audit row."""
     iv = load_intervention(intervention_id, actor)
     check_can_send(actor, iv, source)
     if not mail_configured():
         raise MailNotConfigured(not_configured_message())
     rcpts = _recipients(iv, recipients)
-    sending = _new_sending(actor, iv, rcpts, trigger="manual", source=source, status="queued")
+    sending = _new_sending(actor, iv, rcpts, trigger="manual", source=source, status="queued", at=at)
     db.session.commit()
     _enqueue(sending.id)
     return db.session.get(ReportSending, sending.id)
 
 
-def _new_sending(actor: User | None, iv: Intervention, recipients: list[str], *, trigger: str, source: str, status: str, error: str | None = None) -> ReportSending:
+def _new_sending(actor: User | None, iv: Intervention, recipients: list[str], *, trigger: str, source: str, status: str, error: str | None = None,
+                 at: datetime | None = None) -> ReportSending:
     from ..tasks import retry_intervals
 
     s = ReportSending(
@@ -203,7 +206,7 @@ def _new_sending(actor: User | None, iv: Intervention, recipients: list[str], *,
     )
     db.session.add(s)
     db.session.flush()
-    audit(actor, "intervention", iv.id, "report_request", None, ", ".join(recipients) or None, {"sending": s.id, "trigger": trigger, "source": source, "status": status})
+    audit(actor, "intervention", iv.id, "report_request", None, ", ".join(recipients) or None, {"sending": s.id, "trigger": trigger, "status": status, **origin(source, at)})
     return s
 
 

@@ -3,6 +3,8 @@ FormVersion they were filled with (E2)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +15,7 @@ from ..extensions import db
 from ..i18n import current_lang
 from ..models import FormVersion, Submission, User, utcnow
 from ..registry import definition_of, get_registry
-from .audit import audit
+from .audit import audit, origin
 from .errors import Conflict, InvalidAnswers, NotFound
 from .interventions import load_intervention
 from .signatures import record_signatures
@@ -60,8 +62,10 @@ def get_submission(intervention_id: int, form_id: str) -> Submission | None:
     )
 
 
-def save_submission(actor: User, intervention_id: int, form_id: str, data: dict, *, expected_version: int | None = None, lang: str | None = None) -> Submission:
-    """Validate and store the answers to one form; all or nothing."""
+def save_submission(actor: User, intervention_id: int, form_id: str, data: dict, *, expected_version: int | None = None, lang: str | None = None,
+                    at: datetime | None = None, source: str = "web") -> Submission:
+    """Validate and store the answers to one form; all or nothing. ``at`` and ``source``
+    (when and where the answers were given: a device's clock) go to the audit row."""
     from .workflow import check_answers_editable
 
     iv = load_intervention(intervention_id, actor)
@@ -87,7 +91,7 @@ def save_submission(actor: User, intervention_id: int, form_id: str, data: dict,
     try:
         db.session.flush()
         record_signatures(actor, sub, d, data)
-        audit(actor, "intervention", iv.id, action, None, form_id, {"form_version": fv.version, "content_hash": fv.content_hash})
+        audit(actor, "intervention", iv.id, action, None, form_id, {"form_version": fv.version, "content_hash": fv.content_hash, **origin(source, at)})
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
