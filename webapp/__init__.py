@@ -131,13 +131,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
-    from . import auth, i18n, registry, templating
+    from . import auth, errors, i18n, registry, templating
     from .extensions import csrf, db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     auth.init_app(app)
+    errors.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     registry.init_app(app)

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from flask import Flask, current_app, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, request
 from flask_login import current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -73,14 +73,13 @@ def load_user(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def _require_login():
+def _require_login() -> None:
+    """401 unless logged in: the API answers it in its error shape, a page sends to the
+    login page (both in :mod:`webapp.errors`)."""
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
-        return None
-    if current_user.is_authenticated:
-        return None
-    if request.path.startswith("/api/"):
-        return jsonify({"error": "login required"}), 401
-    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+        return
+    if not current_user.is_authenticated:
+        abort(401)
 
 
 def init_app(app: Flask) -> None:

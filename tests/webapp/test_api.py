@@ -25,8 +25,9 @@ def test_json_errors_by_field(client, auth, users):
     auth.login("office")
     response = client.post("/api/v1/interventions", json={"event_type_id": "nope", "client_id": "x", "start_at": "2030-03-04T10:00", "end_at": "2030-03-04T09:00", "technician_ids": []})
     assert response.status_code == 422
-    errors = response.get_json()["errors"]
-    assert {"client_id", "end_at", "technician_ids"} <= set(errors)
+    body = response.get_json()
+    assert body["code"] == "invalid" and "pointer" not in body  # several fields: the list
+    assert {"/client_id", "/end_at", "/technician_ids"} <= {e["pointer"] for e in body["errors"]}
 
 
 def test_unauthenticated_api_is_401(client):
@@ -37,7 +38,9 @@ def test_english_messages(client, auth, users):
     auth.login("office")
     client.get("/agenda/week?lang=en")
     response = client.post("/api/v1/interventions", json={})
-    assert "This field is required." in response.get_json()["errors"]["event_type_id"]
+    body = response.get_json()
+    assert body["error"] == "Some values are invalid."
+    assert {"pointer": "/event_type_id", "message": "This field is required."} in body["errors"]
     assert "Planning" in client.get("/agenda/week").get_data(as_text=True)
     assert "Log out" in client.get("/agenda/week").get_data(as_text=True)
     client.get("/agenda/week?lang=fr")

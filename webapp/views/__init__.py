@@ -1,17 +1,10 @@
-"""One blueprint per module; shared error pages."""
+"""One blueprint per module (error pages and API errors: :mod:`webapp.errors`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request, send_from_directory
-from flask_wtf.csrf import CSRFError
-
-from ..services.errors import ServiceError
-
-
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+from flask import Flask, send_from_directory
 
 
 def register_blueprints(app: Flask) -> None:
@@ -28,30 +21,3 @@ def register_blueprints(app: Flask) -> None:
     def _ff_static(filename: str):
         """The renderers' CSS and ES modules (public, like every static file)."""
         return send_from_directory(Path(ff_static), filename, max_age=3600)
-
-    @app.errorhandler(ServiceError)
-    def _service_error(exc: ServiceError):
-        if _wants_json():
-            body = {"error": exc.message, "code": exc.code}
-            if hasattr(exc, "errors") and isinstance(exc.errors, dict):
-                body["errors"] = exc.errors
-            if getattr(exc, "missing", None) is not None:
-                body["missing"] = exc.missing
-            if getattr(exc, "reason", None):
-                body["reason"] = exc.reason
-            return jsonify(body), exc.status_code
-        return render_template("error.html", code=exc.status_code, message=exc.message), exc.status_code
-
-    @app.errorhandler(CSRFError)
-    def _csrf_error(exc: CSRFError):
-        if _wants_json():
-            return jsonify({"error": exc.description}), 400
-        return render_template("error.html", code=400, message=exc.description), 400
-
-    for code in (403, 404, 405, 413, 429):
-
-        @app.errorhandler(code)
-        def _http_error(exc, code=code):
-            if _wants_json():
-                return jsonify({"error": exc.description}), code
-            return render_template("error.html", code=code, message=exc.description), code

@@ -1,24 +1,26 @@
 """A first JSON API (marshmallow schemas); issue 5 grows it for the offline client.
 
 Same login (session cookie) and rules as the pages; a POST needs the CSRF token in the
-``X-CSRFToken`` header.
+``X-CSRFToken`` header. Errors are answered in the one shape of :mod:`webapp.errors`.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import services
 from ..extensions import db
 from ..models import Intervention
-from ..schemas import ClientSchema, InterventionInputSchema, InterventionSchema, SubmissionSchema, UserRefSchema, error_dict
+from ..schemas import ClientSchema, InterventionInputSchema, InterventionSchema, SubmissionSchema, UserRefSchema
 from ..services import access
-from ..services.errors import Forbidden, InvalidInput
+from ..services.errors import Forbidden
 from ..services.submissions import load_submissions
 from ..timeutil import day_bounds_utc, parse_day, today_local
+from .common import load_json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -60,16 +62,8 @@ def intervention(intervention_id: int):
 @login_required
 def create_intervention():
     if not access.can_plan(current_user):
-        raise Forbidden("You may not plan interventions.")
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise InvalidInput({"_schema": ["Send a JSON object."]})
-    try:
-        data = InterventionInputSchema().load(payload)
-    except Exception as err:  # marshmallow ValidationError
-        if hasattr(err, "messages"):
-            raise InvalidInput(error_dict(err)) from None
-        raise
+        raise Forbidden(_("You may not plan interventions."))
+    data = load_json_body(InterventionInputSchema())
     iv, created = services.schedule_intervention(current_user, data)
     return jsonify(InterventionSchema().dump(iv)), 201 if created else 200
 
@@ -78,6 +72,6 @@ def create_intervention():
 @login_required
 def clients():
     if not access.is_back_office(current_user):
-        raise Forbidden("Back office only.")
+        raise Forbidden(_("Only the back office may do this."))
     rows, total = services.search_clients(request.args.get("q", ""), limit=20)
     return jsonify({"clients": ClientSchema(many=True).dump(rows), "total": total})

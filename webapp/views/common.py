@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
+from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import Schema, ValidationError
 
 from ..services import access
 
@@ -16,3 +18,12 @@ def require_back_office() -> None:
 def require_manager() -> None:
     if current_user.role != "manager":
         abort(403)
+
+
+def load_json_body(schema: Schema) -> dict:
+    """The request's JSON object, loaded by ``schema``. Anything else (no JSON, an array) or
+    a wrong field raises marshmallow's ``ValidationError``: a 422 by field (webapp.errors)."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError(_("Send a JSON object."))
+    return schema.load(payload)
