@@ -174,7 +174,7 @@ def test_stale_base_is_a_conflict_with_both_versions_kept(client, auth, world, a
     auth.login("tech1")
     mine = {**data, "modele": "Version du technicien"}
     r = push(client, op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=mine))[0]
-    assert r["status"] == "conflict" and r["code"] == "conflict" and r["message"]
+    assert r["status"] == "conflict" and r["code"] == "conflict" and r["error"]
     with app.app_context():
         from webapp.extensions import db
 
@@ -220,7 +220,7 @@ def test_closed_intervention_refuses_device_edits_with_the_reason(client, auth, 
     auth.logout()
     auth.login("tech1")
     r = push(client, op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=example("entretien-chaudiere")))[0]
-    assert r["status"] == "refused" and r["code"] == "closed" and "Facturé" in r["message"]
+    assert r["status"] == "refused" and r["code"] == "closed" and "Facturé" in r["error"]
     s = push(client, op("start", world["uuid"]["mine"], None))[0]
     assert s["status"] == "refused" and s["code"] == "closed"
     response, _ = upload(client, world["uuid"]["mine"], jpeg())
@@ -291,6 +291,112 @@ def test_malformed_operations_are_refused_one_by_one(client, auth, world):
     assert results[1]["status"] == "applied"
     assert client.post("/api/v1/sync/push", json={"ops": []}).status_code == 422
     assert client.post("/api/v1/sync/push", data="x").status_code == 422
+
+
+# --- one handler per operation type -----------------------------------------------------
+
+#: A valid operation of each type, as far as the schema goes (the handler is what is tested).
+PAYLOADS = {"answers": {"form_id": "entretien-chaudiere", "data": {}}, "discard": {"form_id": "entretien-chaudiere"}, "transition": {"to": "in_progress"}}
+
+
+def test_every_operation_type_the_schema_accepts_has_a_handler_of_one_context():
+    import inspect
+
+    from webapp.sync.handlers import HANDLERS, OpContext
+    from webapp.sync.schemas import OP_TYPES
+
+    assert set(HANDLERS) == set(OP_TYPES)
+    for kind, handler in HANDLERS.items():
+        params = list(inspect.signature(handler).parameters.values())
+        assert len(params) == 1, kind
+        assert params[0].annotation in (OpContext, "OpContext"), kind
+
+
+@pytest.mark.parametrize("kind", sorted(PAYLOADS.keys() | {"start", "pause", "resume", "finish", "back_to_confirmed", "time", "send_report"}))
+def test_every_operation_reaches_its_handler_with_the_same_context(client, auth, world, monkeypatch, kind):
+    """Whatever the type: the user, the intervention, the device's instant, the source and
+    the base version reach the handler, and its version is the result's."""
+    from webapp.sync.handlers import HANDLERS
+
+    seen = []
+
+    def spy(ctx):
+        seen.append((ctx.user.username, ctx.intervention.uuid, ctx.op["type"], ctx.at, ctx.source, ctx.base_version))
+        return 7
+
+    monkeypatch.setitem(HANDLERS, kind, spy)
+    auth.login("tech1")
+    sent = {**op(kind, world["uuid"]["mine"], 3, **PAYLOADS.get(kind, {})), "at": "2030-01-02T03:04:05+01:00"}
+    r = push(client, sent)[0]
+    assert r["status"] == "applied" and r["version"] == 7
+    assert seen == [("tech1", world["uuid"]["mine"], kind, datetime(2030, 1, 2, 2, 4, 5, tzinfo=timezone.utc), "device", 3)]
+
+
+def test_a_stale_time_operation_is_a_conflict(client, auth, world, app):
+    """The office changed the intervention since the device saw it: the typed times are not
+    applied, the server's side is kept, the device learns the version to base a re-send on."""
+    from webapp.models import AuditLog, InterventionWork, SyncOperation
+
+    auth.login("office")
+    assert client.post(f"/interventions/{world['ids']['mine']}/close", data={"reason": "x"}).status_code == 302
+    assert client.post(f"/interventions/{world['ids']['mine']}/reopen").status_code == 302  # version 1 -> 3
+    auth.logout()
+    auth.login("tech1")
+    r = push(client, op("time", world["uuid"]["mine"], 1, duration_minutes=50, travel_minutes=10))[0]
+    assert r["status"] == "conflict" and r["code"] == "conflict" and r["error"] and r["server_version"] == 3
+    assert count(app, InterventionWork, intervention_id=world["ids"]["mine"], actual_minutes=50) == 0
+    assert count(app, AuditLog, action="time") == 0
+    with app.app_context():
+        from webapp.extensions import db
+
+        kept = db.session.get(SyncOperation, r["id"])
+        assert kept.status == "conflict" and kept.server_state["version"] == 3
+    again = push(client, op("time", world["uuid"]["mine"], 3, duration_minutes=50, travel_minutes=10))[0]
+    assert again["status"] == "applied" and again["version"] == 4
+
+
+def test_a_time_operation_is_audited_with_the_device_and_its_instant(client, auth, world, app):
+    from webapp.models import AuditLog
+
+    auth.login("tech1")
+    r = push(client, {**op("time", world["uuid"]["mine"], 1, duration_minutes=50), "at": "2030-06-15T10:30:00+02:00"})[0]
+    assert r["status"] == "applied" and r["version"] == 2
+    with app.app_context():
+        from webapp.extensions import db
+
+        row = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "time")).one()
+    assert row.details == {"source": "device", "at": "2030-06-15T08:30:00+00:00", "actual": [None, 50]}
+
+
+def test_a_time_operation_that_changes_nothing_is_applied_and_replays_as_a_duplicate(client, auth, world, app):
+    """Times equal to those kept: applied, nothing to do (same version, no audit row); it
+    neither stays pending nor holds back the next operation of the intervention."""
+    from webapp.models import AuditLog, SyncOperation
+
+    auth.login("tech1")
+    assert push(client, op("time", world["uuid"]["mine"], 1, duration_minutes=50))[0]["version"] == 2
+    same = op("time", world["uuid"]["mine"], 2, duration_minutes=50)
+    start = op("start", world["uuid"]["mine"], 2)
+    first, then = push(client, same, start)
+    assert first["status"] == "applied" and first["version"] == 2
+    assert then["status"] == "applied"
+    replay = push(client, same)[0]
+    assert replay["status"] == "duplicate" and replay["original"] == "applied" and replay["version"] == 2
+    assert count(app, AuditLog, action="time") == 1
+    assert count(app, SyncOperation, status="pending") == 0
+
+
+def test_answers_are_audited_with_the_device_and_its_instant(client, auth, world, app):
+    from webapp.models import AuditLog
+
+    auth.login("tech1")
+    sent = {**op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=example("entretien-chaudiere")), "at": "2030-06-15T10:30:00+02:00"}
+    assert push(client, sent)[0]["status"] == "applied"
+    with app.app_context():
+        from webapp.extensions import db
+
+        row = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "answers_create")).one()
+    assert row.details["source"] == "device" and row.details["at"] == "2030-06-15T08:30:00+00:00"
 
 
 # --- attachments -------------------------------------------------------------------------
@@ -417,13 +523,14 @@ def test_shell_is_gzipped_when_asked(client):
     response.close()
 
 
-def test_openapi_documents_every_sync_route(app):
+def test_openapi_documents_every_api_route(app):
     import yaml
 
     doc = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
     assert doc["openapi"].startswith("3.1")
-    documented = {(m.upper(), "/api/v1" + re.sub(r"\{(\w+)\}", r"<\1>", p)) for p, item in doc["paths"].items() for m in item if m in ("get", "put", "post", "head")}
-    routes = {(m, r.rule.replace("<attachment_id>", "<id>")) for r in app.url_map.iter_rules() if r.endpoint.startswith("sync.") for m in r.methods - {"OPTIONS", "HEAD"}}
+    # path parameters compared by place, not by name (or converter)
+    documented = {(m.upper(), "/api/v1" + re.sub(r"\{\w+\}", "<>", p)) for p, item in doc["paths"].items() for m in item if m in ("get", "put", "post", "head")}
+    routes = {(m, re.sub(r"<[^>]+>", "<>", r.rule)) for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/") for m in r.methods - {"OPTIONS", "HEAD"}}
     assert routes <= documented
 
 
@@ -536,7 +643,7 @@ def test_reasons_and_labels_follow_the_devices_language(client, auth, world):
     reasons = {}
     for lang in ("en", "fr"):
         r = client.post("/api/v1/sync/push", json={"ops": [op("start", str(uuid.uuid4()), 1)]}, headers={"Accept-Language": lang}).get_json()["results"][0]
-        reasons[lang] = r["message"]
+        reasons[lang] = r["error"]
     assert reasons["en"] == "No such intervention." and reasons["fr"] != reasons["en"]
     en = client.get("/api/v1/sync/pull", headers={"Accept-Language": "en"}).get_json()
     assert next(s for s in en["config"]["statuses"] if s["key"] == "done")["label"] != next(
@@ -556,9 +663,9 @@ def test_conflict_reason_in_english(client, auth, world):
     auth.login("tech1")
     stale = op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=data)
     r = client.post("/api/v1/sync/push", json={"ops": [stale]}, headers={"Accept-Language": "en"}).get_json()["results"][0]
-    assert r["status"] == "conflict" and r["message"] == "Someone else answered this form meanwhile."
+    assert r["status"] == "conflict" and r["error"] == "Someone else answered this form meanwhile."
     again = client.post("/api/v1/sync/push", json={"ops": [{**stale, "id": str(uuid.uuid4())}]}).get_json()["results"][0]
-    assert again["message"] == "Quelqu'un d'autre a rempli ce formulaire entre-temps."
+    assert again["error"] == "Quelqu'un d'autre a rempli ce formulaire entre-temps."
 
 
 @pytest.mark.committed

@@ -7,41 +7,26 @@
   whether it is there.
 
 Documented in ``docs/openapi.yaml``. Same login (session or "remember me" cookie) and CSRF
-header (``X-CSRFToken``) as the rest of the API.
+header (``X-CSRFToken``) as the rest of the API, and the same error shape
+(:mod:`webapp.errors`).
 """
 
 from __future__ import annotations
 
-import uuid
+from uuid import UUID
 
 from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from marshmallow import ValidationError
 
 from ..i18n import chosen_lang, current_lang
-from ..services.errors import InvalidInput, ServiceError
+from ..views.common import load_json_body
 from . import attachments as att_mod
-from .ops import apply_operation
+from .ops import apply_batch
 from .pull import pull as do_pull
-from .schemas import OperationSchema, PushSchema, flat_errors
+from .schemas import PushSchema
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1")
-
-
-@bp.errorhandler(ServiceError)
-def _service_error(exc: ServiceError):
-    body = {"error": exc.message, "code": getattr(exc, "code", "invalid")}
-    if isinstance(getattr(exc, "errors", None), dict):
-        body["errors"] = exc.errors
-    return jsonify(body), exc.status_code
-
-
-def _uuid(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidInput({"id": ["Not a valid UUID."]}) from None
 
 
 @bp.route("/sync/session")
@@ -61,43 +46,18 @@ def pull():
 @bp.route("/sync/push", methods=["POST"])
 @login_required
 def push():
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise InvalidInput({"_schema": ["Send a JSON object."]})
-    try:
-        batch = PushSchema().load(payload)
-    except ValidationError as err:
-        return jsonify({"error": "invalid batch", "code": "invalid", "errors": flat_errors(err.messages)}), 422
-    schema = OperationSchema()
-    results = []
-    # An operation to retry (an attachment not uploaded yet) holds back the later ones of
-    # the same intervention: Finish must not overtake the answers it depends on.
-    blocked: set[str] = set()
-    for raw in batch["ops"]:
-        try:
-            op = schema.load(raw)
-        except ValidationError as err:
-            results.append({"id": str(raw.get("id", "")), "status": "refused", "code": "invalid", "message": "invalid operation", "errors": flat_errors(err.messages)})
-            continue
-        op["id"], op["intervention"] = str(op["id"]), str(op["intervention"])
-        op["raw"] = raw
-        if op["intervention"] in blocked:
-            results.append({"id": op["id"], "status": "retry", "code": "blocked", "message": "An earlier change of this intervention must go first."})
-            continue
-        result = apply_operation(current_user, op)
-        if result["status"] == "retry":
-            blocked.add(op["intervention"])
-        results.append(result)
-    return jsonify({"results": results})
+    batch = load_json_body(PushSchema())
+    return jsonify({"results": apply_batch(current_user, batch["ops"])})
 
 
-@bp.route("/attachments/<attachment_id>", methods=["PUT"])
+# A malformed id is no attachment: 404, like any unknown address (werkzeug's uuid converter).
+@bp.route("/attachments/<uuid:attachment_id>", methods=["PUT"])
 @login_required
-def put_attachment(attachment_id: str):
-    attachment_id = _uuid(attachment_id)
+def put_attachment(attachment_id: UUID):
+    attachment_id = str(attachment_id)
     limit = att_mod.max_bytes()
     if request.content_length is not None and request.content_length > limit:
-        raise att_mod.UploadRefused(413, "too_large", f"The file is too large (at most {limit // (1024 * 1024)} MB).")
+        raise att_mod.too_large()
     data = request.stream.read(limit + 1)
     iv_uuid = request.headers.get("X-Intervention") or request.args.get("intervention")
     att, created = att_mod.put_attachment(current_user, attachment_id, iv_uuid, request.headers.get("Content-Type", ""), request.headers.get("X-Content-SHA256", ""), data)
@@ -105,10 +65,10 @@ def put_attachment(attachment_id: str):
     return jsonify(body), 201 if created else 200
 
 
-@bp.route("/attachments/<attachment_id>", methods=["GET"])  # HEAD comes with GET
+@bp.route("/attachments/<uuid:attachment_id>", methods=["GET"])  # HEAD comes with GET
 @login_required
-def get_attachment(attachment_id: str):
-    att = att_mod.find_visible(current_user, _uuid(attachment_id))
+def get_attachment(attachment_id: UUID):
+    att = att_mod.find_visible(current_user, str(attachment_id))
     response = jsonify({"id": att.id, "sha256": att.sha256, "size": att.size, "content_type": att.content_type})
     response.headers["X-Content-SHA256"] = att.sha256
     return response

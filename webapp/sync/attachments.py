@@ -40,6 +40,11 @@ def max_bytes() -> int:
     return int(current_app.config.get("ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
+def too_large() -> UploadRefused:
+    """413: said from the declared length before reading, or from the bytes read."""
+    return UploadRefused(413, "too_large", _("The file is too large (at most %(mb)d MB).", mb=max_bytes() // (1024 * 1024)))
+
+
 def sniff(data: bytes) -> str | None:
     """The image format Pillow finds in ``data`` (JPEG, PNG, WEBP...), None if none."""
     from PIL import Image, UnidentifiedImageError
@@ -102,7 +107,7 @@ def put_attachment(user: User, attachment_id: str, iv_uuid: str | None, content_
     if iv.closed and not access.is_back_office(user):
         raise UploadRefused(423, "closed", _("The office closed this intervention: it can no longer be changed from the device."))
     if len(data) > max_bytes():
-        raise UploadRefused(413, "too_large", _("The file is too large (at most %(mb)d MB).", mb=max_bytes() // (1024 * 1024)))
+        raise too_large()
     if not data:
         raise UploadRefused(400, "empty", _("The file is empty."))
     declared_sha = (declared_sha or "").strip().lower()

@@ -15,6 +15,16 @@ Resolving on the device: answers re-sent on the server's version and applied sup
 the user's earlier refused or conflicting answers of that form ("keep mine"); a ``discard``
 operation does the same without changing anything else ("take the office's version").
 
+Each type is applied by its handler (:data:`webapp.sync.handlers.HANDLERS`), which gets the
+same context for every type: the user, the intervention, the operation, the device's
+instant, the source and the (chained) base version.
+
+A result's error part (why it was refused, in conflict or to retry) has the fields of every
+API error (:mod:`webapp.errors`): ``error`` (the reason, in the user's language), ``code``,
+``errors`` and ``pointer``. Its statuses: applied (an operation that changes nothing, e.g.
+times equal to those kept, is applied too: its ``version`` is unchanged), duplicate,
+refused, conflict, retry.
+
 The rules themselves (closed, rights, mandatory time, transitions, completion) belong to
 the services; this module never decides them.
 """
@@ -26,15 +36,19 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from engine import walk
 from engine.facts import attachment_ids
 
+from ..errors import describe, error_body
 from ..extensions import db
 from ..models import Attachment, Intervention, Submission, SyncOperation, User, utcnow
 from ..registry import definition_of
-from ..services.errors import Conflict, InvalidAnswers, NotFound, ServiceError
+from ..services.errors import Conflict, NotFound, ServiceError
+from .handlers import HANDLERS, SOURCE, OpContext
+from .schemas import OperationSchema
 
 STATUS_TARGET = ""
 #: Operations about one form's answers (their target is the form): the answers, and the
@@ -53,14 +67,14 @@ class Retry(Exception):
         self.missing = missing or []
 
 
+def error_part(op: SyncOperation) -> dict:
+    """Why a kept operation was refused or is in conflict, in the API's error fields
+    (nothing for one applied)."""
+    return error_body(op.code, op.message or "", op.errors) if op.code else {}
+
+
 def stored_result(op: SyncOperation) -> dict:
-    out = {"id": op.id, "status": op.status}
-    if op.code:
-        out["code"] = op.code
-    if op.message:
-        out["message"] = op.message
-    if op.errors:
-        out["errors"] = op.errors
+    out = {"id": op.id, "status": op.status, **error_part(op)}
     if op.result_version is not None:
         out["version"] = op.result_version
     if op.status == "conflict" and op.server_state:
@@ -161,94 +175,22 @@ def _server_state(iv_id: int, op: dict) -> dict:
     return {"status": iv.status, "closed": bool(iv.closed), "version": iv.version}
 
 
-def _apply(user: User, iv: Intervention, op: dict, expected: int | None) -> int | None:
-    """Make the change through the services; returns the target's new version (None for
-    a discard, which changes nothing but the device's own refused operations)."""
-    from ..services import workflow
-
-    kind = op["type"]
-    at = op.get("at")
-    if kind == "discard":  # nothing changes on the intervention: see _discard
-        return None
-    if kind == "answers":
-        from ..services.submissions import form_for, get_submission, save_submission
-
-        sub = get_submission(iv.id, op["form_id"])
-        if expected == 0 and sub is not None:
-            raise Conflict(_("Someone else answered this form meanwhile."))
-        fv = form_for(iv, op["form_id"], sub)
-        if op.get("form_hash") and op["form_hash"] != fv.content_hash:
-            raise Conflict(_("This form was filled in another version than the one of the intervention."))
-        saved = save_submission(user, iv.id, op["form_id"], op["data"], expected_version=expected or None)
-        return saved.version
-    common = {"at": at, "expected_version": expected, "source": "device"}
-    if kind == "start":
-        out = workflow.start_intervention(user, iv.id, **common)
-    elif kind == "pause":
-        out = workflow.pause_intervention(user, iv.id, **common)
-    elif kind == "resume":
-        out = workflow.resume_intervention(user, iv.id, **common)
-    elif kind == "finish":
-        out = workflow.finish_intervention(user, iv.id, duration_minutes=op.get("duration_minutes"), travel_minutes=op.get("travel_minutes"), **common)
-    elif kind == "back_to_confirmed":
-        out = workflow.back_to_confirmed(user, iv.id, **common)
-    elif kind == "transition":
-        out = workflow.transition(user, iv.id, op["to"], **common)
-    elif kind == "time":
-        out = workflow.record_time(user, iv.id, actual_minutes=op.get("duration_minutes"), travel_minutes=op.get("travel_minutes"))
-    elif kind == "send_report":
-        from ..services.reports import request_report_sending
-
-        request_report_sending(user, iv.id, recipients=op.get("recipients"), source="device")
-        out = None
-    else:  # pragma: no cover - the schema refuses other types
-        raise ServiceError(_("Unknown operation."))
-    if out is None:
-        out = db.session.get(Intervention, iv.id)
-    return out.version
+def _already_used(op_id: str) -> dict:
+    return {"id": op_id, "status": "refused", **error_body("invalid", _("This operation id is already used."))}
 
 
-def _error_fields(exc: ServiceError) -> dict:
-    out: dict = {"code": getattr(exc, "code", "invalid"), "message": exc.message or str(exc)}
-    if isinstance(exc, InvalidAnswers):
-        out["errors"] = [{"pointer": e.pointer, "message": e.message, "keyword": e.keyword} for e in exc.errors]
-    elif getattr(exc, "missing", None):
-        out["errors"] = [dict(m) for m in exc.missing]
-    elif isinstance(getattr(exc, "errors", None), dict):
-        out["errors"] = [{"field": k, "message": " ".join(v)} for k, v in exc.errors.items()]
-    return out
+def _retry(op_id: str, exc: Retry) -> dict:
+    return {"id": op_id, "status": "retry", **error_body(exc.code, exc.message), "missing": exc.missing}
 
 
-def _supersede(row: SyncOperation) -> None:
-    """Answers applied: the earlier refused or conflicting answers of the same user and form
-    are resolved by this one (the technician kept their version and sent it again)."""
-    db.session.execute(
-        sa.update(SyncOperation).where(
-            SyncOperation.intervention_id == row.intervention_id, SyncOperation.target == row.target, SyncOperation.user_id == row.user_id,
-            SyncOperation.type == "answers", SyncOperation.status.in_(("refused", "conflict")), SyncOperation.superseded_by.is_(None),
-            SyncOperation.id != row.id,
-        ).values(superseded_by=row.id)
-    )
-
-
-def _discard(user: User, row: SyncOperation) -> list[str]:
-    """"Take the office's version" on the device: this user's refused or conflicting
-    answers of the form, received before and not resolved yet, are resolved by this
-    operation (who and when: its user and ``done_at``); the office's answers stay as they
-    are. Audited, with the operations resolved."""
-    open_ops = list(db.session.scalars(
-        sa.select(SyncOperation.id).where(
-            SyncOperation.intervention_id == row.intervention_id, SyncOperation.target == row.target, SyncOperation.user_id == row.user_id,
-            SyncOperation.type == "answers", SyncOperation.status.in_(("refused", "conflict")), SyncOperation.superseded_by.is_(None),
-            SyncOperation.id != row.id,
-        ).order_by(SyncOperation.done_at)
-    ))
-    if open_ops:
-        db.session.execute(sa.update(SyncOperation).where(SyncOperation.id.in_(open_ops), SyncOperation.superseded_by.is_(None)).values(superseded_by=row.id))
-    from ..services.audit import audit
-
-    audit(user, "intervention", row.intervention_id, "answers_discard", None, row.target, {"operations": open_ops, "source": "device", "operation": row.id})
-    return open_ops
+def _keep_refusal(row: SyncOperation, exc: ServiceError, server_state: dict | None) -> None:
+    """The operation's final status when refused or in conflict (``server_state``: the
+    server's side of a conflict, kept for the back office)."""
+    body = describe(exc)[1]
+    row.done_at = utcnow()
+    row.code, row.message, row.errors = body["code"], body["error"], body.get("errors")
+    row.status = "conflict" if server_state is not None else "refused"
+    row.server_state = server_state
 
 
 def apply_operation(user: User, op: dict) -> dict:
@@ -257,55 +199,66 @@ def apply_operation(user: User, op: dict) -> dict:
     existing = db.session.get(SyncOperation, op["id"])
     if existing is not None and existing.status != "pending":
         if existing.user_id != user.id:
-            return {"id": op["id"], "status": "refused", "code": "invalid", "message": _("This operation id is already used.")}
+            return _already_used(op["id"])
         return {**stored_result(existing), "status": "duplicate", "original": existing.status}
     iv = None
+    refusal: ServiceError | None = None
     try:
         iv = _find_intervention(user, op["intervention"])
         if op["type"] == "answers":
             _check_attachments(iv, op)
     except Retry as exc:
-        return {"id": op["id"], "status": "retry", "code": exc.code, "message": exc.message, "missing": exc.missing}
+        return _retry(op["id"], exc)
     except ServiceError as exc:
-        iv = None
-        refusal = _error_fields(exc)
-    else:
-        refusal = None
+        iv, refusal = None, exc
     row, mine = _claim(user, iv, op)
     if not mine:
         if row.user_id != user.id:
-            return {"id": op["id"], "status": "refused", "code": "invalid", "message": _("This operation id is already used.")}
+            return _already_used(op["id"])
         if row.status == "pending":
-            return {"id": op["id"], "status": "retry", "code": "in_progress", "message": _("This change is being saved; it will be confirmed shortly.")}
+            return {"id": op["id"], "status": "retry", **error_body("in_progress", _("This change is being saved; it will be confirmed shortly."))}
         return {**stored_result(row), "status": "duplicate", "original": row.status}
     op_id = row.id
-    if refusal is None:
-        expected = effective_base(iv.id, row.target, user.id, op.get("base_version"))
-        row.status, row.done_at = "applied", utcnow()  # committed together with the change
-        try:
-            version = _apply(user, iv, op, expected)
-        except ServiceError as exc:
-            db.session.rollback()
-            row = db.session.get(SyncOperation, op_id)
-            row.done_at = utcnow()
-            fields = _error_fields(exc)
-            row.code, row.message, row.errors = fields["code"], fields["message"], fields.get("errors")
-            if isinstance(exc, Conflict):
-                row.status = "conflict"
-                row.server_state = _server_state(iv.id, op)
-            else:
-                row.status = "refused"
-            db.session.commit()
-        else:
-            row = db.session.get(SyncOperation, op_id)
-            row.result_version = version
-            if op["type"] == "answers":
-                _supersede(row)
-            elif op["type"] == "discard":
-                _discard(user, row)
-            db.session.commit()
-    else:
-        row.status, row.done_at = "refused", utcnow()
-        row.code, row.message, row.errors = refusal["code"], refusal["message"], refusal.get("errors")
+    if refusal is not None:
+        _keep_refusal(row, refusal, None)
         db.session.commit()
+        return stored_result(row)
+    ctx = OpContext(user=user, intervention=iv, op=op, at=op.get("at"), source=SOURCE,
+                    base_version=effective_base(iv.id, row.target, user.id, op.get("base_version")))
+    row.status, row.done_at = "applied", utcnow()  # committed together with the change
+    try:
+        version = HANDLERS[op["type"]](ctx)
+    except ServiceError as exc:
+        db.session.rollback()
+        row = db.session.get(SyncOperation, op_id)
+        _keep_refusal(row, exc, _server_state(iv.id, op) if isinstance(exc, Conflict) else None)
+    else:
+        row = db.session.get(SyncOperation, op_id)
+        row.result_version = version
+    db.session.commit()
     return stored_result(row)
+
+
+def apply_batch(user: User, raw_ops: list[dict]) -> list[dict]:
+    """A pushed batch, in order: one result per operation. An operation that does not load
+    is refused alone; one to retry (an attachment not uploaded yet) holds back the later ones
+    of the same intervention, so that Finish never overtakes the answers it depends on."""
+    schema = OperationSchema()
+    results = []
+    blocked: set[str] = set()
+    for raw in raw_ops:
+        try:
+            op = schema.load(raw)
+        except ValidationError as err:
+            results.append({"id": str(raw.get("id", "")), "status": "refused", **describe(err)[1]})
+            continue
+        op["id"], op["intervention"] = str(op["id"]), str(op["intervention"])
+        op["raw"] = raw
+        if op["intervention"] in blocked:
+            results.append({"id": op["id"], "status": "retry", **error_body("blocked", _("An earlier change of this intervention must go first."))})
+            continue
+        result = apply_operation(user, op)
+        if result["status"] == "retry":
+            blocked.add(op["intervention"])
+        results.append(result)
+    return results

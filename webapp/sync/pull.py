@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Client, Intervention, Submission, SyncOperation, User, intervention_technicians, utcnow
 from ..registry import get_registry
 from ..timeutil import PARIS, day_bounds_utc, today_local
+from .ops import error_part
 
 CURSOR_VERSION = 1
 #: Pull again what changed this long before the previous pull started: commits still in
@@ -187,7 +188,7 @@ def intervention_payload(iv: Intervention, subs: list[Submission], history: list
 
 
 def problem_payload(op: SyncOperation) -> dict:
-    out = {"op": op.id, "type": op.type, "target": op.target, "status": op.status, "code": op.code, "message": op.message, "at": op.done_at.isoformat() if op.done_at else None}
+    out = {"op": op.id, "type": op.type, "target": op.target, "status": op.status, **error_part(op), "at": op.done_at.isoformat() if op.done_at else None}
     if op.status == "conflict" and op.server_state:
         out["server_version"] = op.server_state.get("version")
     return out

@@ -62,20 +62,3 @@ class PushSchema(Schema):
     ops = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_OPS_PER_PUSH))
     device = fields.String(load_default=None, validate=validate.Length(max=100))
 
-
-def flat_errors(messages) -> list[dict]:
-    """marshmallow's messages as ``[{field, message}]``."""
-    out: list[dict] = []
-
-    def add(prefix, value):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                add(f"{prefix}.{k}" if prefix else str(k), v)
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                add(prefix, v)
-        else:
-            out.append({"field": prefix or "_schema", "message": str(value)})
-
-    add("", messages)
-    return out

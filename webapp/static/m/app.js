@@ -102,7 +102,10 @@ async function context(iv) {
     const sub = iv.submissions[r.op.form_id];
     const office = conflict ? t("conflict_office", { v: Math.max(sub ? sub.version : 0, r.result.server_version || 0) }) : null;
     const title = t("titled", { t: `${conflict ? t("t_conflict") : opTitle(r.op.type)}${f ? ` (${f.title})` : ""}` });
-    return { id: r.id, title, message: r.result.message || r.result.code, errors: r.result.errors, form_id: f ? f.form_id : null, conflict, office };
+    // the server's reason is `error` (the API's one error shape); `message` in results kept
+    // on this device before that
+    const reason = r.result.error || r.result.message || r.result.code;
+    return { id: r.id, title, message: reason, errors: r.result.errors, form_id: f ? f.form_id : null, conflict, office };
   });
   const timer = et.time_tracking === "automatic" && (timerOf(iv).segs.length || st.state === "in_progress") ? timerOf(iv) : null;
   return { cfg, et, st, forms, problems, timer: timer, actions: actionsOf(iv, et, st, cfg, timerOf(iv)), readonlyReason: readonlyReason(iv, et, st, cfg), ops };
