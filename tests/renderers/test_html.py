@@ -203,7 +203,7 @@ def test_renderers_never_import_the_webapp():
     import renderers.html, renderers.pdf, renderers.preview  # noqa: F401
     from pathlib import Path
 
-    for f in Path(renderers.html.__file__).parent.glob("*.py"):
+    for f in Path(renderers.html.__file__).parent.rglob("*.py"):
         assert "webapp" not in re.findall(r"^\s*(?:from|import)\s+(\w+)", f.read_text(), re.M), f
 
 

@@ -10,9 +10,9 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-import renderers.pdf as pdf_module
-from renderers.page_marks import PageMark, PageMarks, PageMarksCanvas
-from renderers.pdf import _convert, html_to_pdf, render_html, sample_attachments
+from renderers.pdf import adapter, convert, html_to_pdf, render_html, sample_attachments
+from renderers.pdf.adapter import PageMarksCanvas
+from renderers.pdf.page_marks import PageMark, PageMarks
 from renderers.preview import demo_context
 
 from .conftest import KITCHEN_ANSWERS
@@ -57,7 +57,7 @@ def _without_the_canvas(monkeypatch) -> None:
     from xhtml2pdf import xhtml2pdf_reportlab
 
     monkeypatch.setattr(xhtml2pdf_reportlab, "MarkedCanvas", PageMarksCanvas.__mro__[1])
-    monkeypatch.setattr(pdf_module, "install", lambda: False)
+    monkeypatch.setattr(adapter, "install", lambda: False)
 
 
 def test_one_layout_header_drawn_once_and_every_page_numbered(sink, monkeypatch):
@@ -84,14 +84,14 @@ def test_the_pages_look_the_same_as_the_plain_layout(sink, tmp_path):
     """Pixel for pixel, with a logo in the header: the recorded header is the header."""
     from PIL import Image, ImageChops
 
-    from renderers.pdf import _sample_image
+    from renderers.pdf import sample_image
 
     logo = tmp_path / "logo.jpg"
-    logo.write_bytes(_sample_image("photo", "LOGO"))
+    logo.write_bytes(sample_image("photo", "LOGO"))
     html, resources = _report(sink, _long_answers(), logo=logo)
     fast = html_to_pdf(html, resources)
     assert not resources.drawn.missed()
-    plain = _convert(resources.page_marks.with_fallbacks(html), resources)
+    plain = convert(resources.page_marks.with_fallbacks(html), resources)
     for name, pdf in (("fast", fast), ("plain", plain)):
         (tmp_path / f"{name}.pdf").write_bytes(pdf)
         done = subprocess.run(["pdftoppm", "-png", "-r", "80", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], capture_output=True, text=True, check=True)

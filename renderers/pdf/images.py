@@ -1,0 +1,99 @@
+"""Photos, signatures and the company logo, as a report embeds them.
+
+Downscaled with Pillow (``draft`` + ``thumbnail``) to JPEG once, and cached by content on
+disk (shared by the processes of one machine) and in memory: a warm render reads nothing
+but the small copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ReportError
+
+#: Downscaled images, by content hash (shared by the processes of one machine).
+CACHE_DIR = Path(os.environ.get("FIELDFORMS_CACHE_DIR", Path(tempfile.gettempdir()) / "fieldforms-report-cache"))
+
+PHOTO_MAX_PX = 1000     # long side of an embedded photo: ~300 dpi at 8.5 cm
+PHOTO_QUALITY = 72
+SIGNATURE_MAX_PX = 700
+LOGO_MAX_PX = 600
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    path: Path
+    width: int
+    height: int
+
+
+class ImageCache:
+    """Downscaled JPEG copies of photos and signatures, by content and size, on disk and
+    in memory: a warm render reads nothing but the small copies."""
+
+    def __init__(self, directory: Path = CACHE_DIR):
+        self.directory = directory
+        self.memory: dict[tuple, PreparedImage] = {}
+        self.lock = threading.Lock()
+
+    def prepare(self, source: Any, max_px: int, what: str) -> PreparedImage:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = bytes(source)
+            key: tuple = ("b", hashlib.sha256(data).hexdigest(), max_px)
+        else:
+            p = Path(source)
+            try:
+                st = p.stat()
+            except OSError as exc:
+                raise ReportError(f"{what}: cannot read {p}: {exc.strerror}") from None
+            data = None
+            key = ("f", str(p.resolve()), st.st_mtime_ns, st.st_size, max_px)
+        hit = self.memory.get(key)
+        if hit is not None and hit.path.is_file():
+            return hit
+        digest = key[1] if key[0] == "b" else hashlib.sha256(repr(key).encode()).hexdigest()
+        out = self.directory / f"{digest[:40]}-{max_px}.jpg"
+        if out.is_file():
+            from PIL import Image
+
+            with Image.open(out) as im:
+                prepared = PreparedImage(out, im.width, im.height)
+        else:
+            prepared = self._downscale(data if data is not None else Path(source), out, max_px, what)
+        with self.lock:
+            self.memory[key] = prepared
+        return prepared
+
+    def _downscale(self, source: Any, out: Path, max_px: int, what: str) -> PreparedImage:
+        from PIL import Image, ImageOps, UnidentifiedImageError
+
+        try:
+            im = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+            im.draft("RGB", (max_px, max_px))  # JPEG: decode at 1/2, 1/4 or 1/8 scale directly
+            im = ImageOps.exif_transpose(im)
+            im.thumbnail((max_px, max_px), Image.Resampling.LANCZOS, reducing_gap=2.0)
+            if im.mode in ("RGBA", "LA", "P"):
+                im = im.convert("RGBA")
+                bg = Image.new("RGB", im.size, (255, 255, 255))
+                bg.paste(im, mask=im.getchannel("A"))
+                im = bg
+            elif im.mode != "RGB":
+                im = im.convert("RGB")
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            reason = "not an image" if isinstance(exc, UnidentifiedImageError) else f"corrupt image ({exc})"
+            raise ReportError(f"{what}: {reason}") from None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        im.save(tmp, "JPEG", quality=PHOTO_QUALITY, optimize=False, progressive=False)
+        os.replace(tmp, out)
+        return PreparedImage(out, im.width, im.height)
+
+
+IMAGE_CACHE = ImageCache()
