@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine import load_definition, walk  # noqa: E402
+from engine import FormDefinition, load_definition, walk  # noqa: E402
 from renderers.html import render_form  # noqa: E402
 from renderers.pdf import html_to_pdf, render_html, render_intervention_report  # noqa: E402
 from renderers.preview import demo_context  # noqa: E402
@@ -60,19 +60,28 @@ def largest_form() -> Path:
     return forms[-1]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=7)
-    args = ap.parse_args()
-
-    big = largest_form()
-    d1 = load_definition(big)
+def standard_forms() -> list[tuple[FormDefinition, dict]]:
+    """The standard report's forms and answers: the largest shipped form with its example,
+    then the photos and signatures form with 2 photos before, 2 after and 2 signatures
+    (tests/renderers/test_pdf_fast_path.py guards its one-pass layout)."""
+    d1 = load_definition(largest_form())
     a1 = json.loads((ROOT / "examples" / d1.id / "valid.json").read_text(encoding="utf-8"))
     d2 = load_definition(ROOT / "form_definitions" / "forms" / "photos-signatures.json")
     a2 = json.loads((ROOT / "examples" / "photos-signatures" / "valid.json").read_text(encoding="utf-8"))
     a2["photos_avant"] = a2["photos_avant"][:2]
     a2["photos_apres"] = a2["photos_apres"][:2]
     a2.pop("photo_document", None)
+    return [(d1, a1), (d2, a2)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+
+    forms = standard_forms()
+    (d1, a1), (d2, a2) = forms
+    big = largest_form()
     tmp = Path(tempfile.mkdtemp(prefix="ff-bench-"))
     attachments = {}
     for i, pid in enumerate(a2["photos_avant"] + a2["photos_apres"]):
@@ -84,7 +93,6 @@ def main() -> None:
         signature_png(p, i)
         attachments[a2[key]["attachment"]] = p
     sizes = [p.stat().st_size for p in attachments.values()]
-    forms = [(d1, a1), (d2, a2)]
     ctx = demo_context()
 
     t = time.perf_counter()
@@ -108,8 +116,12 @@ def main() -> None:
     html, resources = render_html(forms, ctx, attachments=attachments)
     html_to_pdf(html, resources)
     drawn = resources.drawn
-    print("  layout: " + ("the plain way, twice (the page marks were missed: see renderers/page_marks.py)" if drawn.missed()
-                          else f"once, header drawn again on {drawn.header_replayed} page(s), {drawn.totals} page totals"))
+    if drawn.error is not None:
+        print(f"  layout: the plain way, the one-pass layout failed: {drawn.error!r} (see renderers/pdf/layout.py)")
+    elif drawn.missed():
+        print("  layout: the plain way, twice (the page marks were missed: see renderers/pdf/page_marks.py)")
+    else:
+        print(f"  layout: once, header drawn again on {drawn.header_replayed} page(s), {drawn.totals} page totals")
     try:
         import weasyprint
     except ImportError:

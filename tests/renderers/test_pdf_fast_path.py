@@ -9,13 +9,36 @@ import logging
 from pathlib import Path
 
 import pytest
-from renderers.pdf import adapter, html_to_pdf
+from bench.report import standard_forms
+from renderers.pdf import adapter, html_to_pdf, render_html, sample_attachments
 from renderers.pdf.adapter import PageMarksCanvas
 from renderers.pdf.page_marks import PageMarks
+from renderers.preview import demo_context
 
-from .test_page_marks import _long_answers, _pages, _report
+from .test_page_marks import _count_layouts, _long_answers, _pages, _report
 
 RENDERERS = Path(__file__).resolve().parents[2] / "renderers"
+
+
+def test_guard_the_standard_report_is_laid_out_in_one_pass(monkeypatch):
+    """The report `bench/report.py` measures: one ReportLab build, the header laid out on
+    the first page only, every total drawn by the canvas."""
+    forms = standard_forms()
+    attachments = {k: v for d, data in forms for k, v in sample_attachments(d, data).items()}
+    html, resources = render_html(forms, demo_context(), attachments=attachments)
+    builds = _count_layouts(monkeypatch)
+    pages = _pages(html_to_pdf(html, resources))
+    drawn = resources.drawn
+    why = (
+        "the standard report is no longer laid out in one pass: xhtml2pdf or ReportLab no longer "
+        f"makes or drives the canvas as renderers/pdf/adapter.py expects (error: {drawn.error!r}, "
+        f"{len(builds)} builds, header recorded: {drawn.header_recorded}, replayed on "
+        f"{drawn.header_replayed} of {len(pages) - 1} pages, {drawn.totals} totals for {len(pages)} pages)"
+    )
+    assert len(pages) >= 2, "the standard report should have more than one page"
+    assert drawn.error is None and not drawn.missed(), why
+    assert len(builds) == 1, why
+    assert (drawn.header_recorded, drawn.header_replayed, drawn.totals) == (True, len(pages) - 1, len(pages)), why
 
 
 class Injected(Exception):
