@@ -2,8 +2,8 @@
 
 The rest of :mod:`renderers.pdf` asks this module to register fonts, measure text, read a
 colour and turn HTML into PDF, so that an upgrade of either library is read here and
-nowhere else (``tests/renderers/test_pdf_fast_path.py`` checks that no other module of
-the renderers imports them).
+nowhere else (``tests/engine/test_boundaries.py`` checks that no other module of the
+renderers imports them).
 
 Most of it is their documented API. The one-pass layout of page marks (see
 :mod:`.page_marks`) is not: a canvas class put where xhtml2pdf makes its canvases, the

@@ -8,15 +8,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def imported_modules(package: str) -> set[str]:
+def modules_imported_by(path: Path) -> set[str]:
+    """The top-level packages a source file imports (relative imports aside)."""
     found = set()
-    for path in (ROOT / package).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                found |= {a.name.split(".")[0] for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                found.add(node.module.split(".")[0])
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
     return found
+
+
+def imported_modules(package: str) -> set[str]:
+    return set().union(*(modules_imported_by(path) for path in (ROOT / package).rglob("*.py")))
 
 
 def test_engine_source_imports_no_renderers_webapp_or_flask():
@@ -33,3 +37,10 @@ def test_importing_the_engine_loads_no_renderers_or_webapp():
 def test_renderers_import_no_webapp():
     if (ROOT / "renderers").is_dir():
         assert "webapp" not in imported_modules("renderers")
+
+
+def test_only_the_pdf_adapter_imports_xhtml2pdf_or_reportlab():
+    """An upgrade of either library is read in one module, renderers/pdf/adapter.py (see
+    pyproject.toml's bounds and tests/renderers/test_pdf_fast_path.py)."""
+    users = {str(p.relative_to(ROOT)) for p in (ROOT / "renderers").rglob("*.py") if modules_imported_by(p) & {"xhtml2pdf", "reportlab"}}
+    assert users == {"renderers/pdf/adapter.py"}

@@ -4,11 +4,10 @@ without a word), and anything failing inside it must cost speed only, never the 
 
 from __future__ import annotations
 
-import ast
 import logging
-from pathlib import Path
 
 import pytest
+
 from bench.report import standard_forms
 from renderers.pdf import adapter, html_to_pdf, render_html, sample_attachments
 from renderers.pdf.adapter import PageMarksCanvas
@@ -16,8 +15,6 @@ from renderers.pdf.page_marks import PageMarks
 from renderers.preview import demo_context
 
 from .test_page_marks import _count_layouts, _long_answers, _pages, _report
-
-RENDERERS = Path(__file__).resolve().parents[2] / "renderers"
 
 
 def test_guard_the_standard_report_is_laid_out_in_one_pass(monkeypatch):
@@ -102,20 +99,4 @@ def test_after_a_failed_one_pass_the_next_report_is_laid_out_in_one_pass_again(s
     html, resources = _report(sink, _long_answers())
     html_to_pdf(html, resources)
     assert resources.drawn.error is None and not resources.drawn.missed()
-
-
-def _imports(path: Path) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            found |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
-    return found
-
-
-def test_only_the_adapter_imports_xhtml2pdf_or_reportlab():
-    """An upgrade of either library is read in one module (see pyproject.toml's bounds)."""
-    users = {str(p.relative_to(RENDERERS)) for p in RENDERERS.rglob("*.py") if _imports(p) & {"xhtml2pdf", "reportlab"}}
-    assert users == {"pdf/adapter.py"}
 
