@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from engine import DefinitionError, load_definition
+from engine import DefinitionError, clock, load_definition
 from engine.definition import read_json_file
 
 
@@ -18,6 +18,10 @@ from engine.definition import read_json_file
 @click.version_option(package_name="fieldforms")
 def main() -> None:
     """fieldforms: JSON Schema forms for field-service interventions."""
+    try:  # a wrong FIELDFORMS_TZ is said once, plainly, before any command runs
+        clock.company_tz()
+    except clock.UnknownTimeZone as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @main.command("lint")

@@ -40,14 +40,14 @@ def build(app, n_iv: int, n_tech: int, n_clients: int, seed: int = 4) -> dict:
     from webapp.extensions import db
     from webapp.models import Client, Intervention, Tag, User, intervention_tags, intervention_technicians
     from webapp.registry import get_registry
-    from webapp.timeutil import UTC, local_midnight, monday_of, today_local
+    from engine import clock
 
     rnd = random.Random(seed)
     with app.app_context():
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
         get_registry().sync()
         pw = hash_password("bench")
-        now = datetime.now(UTC)
+        now = datetime.now(clock.UTC)
         with db.engine.begin() as conn:
             conn.execute(sa.insert(User), [{"username": "office", "display_name": "Office", "role": "office", "password_hash": pw, "active": True, "created_at": now}]
                          + [{"username": f"tech{i}", "display_name": f"Technicien {i:02d}", "role": "technician", "password_hash": pw, "active": True, "created_at": now} for i in range(1, n_tech + 1)])
@@ -61,13 +61,13 @@ def build(app, n_iv: int, n_tech: int, n_clients: int, seed: int = 4) -> dict:
             # n_iv interventions over as many weeks as it takes for ~4 a day per technician
             per_week = n_tech * 20
             weeks = max(1, n_iv // per_week)
-            first = monday_of(today_local()) - timedelta(weeks=weeks // 2)
+            first = clock.monday_of(clock.today()) - timedelta(weeks=weeks // 2)
             rows, links, tags = [], [], []
             for k in range(n_iv):
                 tech = tech_ids[k % n_tech]
                 slot = k // n_tech
                 day = first + timedelta(days=(slot // 4) // 5 * 7 + (slot // 4) % 5)
-                start = (local_midnight(day) + timedelta(hours=8 + 2 * (slot % 4))).astimezone(UTC)
+                start = (clock.local_midnight(day) + timedelta(hours=8 + 2 * (slot % 4))).astimezone(clock.UTC)
                 rows.append({"id": k + 1, "uuid": str(uuid.UUID(int=rnd.getrandbits(128))), "event_type_id": rnd.choice(types), "title": f"Intervention {k}",
                              "client_id": rnd.choice(client_ids), "store_id": None, "start_at": start, "end_at": start + timedelta(minutes=90),
                              "status": rnd.choice(statuses), "closed": False, "notes": None, "version": 1, "created_at": now, "updated_at": now})
@@ -85,7 +85,7 @@ def build(app, n_iv: int, n_tech: int, n_clients: int, seed: int = 4) -> dict:
                 conn.exec_driver_sql("ANALYZE")
             busiest = conn.execute(sa.select(Intervention.client_id, sa.func.count()).group_by(Intervention.client_id).order_by(sa.func.count().desc()).limit(1)).one()
         db.engine.dispose()
-    return {"week": today_local().isoformat(), "client_id": busiest[0], "client_interventions": busiest[1]}
+    return {"week": clock.today().isoformat(), "client_id": busiest[0], "client_interventions": busiest[1]}
 
 
 def measure(app, info: dict, runs: int) -> dict[str, tuple[float, float, int]]:

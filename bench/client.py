@@ -42,7 +42,7 @@ def start_server(tmp: Path):
     from webapp.extensions import db
     from webapp.models import Client, Intervention, User
     from webapp.registry import get_registry
-    from webapp.timeutil import UTC, local_midnight, today_local
+    from engine import clock
 
     app = create_app({
         "TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}", "SQLALCHEMY_ENGINE_OPTIONS": {},
@@ -55,9 +55,9 @@ def start_server(tmp: Path):
             tech = User(username="tech1", display_name="Pierre Paul Jacques", role="technician", password_hash=hash_password(PASSWORD), active=True)
             c = Client(name="Cotillon Marie", address="68 rue des Petits Champs", postcode="35510", city="Cesson-Sévigné", phone="02 99 12 34 56", lat=48.12, lon=-1.60)
             db.session.add_all([tech, c])
-            day = local_midnight(today_local())
+            day = clock.local_midnight(clock.today())
             for i, et in enumerate(["entretien-chaudiere", "installation", "sav", "entretien-poele"]):
-                start = (day + timedelta(hours=8 + 2 * i)).astimezone(UTC)
+                start = (day + timedelta(hours=8 + 2 * i)).astimezone(clock.UTC)
                 db.session.add(Intervention(event_type_id=et, title=f"{c.name} {et}", client=c, start_at=start, end_at=start + timedelta(hours=1), status="confirmed", closed=False, technicians=[tech]))
             db.session.commit()
             from webapp.mobile import shell_urls

@@ -10,27 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from .clock import company_tz
 from .node import MISSING, Node
 
 TRUE_TOKENS = frozenset({"true", "on", "1", "yes"})
 _INT = re.compile(r"^[+-]?\d+$")
 _LOCAL_DT = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?$")
-
-
-@lru_cache(maxsize=4)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def local_zone() -> ZoneInfo:
-    """The company's time zone (``FIELDFORMS_TZ``, Europe/Paris by default)."""
-    return _zone(os.environ.get("FIELDFORMS_TZ", "Europe/Paris"))
 
 
 def scalar_to_text(node: Node, value: Any) -> str:
@@ -59,7 +47,7 @@ def local_datetime(value: str) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed.astimezone(local_zone()) if parsed.tzinfo is not None else parsed
+    return parsed.astimezone(company_tz()) if parsed.tzinfo is not None else parsed
 
 
 def datetime_to_local(value: str) -> str:
@@ -77,7 +65,7 @@ def local_to_datetime(text: str) -> str:
     if not m:
         return text
     naive = dt.datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}{m.group(3) or ':00'}")
-    return naive.replace(tzinfo=local_zone()).isoformat()
+    return naive.replace(tzinfo=company_tz()).isoformat()
 
 
 def duration_parts(value: Any) -> tuple[str, str]:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from . import display
 from .definition import FormDefinition
 from .node import MISSING, Choice, Node, Rule, Section
 from .paths import TEMPLATE_INDEX, Path, get_at
@@ -20,7 +21,6 @@ from .rules import bind_scope, holds, parse_rule, rule_shows, unsupported_keywor
 from .schema import Branch, branches, flatten, is_choice_list, merge_schemas, schema_type
 from .uihints import WIDGETS, child_ui, humanise, localise, normalise
 
-_BOOL_LABELS = {"fr": ("Oui", "Non"), "en": ("Yes", "No")}
 _FORMAT_WIDGETS = {"date": "date", "time": "time", "date-time": "datetime", "email": "email", "uri": "uri"}
 _INPUT_WIDGETS_FOR_PATTERN = frozenset({"text", "textarea", "password", "email", "uri", "tel"})
 
@@ -81,7 +81,7 @@ def choices_of(schema: dict, options: dict, kind: str, lang: str) -> tuple[Choic
         values = [a["const"] for a in alts]
         titles = [a.get("title") for a in alts]
     elif kind == "boolean":
-        values, titles = [True, False], list(_BOOL_LABELS.get(lang, _BOOL_LABELS["fr"]))
+        values, titles = [True, False], [display.boolean(True, lang), display.boolean(False, lang)]
     else:
         return ()
     out = []

@@ -11,7 +11,6 @@ arrays, photos and signatures. What the browser posts decodes with
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import Any, Callable, Iterable
@@ -20,7 +19,8 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from markupsafe import Markup
 
 from engine import MISSING, FieldError, FormDefinition, Node, walk
-from engine.codec import duration_parts, local_datetime, local_zone, scalar_to_text
+from engine import clock, display
+from engine.codec import duration_parts, scalar_to_text
 
 from . import TEMPLATES_DIR
 from .fragments import after, attr_text, attrs, carrier, choices_json, classes, common, common_text, desc, describedby, empty_json, esc, label, req, rules_json, wrap, wrap_text
@@ -57,8 +57,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "step": "Étape",
         "of": "sur",
         "choose": "— Choisir —",
-        "yes": "Oui",
-        "no": "Non",
+        "yes": display.YES_NO["fr"][0],
+        "no": display.YES_NO["fr"][1],
         "none": "—",
         "item": "n°",
         "errors": "Le formulaire contient des erreurs.",
@@ -94,8 +94,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "step": "Step",
         "of": "of",
         "choose": "— Choose —",
-        "yes": "Yes",
-        "no": "No",
+        "yes": display.YES_NO["en"][0],
+        "no": display.YES_NO["en"][1],
         "none": "—",
         "item": "#",
         "errors": "The form has errors.",
@@ -286,55 +286,6 @@ def child(n: Node, key: str) -> Node | None:
     return None
 
 
-def display_value(n: Node, lang: str) -> str:
-    """An answer as a person reads it: choice labels, Oui/Non, hours and minutes."""
-    v = n.value
-    if v is MISSING or v is None or v == "" or v == []:
-        return ""
-    if n.widget == "duration" and isinstance(v, (int, float)) and not isinstance(v, bool):
-        h, m = duration_parts(v)
-        return f"{h} h {int(m):02d}" if h != "0" else f"{m} min"
-    if isinstance(v, list):
-        return ", ".join(display_value_of(n, x, lang) for x in v)
-    return display_value_of(n, v, lang)
-
-
-def display_value_of(n: Node, v: Any, lang: str) -> str:
-    t = texts(lang)
-    for c in n.choices:
-        if c.value == v and type(c.value) is type(v):
-            return c.label
-    if isinstance(v, bool):
-        return t["yes"] if v else t["no"]
-    if n.widget == "datetime" and isinstance(v, str):
-        return format_datetime(v, lang)
-    if n.widget == "date" and isinstance(v, str):
-        return format_date(v, lang)
-    if isinstance(v, float):
-        text = repr(v) if not v.is_integer() else str(int(v))
-        return text.replace(".", ",") if lang == "fr" else text
-    unit = n.options.get("unit")
-    text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-    return f"{text} {unit}" if unit and isinstance(v, (int, float)) else text
-
-
-def format_date(v: str, lang: str) -> str:
-    import datetime as dt
-
-    try:
-        d = dt.date.fromisoformat(v)
-    except ValueError:
-        return v
-    return d.strftime("%d/%m/%Y") if lang == "fr" else d.isoformat()
-
-
-def format_datetime(v: str, lang: str) -> str:
-    d = local_datetime(v)
-    if d is None:
-        return v
-    return d.strftime("%d/%m/%Y %H:%M") if lang == "fr" else d.strftime("%Y-%m-%d %H:%M")
-
-
 def steps_of(n: Node) -> list[tuple[int, str | None, list]]:
     """An object's sections grouped by step: ``[(index, label, [sections])]``."""
     if not n.steps:
@@ -365,7 +316,7 @@ def environment() -> Environment:
         empty_json=empty_json, value_text=value_text, selected_tokens=selected_tokens,
         photo_ids=photo_ids, classes=classes, child=child, duration_parts=duration_parts,
         INPUT_TYPES=INPUT_TYPES, INPUTMODE=_INPUTMODE, AUTOCOMPLETE=_AUTOCOMPLETE,
-        display_value=display_value, steps_of=steps_of, MISSING=MISSING, drop=drop, range_fits=range_fits, exact_input=exact_input,
+        display_value=display.answer, steps_of=steps_of, MISSING=MISSING, drop=drop, range_fits=range_fits, exact_input=exact_input,
     )
     return env
 
@@ -394,7 +345,7 @@ def render_form(
         d=d, tree=tree, lang=lang, T=texts(lang), action=action, method=method,
         csrf_token=csrf_token, form_readonly=readonly,
         form_id=form_id or f"ff-form-{d.id}", attachment_url=attachment_url,
-        tz=getattr(local_zone(), "key", "Europe/Paris"),
+        tz=clock.company_tz().key,
     ).strip()
 
 

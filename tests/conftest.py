@@ -242,7 +242,7 @@ class Factory:
                      event_type_id: str = "entretien-poele", tags=(), closed: bool = False, title: str | None = None):
         from webapp.extensions import db
         from webapp.models import Intervention, Tag, User
-        from webapp.timeutil import UTC
+        from engine.clock import UTC
 
         if client_id is None:
             client_id = self.client()

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from engine import FormDefinition, Node, walk
-from engine.codec import local_zone
+from engine.clock import company_tz
 
 _TEXT_ALPHABET = st.characters(
     blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"),
@@ -38,8 +38,8 @@ def _bounds(schema_attrs: dict, kind: str) -> tuple[Any, Any]:
 
 def _datetime() -> st.SearchStrategy[str]:
     return st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2035, 12, 31)).map(
-        lambda d: d.replace(second=0, microsecond=0, tzinfo=local_zone()).isoformat()
-    ).filter(lambda s: dt.datetime.fromisoformat(s).astimezone(dt.timezone.utc).astimezone(local_zone()).isoformat() == s)
+        lambda d: d.replace(second=0, microsecond=0, tzinfo=company_tz()).isoformat()
+    ).filter(lambda s: dt.datetime.fromisoformat(s).astimezone(dt.timezone.utc).astimezone(company_tz()).isoformat() == s)
 
 
 def _string(node: Node) -> st.SearchStrategy[str]:

@@ -4,9 +4,12 @@
 attachments, secret key, ``config.py``) is ``instance/`` next to the package, or
 ``FIELDFORMS_INSTANCE`` (a folder) when set. Configuration, in order: the
 defaults below, then ``instance/config.py`` if present, then the environment
-(``DATABASE_URL``, ``FIELDFORMS_SECRET_KEY``, ``FIELDFORMS_DEFINITIONS``, ``REDIS_URL``,
-``MAIL_*``, ``COMPANY_*``), then
-``test_config``.
+(``DATABASE_URL``, ``FIELDFORMS_SECRET_KEY``, ``FIELDFORMS_DEFINITIONS``, ``FIELDFORMS_TZ``,
+``REDIS_URL``, ``MAIL_*``, ``COMPANY_*``), then ``test_config``.
+
+The company's time zone, ``FIELDFORMS_TZ``, is checked here and handed to
+:mod:`engine.clock`, which everything else asks: an unknown zone stops the start with
+:class:`engine.clock.UnknownTimeZone`, not a request later.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+
+from engine import clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -51,7 +56,7 @@ def _default_definitions() -> str:
 
 
 _ENV_SETTINGS = {  # name -> type, for settings the environment may give (issue 6)
-    "REDIS_URL": str, "MAIL_SERVER": str, "MAIL_PORT": int, "MAIL_USE_TLS": bool, "MAIL_USE_SSL": bool,
+    "FIELDFORMS_TZ": str, "REDIS_URL": str, "MAIL_SERVER": str, "MAIL_PORT": int, "MAIL_USE_TLS": bool, "MAIL_USE_SSL": bool,
     "MAIL_USERNAME": str, "MAIL_PASSWORD": str, "MAIL_DEFAULT_SENDER": str, "COMPANY_NAME": str,
     "COMPANY_ADDRESS": str, "COMPANY_PHONE": str, "COMPANY_EMAIL": str, "COMPANY_LOGO": str,
 }
@@ -83,9 +88,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         LOGIN_MAX_FAILURES=5,
         LOGIN_FAILURE_WINDOW_SECONDS=300,
         SYNC_DEFINITIONS_ON_START=True,
-        TIMEZONE="Europe/Paris",
+        FIELDFORMS_TZ=clock.DEFAULT_ZONE,
         BABEL_DEFAULT_LOCALE="fr",
-        BABEL_DEFAULT_TIMEZONE="Europe/Paris",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         LANGUAGES=("fr", "en"),
         SESSION_COOKIE_HTTPONLY=True,
@@ -130,6 +134,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["BABEL_DEFAULT_TIMEZONE"] = clock.configure(app.config["FIELDFORMS_TZ"]).key
 
     from . import auth, errors, i18n, registry, templating
     from .extensions import csrf, db, migrate

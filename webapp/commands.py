@@ -21,9 +21,14 @@ def _app(**config):
     info = ctx.find_object(ScriptInfo) if ctx is not None else None
     if info is not None and info.create_app is not None:
         return info.load_app()
+    from engine.clock import UnknownTimeZone
+
     from . import create_app
 
-    return create_app({"SYNC_DEFINITIONS_ON_START": False, **config})
+    try:
+        return create_app({"SYNC_DEFINITIONS_ON_START": False, **config})
+    except UnknownTimeZone as exc:  # instance/config.py's FIELDFORMS_TZ: one plain line
+        raise click.ClickException(str(exc)) from None
 
 
 def _upgrade(app) -> None:
@@ -318,7 +323,9 @@ def _reload(intervention_id: int):
 
 
 def _show(iv, user, lang: str) -> None:
-    from flask_babel import format_datetime, gettext
+    from flask_babel import gettext
+
+    from engine import display
 
     from .extensions import db
     from .models import User
@@ -326,17 +333,16 @@ def _show(iv, user, lang: str) -> None:
     from .services import workflow
     from .services.reports import sendings_of
     from .services.signatures import signature_states
-    from .timeutil import format_duration, local
 
     reg = get_registry()
     w = workflow.work_of(iv)
     c = iv.client
 
-    def when(dt):
-        return format_datetime(dt, "short") if dt else "—"
+    def when(at):
+        return display.datetime(at, lang) if at else "—"
 
     def dur(m):
-        return format_duration(m) if m is not None else "—"
+        return display.duration(m, lang) if m is not None else "—"
 
     echo = click.echo
     colon = " :" if lang == "fr" else ":"  # French puts a space before the colon
@@ -352,7 +358,7 @@ def _show(iv, user, lang: str) -> None:
     address = ", ".join(x for x in [c.address or "", " ".join(x for x in [c.postcode or "", c.city or ""] if x)] if x)
     echo(f"{gettext('Client')}{colon} {c.name}" + (f", {address}" if address else "") + (f", {c.phone}" if c.phone else "") + (f", {c.email}" if c.email else ""))
     echo(f"{gettext('Technicians')}{colon} {', '.join(t.display_name for t in iv.technicians) or '—'}")
-    echo(f"{_w(lang, 'start_end')}{colon} {when(iv.start_at)} – {local(iv.end_at).strftime('%H:%M')}")
+    echo(f"{_w(lang, 'start_end')}{colon} {display.period(iv.start_at, iv.end_at, lang)}")
     echo(f"{gettext('Planned duration')}{colon} {dur(iv.duration_minutes)} · {gettext('Actual duration')}{colon} {dur(w.actual_minutes if w else None)} · {gettext('Travel time')}{colon} {dur(w.travel_minutes if w else None)}")
     if w and (w.started_at or w.done_at):
         echo(f"{_w(lang, 'started')}{colon} {when(w.started_at)}" + (f" · {_w(lang, 'done_at')}{colon} {when(w.done_at)}" if w.done_at else ""))
@@ -360,7 +366,7 @@ def _show(iv, user, lang: str) -> None:
     if segs:
         echo(f"{_w(lang, 'timer')}{colon}")
         for s in segs:
-            end = local(s.ended_at).strftime("%H:%M") if s.ended_at else _w(lang, "running")
+            end = display.time(s.ended_at, lang) if s.ended_at else _w(lang, "running")
             echo(f"  {when(s.started_at)} – {end}  {dur(s.minutes) if s.minutes is not None else '…'}")
     if user is not None:
         allowed = [s.label_in(lang) + f" ({s.key})" for s in workflow.allowed_transitions(user, iv)]

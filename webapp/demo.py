@@ -22,12 +22,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
+from engine import clock
+
 from .auth import hash_password
 from .extensions import db
 from .models import (Attachment, AuditLog, CalendarFeed, Client, FormVersion, Intervention, InterventionWork, ReportSending, SignatureRecord, Store,
                      Submission, Tag, TimeSegment, User, utcnow)
 from .registry import definition_of, get_registry
-from .timeutil import PARIS, UTC, local, local_midnight, monday_of
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
@@ -141,7 +142,7 @@ def demo_now(today: date | None = None) -> datetime:
     the hour it is made at, with a working day under way."""
     if today is None:
         return utcnow()
-    return (local_midnight(today) + timedelta(hours=11)).astimezone(UTC)
+    return (clock.local_midnight(today) + timedelta(hours=11)).astimezone(clock.UTC)
 
 
 def create_demo(seed: int = 35, today: date | None = None) -> dict:
@@ -150,7 +151,7 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
     counts."""
     rnd = random.Random(seed)
     now = demo_now(today)
-    today = local(now).date()
+    today = clock.local(now).date()
     reg = get_registry()
     reg.sync()
     users = []
@@ -177,7 +178,7 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
     signature_sha = _store_bytes(_signature())
     photo_shas = [_store_bytes(_photo(i)) for i in range(6)]
 
-    first = monday_of(today) - timedelta(days=7)
+    first = clock.monday_of(today) - timedelta(days=7)
     n_iv = n_sub = 0
     made: list[dict] = []
     for day_index in range(19):  # Monday of last week to Friday of next week
@@ -189,7 +190,7 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
             for slot in range(rnd.choice((2, 3, 3))):
                 et = rnd.choice(types)
                 minutes = min(et.default_duration_minutes, 180)
-                start = (local_midnight(day) + timedelta(hours=hour, minutes=rnd.choice((0, 30)))).astimezone(UTC)
+                start = (clock.local_midnight(day) + timedelta(hours=hour, minutes=rnd.choice((0, 30)))).astimezone(clock.UTC)
                 end = start + timedelta(minutes=minutes)
                 hour += max(2, -(-minutes // 60) + 1)
                 if hour > 18:
@@ -208,7 +209,7 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
                         path_states = ["planned", "confirmed", "in_progress"]
                 else:
                     path_states = rnd.choice([["planned"], ["planned", "confirmed"]])
-                if slot == 0 and day < monday_of(today) and day.weekday() == 2:
+                if slot == 0 and day < clock.monday_of(today) and day.weekday() == 2:
                     # last Wednesday, each technician's first visit is waiting for a part
                     path_states = ["planned", "confirmed", "in_progress", "parts_ordered"]
                 keys = []
@@ -267,14 +268,14 @@ def _answers(iv, et, tech, client, examples, when, signature_sha, photo_shas) ->
 
 def _personal(data, tech, client, when):
     """The example's signatures, signed by this technician and this client at this visit."""
-    signed = (when - timedelta(minutes=4)).astimezone(UTC).isoformat()
+    signed = (when - timedelta(minutes=4)).astimezone(clock.UTC).isoformat()
     for key, name in (("signature_technicien", tech.display_name), ("signature_client", client.name)):
         if isinstance(data, dict) and isinstance(data.get(key), dict):
             data[key] = {**data[key], "name": name, "signed_at": signed}
     if isinstance(data, dict) and "email_rapport" in data and client.email:
         data["email_rapport"] = client.email
     if isinstance(data, dict) and "heure_fin" in data:
-        data["heure_fin"] = when.astimezone(PARIS).strftime("%H:%M")
+        data["heure_fin"] = clock.local(when).time().isoformat(timespec="minutes")
     return data
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from .timeutil import PARIS, parse_local_datetime
+from engine import clock
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 REQUIRED = {"required": _l("This field is required."), "null": _l("This field is required.")}
@@ -31,12 +31,12 @@ class LocalDateTime(fields.Field):
         if isinstance(value, datetime):
             return value
         try:
-            return parse_local_datetime(str(value))
+            return clock.parse_local_datetime(str(value))
         except (TypeError, ValueError):
             raise self.make_error("invalid") from None
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return value.astimezone(PARIS).isoformat() if value is not None else None
+        return value.astimezone(clock.company_tz()).isoformat() if value is not None else None
 
 
 class Text(fields.String):

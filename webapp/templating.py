@@ -2,32 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime
 from flask_wtf.csrf import generate_csrf
+
+from engine import clock, display
 
 from .i18n import current_lang
 from .registry import get_registry
-from .timeutil import format_duration, input_value, local
 
 
-def _when(dt: datetime | None, fmt: str = "medium") -> str:
-    return format_datetime(dt, fmt) if dt else ""
+# The filters read values the way every other screen does (engine.display), in the page's
+# language; styles are display's names ("short", "medium", "long", "day", "day_long").
+def _when(at: datetime | None, style: str = "short") -> str:
+    return display.datetime(at, current_lang(), style)
 
 
-def _hm(dt: datetime | None) -> str:
-    return local(dt).strftime("%H:%M") if dt else ""
+def _hm(at: datetime | None) -> str:
+    return display.time(at, current_lang())
 
 
-def _day(value, fmt: str = "full") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = local(value).date()
-    return format_date(value, fmt)
+def _day(value: date | datetime | None, style: str = "long") -> str:
+    return display.date(value, current_lang(), style)
+
+
+def _duration(minutes: int | None) -> str:
+    return display.duration(minutes, current_lang())
+
+
+def _time_range(start: datetime | None, end: datetime | None) -> str:
+    return display.time_range(start, end, current_lang())
 
 
 def url_with(**changes) -> str:
@@ -44,8 +50,8 @@ def url_with(**changes) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(when=_when, hm=_hm, day=_day, duration=format_duration, input_dt=input_value)
-    app.jinja_env.globals.update(url_with=url_with, csrf_token=generate_csrf)
+    app.jinja_env.filters.update(when=_when, hm=_hm, day=_day, duration=_duration, input_dt=clock.input_value)
+    app.jinja_env.globals.update(url_with=url_with, csrf_token=generate_csrf, time_range=_time_range)
 
     @app.context_processor
     def _globals():

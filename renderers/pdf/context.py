@@ -8,13 +8,9 @@ with lookups by field name.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Mapping
 
-from engine import MISSING, FormDefinition, Node, walk
-from engine.codec import local_zone
-
-from ..html import display_value
+from engine import FormDefinition, Node, display, walk
 
 PDF_TEXTS = {
     "fr": {
@@ -64,7 +60,7 @@ class FormView:
     def value(self, name: str) -> str:
         """The answer as a person reads it (choice label, Oui/Non…), empty when absent."""
         n = self.node(name)
-        return display_value(n, self.lang) if n is not None and n.visible else ""
+        return display.answer(n, self.lang) if n is not None and n.visible else ""
 
     def __repr__(self) -> str:
         return f"FormView({self.id})"
@@ -90,47 +86,6 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
     return getattr(obj, key, default)
 
 
-def fmt_duration(minutes: Any) -> str:
-    if minutes is None or minutes is MISSING or isinstance(minutes, bool):
-        return ""
-    try:
-        m = int(minutes)
-    except (TypeError, ValueError):
-        return str(minutes)
-    h, r = divmod(m, 60)
-    if not h:
-        return f"{r} min"
-    return f"{h} h {r:02d}" if r else f"{h} h"
-
-
-def _as_datetime(v: Any) -> dt.datetime | None:
-    if isinstance(v, dt.datetime):
-        return v
-    if isinstance(v, str) and v:
-        try:
-            return dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
-
-
-def _local(v: dt.datetime) -> dt.datetime:
-    return v.astimezone(local_zone()) if v.tzinfo is not None else v
-
-
-def fmt_range(start: Any, end: Any, lang: str) -> str:
-    s, e = _as_datetime(start), _as_datetime(end)
-    if s is None:
-        return ""
-    s = _local(s)
-    day = s.strftime("%d/%m/%Y") if lang == "fr" else s.strftime("%Y-%m-%d")
-    text = f"{day} {s:%H:%M}"
-    if e is not None:
-        e = _local(e)
-        text += f" – {e:%H:%M}" if e.date() == s.date() else f" – {e.strftime('%d/%m/%Y %H:%M') if lang == 'fr' else e.strftime('%Y-%m-%d %H:%M')}"
-    return text
-
-
 def normalise_context(context: Any, lang: str) -> tuple[dict, dict]:
     company = _get(context, "company") or {}
     inter = _get(context, "intervention") or {}
@@ -154,18 +109,18 @@ def normalise_context(context: Any, lang: str) -> tuple[dict, dict]:
         "client_address": _get(client, "address", "") or _get(inter, "client_address", ""),
         "client_phone": _get(client, "phone", ""),
         "client_email": _get(client, "email", ""),
-        "when": fmt_range(_get(inter, "start"), _get(inter, "end"), lang),
+        "when": display.period(_get(inter, "start"), _get(inter, "end"), lang),
         "start": _get(inter, "start"),
         "end": _get(inter, "end"),
         "technicians": ", ".join(str(_get(t, "name", t) if not isinstance(t, str) else t) for t in technicians),
         "type": _get(inter, "type", "") or _get(inter, "type_label", ""),
         "status": _get(inter, "status", "") or _get(inter, "status_label", ""),
-        "planned": fmt_duration(_get(inter, "planned_minutes")),
-        "actual": fmt_duration(_get(inter, "actual_minutes")),
-        "travel": fmt_duration(_get(inter, "travel_minutes")),
+        "planned": display.duration(_get(inter, "planned_minutes"), lang),
+        "actual": display.duration(_get(inter, "actual_minutes"), lang),
+        "travel": display.duration(_get(inter, "travel_minutes"), lang),
         # timer segments and signatures with their validity (issue 6), when the caller has them
         "segments": [
-            {"when": fmt_range(_get(sg, "start"), _get(sg, "end"), lang), "duration": fmt_duration(_get(sg, "minutes"))}
+            {"when": display.period(_get(sg, "start"), _get(sg, "end"), lang), "duration": display.duration(_get(sg, "minutes"), lang)}
             for sg in (_get(inter, "segments") or [])
         ],
         "signatures": [

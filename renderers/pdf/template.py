@@ -11,7 +11,6 @@ its language and its :class:`~.resources.Resources`.
 from __future__ import annotations
 
 import contextvars
-import datetime as dt
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,13 +21,12 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, Template, Templ
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from engine import MISSING, FormDefinition, Node
-from engine.codec import local_zone
+from engine import MISSING, FormDefinition, Node, clock, display
 
 from .. import PACKAGE_DIR, TEMPLATES_DIR
-from ..html import display_value, photo_ids, texts
+from ..html import photo_ids, texts
 from .adapter import colour_hex
-from .context import PDF_TEXTS, FormList, FormView, attachments_of, child, fmt_duration, normalise_context
+from .context import PDF_TEXTS, FormList, FormView, attachments_of, child, normalise_context
 from .errors import ReportError
 from .images import PHOTO_MAX_PX, SIGNATURE_MAX_PX
 from .page_marks import HEADER_END, HEADER_HERE, HEADER_START, PageMark
@@ -77,7 +75,12 @@ def _signature_image(node: Node, width_cm: float = 4.9, height_cm: float = 1.95)
 
 
 def _show(node: Node) -> str:
-    return display_value(node, _current.get().lang) if node is not None else ""
+    return display.answer(node, _current.get().lang) if node is not None else ""
+
+
+def _duration(minutes: Any) -> str:
+    """The ``duration`` filter of report templates, in the report's language."""
+    return display.duration(minutes, _current.get().lang)
 
 
 def _logo() -> Markup:
@@ -139,10 +142,10 @@ def environment(user_dir: str | None) -> ReportEnvironment:
     env = ReportEnvironment(loader=ChoiceLoader(loaders), autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=True, cache_size=200)
     env.globals.update(
         image=_image, photo=_photo, signature_image=_signature_image, show=_show, child=child,
-        photo_ids=photo_ids, logo=_logo, t=_t, duration=fmt_duration, MISSING=MISSING, page_x_of_y=_page_x_of_y, header_mark=_header_mark,
+        photo_ids=photo_ids, logo=_logo, t=_t, duration=_duration, MISSING=MISSING, page_x_of_y=_page_x_of_y, header_mark=_header_mark,
     )
     env.filters["nl2br"] = _nl2br
-    env.filters["duration"] = fmt_duration
+    env.filters["duration"] = _duration
     return env
 
 
@@ -186,7 +189,7 @@ def render_html(forms: Sequence[tuple[FormDefinition, Any]], context: Any, templ
         html = tpl.render(
             forms=views, form=views[0] if views else None, answers={v.id: v.data for v in views},
             company=company, intervention=intervention, lang=lang, title=title, font_family=font_family,
-            generated_at=dt.datetime.now(local_zone()).strftime("%d/%m/%Y %H:%M"),
+            generated_at=display.datetime(clock.now(), lang),
         )
     except ReportError:
         raise

@@ -242,7 +242,7 @@ function compact(raw, path, posted) {
 
 // The answers of the form, raw (see setAt); read with valueAt() or decodeForm().
 export function readForm(form, pairs) {
-  const tz = form.getAttribute("data-ff-tz") || "Europe/Paris";
+  const tz = form.getAttribute("data-ff-tz") || undefined;
   const posted = new Posted(pairs || new FormData(form).entries());
   const raw = {};
   for (const w of form.querySelectorAll("[data-ff-field]")) {

@@ -80,7 +80,7 @@ def server(tmp_path_factory):
     from webapp.extensions import db
     from webapp.models import Client, Intervention, User
     from webapp.registry import get_registry
-    from webapp.timeutil import UTC, local_midnight, today_local
+    from engine.clock import UTC, local_midnight, today as today_local
 
     tmp = tmp_path_factory.mktemp("e2e-app")
     app = create_app({
@@ -831,7 +831,7 @@ def test_day_list_opens_on_today_with_earlier_days_folded_after(ctx, server):
     unfold by themselves while one of them is unfinished."""
     from webapp.extensions import db
     from webapp.models import Client, Intervention, User
-    from webapp.timeutil import UTC, local_midnight, today_local
+    from engine.clock import UTC, local_midnight, today as today_local
 
     def add_yesterdays(s):
         tech2 = s.scalar(db.select(User).filter_by(username="tech2"))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from webapp.timeutil import PARIS, UTC
+from engine.clock import UTC, company_tz
 
 
 def _at(day: date, hour: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=PARIS).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=company_tz()).astimezone(UTC)
 
 
 MONDAY = date(2030, 3, 4)
@@ -51,7 +51,7 @@ def test_day_view(client, auth, users, factory):
     iv = factory.intervention([users["tech1"]], start=_at(MONDAY, 10), minutes=120)
     auth.login("office")
     html = client.get("/agenda/day?date=2030-03-04").get_data(as_text=True)
-    assert f"/interventions/{iv}" in html and "10:00–12:00" in html
+    assert f"/interventions/{iv}" in html and "10:00 – 12:00" in html
     assert "left:23.077%;width:15.385%" in html  # 10:00 to 12:00 of 07:00..20:00
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from webapp.extensions import db
 from webapp.models import Client
-from webapp.timeutil import UTC
+from engine.clock import UTC
 
 
 def test_create_client_and_bad_input(app, client, auth, users):

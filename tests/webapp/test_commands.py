@@ -154,7 +154,7 @@ def test_demo_is_consistent_with_the_instant_it_is_seen_from(runner, tmp_path, m
     from datetime import datetime, timedelta, timezone
 
     from webapp.demo import demo_now
-    from webapp.timeutil import local, local_midnight
+    from engine.clock import local, local_midnight
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite'}")
     args = ["demo"] + (["--today", today] if today else [])

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from webapp.timeutil import PARIS, UTC
+from engine.clock import UTC, company_tz
 
 MONDAY = date(2030, 3, 4)
 
@@ -17,7 +17,7 @@ def _fill(factory, users, n_techs, per_day, client_id=None):
     for t in techs:
         for d in range(5):
             for k in range(per_day):
-                start = datetime(2030, 3, 4 + d, 8 + 2 * k, tzinfo=PARIS).astimezone(UTC)
+                start = datetime(2030, 3, 4 + d, 8 + 2 * k, tzinfo=company_tz()).astimezone(UTC)
                 ids.append(factory.intervention([t], client_id, start=start, tags=["contrat"] if k % 2 else [], status="done" if d < 2 else "planned"))
     return ids
 

@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from engine import clock
+
 from ..extensions import db
 from ..models import MAX_INTERVENTION_DAYS, Client, Intervention, User, intervention_tags, intervention_technicians
-from ..timeutil import day_bounds_utc, local
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Agenda:
 
 
 def load_agenda(user: User, first_day: date, ndays: int, filters: Filters) -> Agenda:
-    start, end = day_bounds_utc(first_day, ndays)
+    start, end = clock.day_bounds_utc(first_day, ndays)
     techs_q = sa.select(User).where(User.role == "technician", User.active.is_(True)).order_by(User.display_name, User.id)
     if user.role == "technician":
         techs_q = techs_q.where(User.id == user.id)
@@ -109,8 +110,8 @@ def load_agenda(user: User, first_day: date, ndays: int, filters: Filters) -> Ag
             item = items[r.id] = Item(r.id, r.start_at, r.end_at, r.status, r.event_type_id, r.title, r.closed, r.name, r.city, r.postcode)
         seen.add(r.id)
         rows[r.user_id].append(item)
-        first = max(0, (local(item.start_at).date() - first_day).days)
-        last = min(ndays - 1, (local(item.end_at - timedelta(microseconds=1)).date() - first_day).days)
+        first = max(0, (clock.local(item.start_at).date() - first_day).days)
+        last = min(ndays - 1, (clock.local(item.end_at - timedelta(microseconds=1)).date() - first_day).days)
         for i in range(first, last + 1):
             cells[(r.user_id, i)].append(item)
     return Agenda(first_day, days, technicians, cells, rows, len(seen))

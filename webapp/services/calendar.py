@@ -3,7 +3,8 @@ package): a phone calendar subscribes to ``/calendar/<token>.ics``. The token is
 credential; revoking it (or making a new one) makes the old address answer 404.
 
 Times are written in UTC (``DTSTART:...Z``): every calendar shows them in its own zone,
-with no VTIMEZONE to get wrong. Cancelled interventions stay in the feed with
+with no VTIMEZONE to get wrong; ``X-WR-TIMEZONE`` names the company's zone
+(:mod:`engine.clock`) for the calendars that display a feed in the zone it suggests. Cancelled interventions stay in the feed with
 ``STATUS:CANCELLED`` so that subscribed calendars remove them.
 """
 
@@ -17,6 +18,8 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy.orm import joinedload
+
+from engine import clock
 
 from ..extensions import db
 from ..models import CalendarFeed, Intervention, User, intervention_technicians, utcnow
@@ -103,6 +106,7 @@ def build_calendar(user: User, lang: str = "fr") -> bytes:
     cal.add("method", "PUBLISH")
     company = current_app.config.get("COMPANY_NAME") or "fieldforms"
     cal.add("x-wr-calname", f"{company} — {user.display_name}")
+    cal.add("x-wr-timezone", clock.company_tz().key)
     host = current_app.config.get("SERVER_NAME") or "fieldforms"
     for iv in _interventions(user):
         st = reg.status(iv.status)

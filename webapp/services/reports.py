@@ -25,7 +25,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from engine import walk
+from engine import display, walk
 from engine.facts import attachment_ids
 
 from ..extensions import db
@@ -287,10 +287,8 @@ def send_pending() -> tuple[list[ReportSending], list[ReportSending]]:
 
 
 def _subject_and_body(iv: Intervention, lang: str) -> tuple[str, str]:
-    from ..timeutil import PARIS
-
     company = current_app.config.get("COMPANY_NAME", "")
-    day = iv.start_at.astimezone(PARIS).strftime("%d/%m/%Y")
+    day = display.date(iv.start_at, lang)
     with force_locale(lang):
         subject = _("Intervention report of %(day)s — %(title)s", day=day, title=iv.title)
         body = _("Hello,\n\nPlease find attached the report of our intervention of %(day)s.\n\nBest regards,\n%(company)s", day=day, company=company)

@@ -17,13 +17,16 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
+from engine import clock, display
+
 from ..extensions import db
 from ..models import Client, Intervention, Submission, SyncOperation, User, intervention_technicians, utcnow
 from ..registry import get_registry
-from ..timeutil import PARIS, day_bounds_utc, today_local
 from .ops import error_part
 
-CURSOR_VERSION = 1
+#: 2: interventions carry the labels the phone shows (day_label, time_label...): a device
+#: with an older cursor pulls everything again to get them.
+CURSOR_VERSION = 2
 #: Pull again what changed this long before the previous pull started: commits still in
 #: flight then, and clocks of several app servers, are covered (a repeat is harmless).
 OVERLAP = timedelta(seconds=5)
@@ -93,7 +96,7 @@ def _history(client_ids: set[int], lang: str) -> dict[int, list[Intervention]]:
 def _history_item(iv: Intervention, lang: str) -> dict:
     reg = get_registry()
     st = reg.status(iv.status)
-    return {"uuid": iv.uuid, "date": iv.start_at.astimezone(PARIS).date().isoformat(), "type": reg.event_type_title(iv.event_type_id, lang),
+    return {"uuid": iv.uuid, "date": clock.local(iv.start_at).date().isoformat(), "date_label": display.date(iv.start_at, lang, "medium"), "type": reg.event_type_title(iv.event_type_id, lang),
             "status": st.label_in(lang), "color": st.color, "state": st.state}
 
 
@@ -149,6 +152,19 @@ def _time_block(work, segments: list) -> dict:
     return out
 
 
+def labels(iv: Intervention, lang: str) -> dict:
+    """The intervention's day, hours and duration as the phone shows them, read by the
+    server (:mod:`engine.display`): the phone inserts these and formats nothing itself.
+    ``day`` (ISO, the company's day) groups the list."""
+    return {
+        "day": clock.local(iv.start_at).date().isoformat(),
+        "day_label": display.date(iv.start_at, lang, "day_long"),
+        "date_label": display.date(iv.start_at, lang, "long"),
+        "time_label": display.time_range(iv.start_at, iv.end_at, lang),
+        "duration_label": display.duration(iv.duration_minutes, lang),
+    }
+
+
 def intervention_payload(iv: Intervention, subs: list[Submission], history: list[Intervention], problems: list[SyncOperation], lang: str, work=None, segments=()) -> dict:
     reg = get_registry()
     st = reg.status(iv.status)
@@ -164,6 +180,7 @@ def intervention_payload(iv: Intervention, subs: list[Submission], history: list
         "start_at": iv.start_at.isoformat(),
         "end_at": iv.end_at.isoformat(),
         "duration_minutes": iv.duration_minutes,
+        **labels(iv, lang),
         "status": iv.status,
         "status_label": st.label_in(lang),
         "status_color": st.color,
@@ -196,9 +213,9 @@ def problem_payload(op: SyncOperation) -> dict:
 
 def pull(user: User, cursor: str | None, lang: str) -> dict:
     cfg = current_app.config
-    first = today_local() - timedelta(days=cfg.get("SYNC_DAYS_BEFORE", 1))
+    first = clock.today() - timedelta(days=cfg.get("SYNC_DAYS_BEFORE", 1))
     days = cfg.get("SYNC_DAYS_BEFORE", 1) + 1 + cfg.get("SYNC_DAYS_AFTER", 7)
-    start, end = day_bounds_utc(first, days)
+    start, end = clock.day_bounds_utc(first, days)
     started = utcnow()
     since = decode_cursor(cursor, first)
     mine = sa.select(intervention_technicians.c.intervention_id).where(intervention_technicians.c.user_id == user.id)
@@ -242,10 +259,12 @@ def pull(user: User, cursor: str | None, lang: str) -> dict:
         "cursor": encode_cursor(started, first),
         "full": since is None,
         "server_time": started.isoformat(),
+        "server_time_label": display.time(started, lang),
         "window": {"from": first.isoformat(), "to": (first + timedelta(days=days - 1)).isoformat()},
         "user": {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role},
         "ids": [r.uuid for r in rows],
         "interventions": out,
         "forms": forms,
-        "config": config_payload(user, lang),
+        # the company's zone: the phone works out with it which day is the company's today
+        "config": {**config_payload(user, lang), "tz": clock.company_tz().key},
     }

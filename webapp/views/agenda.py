@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from engine import clock
+
 from ..extensions import db
 from ..models import Tag, User
 from ..services.agenda import Filters, load_agenda
-from ..timeutil import local, local_midnight, monday_of, parse_day, today_local
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
@@ -29,13 +30,13 @@ def _filter_choices():
 @bp.route("/week")
 @login_required
 def week():
-    day = parse_day(request.args.get("date"))
-    monday = monday_of(day)
+    day = clock.parse_day(request.args.get("date"))
+    monday = clock.monday_of(day)
     filters = Filters.from_args(request.args)
     agenda = load_agenda(current_user, monday, 7, filters)
     all_techs, tags = _filter_choices()
     return render_template(
-        "agenda/week.html", agenda=agenda, filters=filters, all_techs=all_techs, tags=tags, today=today_local(),
+        "agenda/week.html", agenda=agenda, filters=filters, all_techs=all_techs, tags=tags, today=clock.today(),
         prev=(monday - timedelta(days=7)).isoformat(), next=(monday + timedelta(days=7)).isoformat(), view="week",
     )
 
@@ -43,7 +44,7 @@ def week():
 @bp.route("/day")
 @login_required
 def day():
-    the_day = parse_day(request.args.get("date"))
+    the_day = clock.parse_day(request.args.get("date"))
     filters = Filters.from_args(request.args)
     agenda = load_agenda(current_user, the_day, 1, filters)
     all_techs, tags = _filter_choices()
@@ -51,9 +52,9 @@ def day():
 
     def bar(item):
         """left and width in % of the DAY_START..DAY_END window, clamped."""
-        day_start = local_midnight(the_day) + timedelta(hours=DAY_START)
-        a = (local(item.start_at) - day_start).total_seconds() / 60
-        b = (local(item.end_at) - day_start).total_seconds() / 60
+        day_start = clock.local_midnight(the_day) + timedelta(hours=DAY_START)
+        a = (clock.local(item.start_at) - day_start).total_seconds() / 60
+        b = (clock.local(item.end_at) - day_start).total_seconds() / 60
         a, b = max(0.0, a), min(float(span), b)
         if b <= a:
             a, b = (0.0, 15.0) if b <= 0 else (span - 15.0, float(span))
@@ -75,7 +76,7 @@ def day():
         return placed, max(1, len(ends))
 
     return render_template(
-        "agenda/day.html", lanes=lanes, agenda=agenda, filters=filters, all_techs=all_techs, tags=tags, today=today_local(), the_day=the_day,
+        "agenda/day.html", lanes=lanes, agenda=agenda, filters=filters, all_techs=all_techs, tags=tags, today=clock.today(), the_day=the_day,
         hours=list(range(DAY_START, DAY_END)), bar=bar,
         prev=(the_day - timedelta(days=1)).isoformat(), next=(the_day + timedelta(days=1)).isoformat(), view="day",
     )

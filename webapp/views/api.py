@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
+from engine import clock
+
 from .. import services
 from ..extensions import db
 from ..models import Intervention
@@ -19,7 +21,6 @@ from ..schemas import ClientSchema, InterventionInputSchema, InterventionSchema,
 from ..services import access
 from ..services.errors import Forbidden
 from ..services.submissions import load_submissions
-from ..timeutil import day_bounds_utc, parse_day, today_local
 from .common import load_json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -34,12 +35,12 @@ def me():
 @bp.route("/interventions")
 @login_required
 def interventions():
-    first = parse_day(request.args.get("from"), today_local())
+    first = clock.parse_day(request.args.get("from"), clock.today())
     try:
         days = min(31, max(1, int(request.args.get("days", 7))))
     except ValueError:
         days = 7
-    start, end = day_bounds_utc(first, days)
+    start, end = clock.day_bounds_utc(first, days)
     stmt = (
         sa.select(Intervention)
         .where(Intervention.start_at < end, Intervention.end_at > start)

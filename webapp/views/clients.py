@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from engine import clock
+
 from .. import services
 from ..extensions import db
 from ..models import Client, Intervention, Submission
 from ..schemas import form_to_dict
 from ..services.errors import InvalidInput
-from ..timeutil import UTC
 from .common import require_back_office
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -86,4 +87,4 @@ def show(client_id: int):
     now = utcnow()
     upcoming = [iv for iv in reversed(interventions) if iv.end_at >= now]
     past = [iv for iv in interventions if iv.end_at < now]
-    return render_template("clients/show.html", client=client, upcoming=upcoming, past=past, UTC=UTC)
+    return render_template("clients/show.html", client=client, upcoming=upcoming, past=past, UTC=clock.UTC)

@@ -16,6 +16,8 @@ from sqlalchemy.orm import joinedload
 
 from engine import decode_form
 
+from engine import clock
+
 from .. import render, services
 from ..extensions import db
 from ..i18n import current_lang
@@ -25,7 +27,6 @@ from ..schemas import InterventionInputSchema, error_dict, form_to_dict
 from ..services import access
 from ..services.errors import Conflict, InvalidAnswers, InvalidInput
 from ..services.submissions import form_for, form_ids_of, get_submission, load_submissions
-from ..timeutil import UTC, input_value, parse_local_datetime
 
 bp = Blueprint("interventions", __name__)
 
@@ -82,17 +83,15 @@ def new():
         type_id = request.args.get("type") or next(iter(reg.event_types), "")
         et = reg.event_types.get(type_id)
         try:
-            start = parse_local_datetime(request.args["start"]) if request.args.get("start") else None
+            start = clock.parse_local_datetime(request.args["start"]) if request.args.get("start") else None
         except ValueError:
             start = None
         if start is None:
-            from ..timeutil import today_local, local_midnight
-
-            start = (local_midnight(today_local() + timedelta(days=1)) + timedelta(hours=9)).astimezone(UTC)
+            start = (clock.local_midnight(clock.today() + timedelta(days=1)) + timedelta(hours=9)).astimezone(clock.UTC)
         end = start + timedelta(minutes=et.default_duration_minutes if et else 60)
         values = {
             "uuid": str(uuid.uuid4()), "event_type_id": type_id, "client_id": request.args.get("client_id", ""),
-            "start_at": input_value(start), "end_at": input_value(end), "title": "", "tags": "", "notes": "", "store_id": "",
+            "start_at": clock.input_value(start), "end_at": clock.input_value(end), "title": "", "tags": "", "notes": "", "store_id": "",
         }
         selected_client = _int(request.args.get("client_id"))
         selected_techs = {_int(v) for v in request.args.getlist("tech")}
@@ -126,7 +125,7 @@ def edit(intervention_id: int):
     else:
         values = {
             "version": iv.version, "event_type_id": iv.event_type_id, "client_id": iv.client_id, "title": iv.title,
-            "start_at": input_value(iv.start_at), "end_at": input_value(iv.end_at), "tags": ", ".join(t.name for t in iv.tags),
+            "start_at": clock.input_value(iv.start_at), "end_at": clock.input_value(iv.end_at), "tags": ", ".join(t.name for t in iv.tags),
             "notes": iv.notes or "", "store_id": iv.store_id or "",
         }
         selected_client = iv.client_id

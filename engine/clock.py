@@ -1,0 +1,113 @@
+"""The company's clock: its time zone, its "now" and its "today", and the conversions
+between the instants we store (aware, UTC) and the wall-clock times people read and type.
+
+One setting, ``FIELDFORMS_TZ`` (an IANA name, ``Europe/Paris`` by default), read once per
+process. The web app reads it at creation (environment or instance config) and hands it
+here with :func:`configure`; a process without the app (``fieldforms preview``, the
+engine's own tests) takes the environment's on first use. It is a process-wide setting
+rather than a parameter of every walk, decode and render because a deployment serves one
+company: the zone cannot differ between two calls of one process, and threading it through
+every public signature would only give each call a chance to pass a different one.
+
+Nothing else reads ``FIELDFORMS_TZ`` or names a zone: the engine's codec (date-time
+answers), the renderers (form inputs, displayed dates, the PDF) and the web app (agenda
+days, the phone's pull, the calendar feed, the CLI) all ask this module.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+#: The setting's name, in the environment and in the web app's config.
+SETTING = "FIELDFORMS_TZ"
+#: The zone of a company that set none.
+DEFAULT_ZONE = "Europe/Paris"
+UTC = timezone.utc
+
+_zone: ZoneInfo | None = None
+
+
+class UnknownTimeZone(ValueError):
+    """``FIELDFORMS_TZ`` names no time zone: said at start-up, not in the middle of a request."""
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The zone called ``name``, or :class:`UnknownTimeZone` saying which setting is wrong."""
+    if isinstance(name, ZoneInfo):
+        return name
+    try:
+        return ZoneInfo(str(name).strip())
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise UnknownTimeZone(f"{SETTING}={name!r} is not a known time zone: use an IANA name such as {DEFAULT_ZONE!r} or 'America/Montreal'") from exc
+
+
+def setting_from_environment() -> str:
+    """The zone the environment asks for, else the default (not validated: see :func:`zone_named`)."""
+    return os.environ.get(SETTING) or DEFAULT_ZONE
+
+
+def configure(name: str | ZoneInfo) -> ZoneInfo:
+    """Make ``name`` the company's zone for this process (validated); returns it."""
+    global _zone
+    _zone = zone_named(name)
+    return _zone
+
+
+def company_tz() -> ZoneInfo:
+    """The company's time zone."""
+    return _zone if _zone is not None else configure(setting_from_environment())
+
+
+def now() -> datetime:
+    """This instant on the company's wall clock (aware)."""
+    return datetime.now(company_tz())
+
+
+def today() -> date:
+    """The company's today: the day it is in the company's zone, whatever the server's zone."""
+    return now().date()
+
+
+def local(at: datetime) -> datetime:
+    """An instant on the company's wall clock; a naive datetime is taken as UTC (how the
+    database gives them back)."""
+    return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(company_tz())
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a company calendar day, as an aware datetime."""
+    return datetime.combine(day, time(0), tzinfo=company_tz())
+
+
+def day_bounds_utc(day: date, days: int = 1) -> tuple[datetime, datetime]:
+    """The UTC instants where ``days`` company days from ``day`` begin and end (23 or 25
+    hours long on the nights the clocks change)."""
+    return local_midnight(day).astimezone(UTC), local_midnight(day + timedelta(days=days)).astimezone(UTC)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def parse_day(value: str | None, default: date | None = None) -> date:
+    """``2026-11-30`` from a query string; ``default`` (else today) when absent or invalid."""
+    try:
+        return date.fromisoformat(value) if value else (default or today())
+    except ValueError:
+        return default or today()
+
+
+def parse_local_datetime(value: str) -> datetime:
+    """``2026-11-24T09:00`` (an ``<input type=datetime-local>``) as company time, or an ISO
+    datetime with its offset; returned in UTC. Raises ValueError."""
+    at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=company_tz())
+    return at.astimezone(UTC)
+
+
+def input_value(at: datetime | None) -> str:
+    """The value of an ``<input type=datetime-local>`` showing an instant."""
+    return local(at).strftime("%Y-%m-%dT%H:%M") if at else ""
