@@ -324,7 +324,7 @@ function banner() {
   else if (s.syncing) [cls, text] = ["wait", waiting ? t("syncing_n", { w: waiting }) : t("syncing")];
   else if (n) [cls, text] = ["wait", t("pending_send", { n })];
   else if (s.error) [cls, text] = ["wait", t("unreachable")];
-  else [cls, text] = ["ok", s.last ? t("synced_at", { h: V.hours(s.last) }) : t("synced")];
+  else [cls, text] = ["ok", s.last ? t("synced_at", { h: s.last }) : t("synced")];
   net.className = `net ${cls}`;
   net.innerHTML = s.error === "login" && s.online ? `${V.esc(text)} <a href="${V.esc(body.dataset.login)}">${V.esc(t("login"))}</a>` : V.esc(text);
   net.dataset.pending = String(n);

@@ -173,7 +173,7 @@ function hidden(w, name, value, marker) {
 /** Fill `form` (blank, not initialised yet) with `data`. */
 export function fillForm(form, data) {
   if (!data) return form;
-  const tz = form.getAttribute("data-ff-tz") || "Europe/Paris";
+  const tz = form.getAttribute("data-ff-tz") || undefined;
   setArrays(form, data);
   for (const w of form.querySelectorAll("[data-ff-field]")) {
     const spec = fieldSpec(w);

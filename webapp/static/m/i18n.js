@@ -6,7 +6,7 @@
 const fr = {
   today: "Aujourd'hui — {d}", tomorrow: "Demain — {d}", closed: "Clôturée", closed_by_office: "· Clôturée par le bureau",
   no_interventions: "Aucune intervention prévue aujourd'hui ni les jours suivants.", earlier_days: "Jours précédents", pending_title: "Modifications en attente",
-  duration: "durée {d}", minutes: "{m} min", titled: "{t} :", history_title: "Historique et à venir du client", history: "Historique", upcoming: "À venir",
+  duration: "durée {d}", titled: "{t} :", history_title: "Historique et à venir du client", history: "Historique", upcoming: "À venir",
   a_start: "▶ Démarrer", a_pause: "❚❚ Pause", a_resume: "▶ Reprendre", a_finish: "✔ Terminer", a_navigate: "➤ Itinéraire", a_call: "☎ Appeler",
   a_send_report: "✉ Envoyer le rapport", a_back_to_confirmed: "↩ Repasser en confirmé",
   my_interventions: "Mes interventions", back_list: "← Mes interventions", timer: "Chrono", running: "en cours", paused: "en pause",
@@ -38,7 +38,7 @@ const fr = {
 const en = {
   today: "Today — {d}", tomorrow: "Tomorrow — {d}", closed: "Closed", closed_by_office: "· Closed by the office",
   no_interventions: "No intervention planned today or in the coming days.", earlier_days: "Earlier days", pending_title: "Changes waiting",
-  duration: "{d}", minutes: "{m} min", titled: "{t}:", history_title: "Client's history and coming visits", history: "History", upcoming: "Coming",
+  duration: "{d}", titled: "{t}:", history_title: "Client's history and coming visits", history: "History", upcoming: "Coming",
   a_start: "▶ Start", a_pause: "❚❚ Pause", a_resume: "▶ Resume", a_finish: "✔ Finish", a_navigate: "➤ Directions", a_call: "☎ Call",
   a_send_report: "✉ Send the report", a_back_to_confirmed: "↩ Back to confirmed",
   my_interventions: "My interventions", back_list: "← My interventions", timer: "Timer", running: "running", paused: "paused",
@@ -101,4 +101,3 @@ export function t(key, params = {}) {
   return typeof v === "function" ? v(params) : v.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
 }
 
-export const locale = () => (lang === "en" ? "en-GB" : "fr-FR");

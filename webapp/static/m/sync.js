@@ -16,7 +16,7 @@ const FORM_PATH = /\/forms\/([0-9a-f]{64})(?:\/([a-z]{2}))?$/;
  *  under its own URL, so that a language switch shows the forms in the new one. */
 export const formUrl = (hash, l = lang) => `${SCOPE}forms/${hash}/${l}`;
 export const events = new EventTarget();
-export const state = { online: navigator.onLine, syncing: false, auth: true, error: null, last: null, pending: 0 };
+export const state = { online: navigator.onLine, syncing: false, auth: true, error: null, last: null, pending: 0 }; // last: when the last sync pulled, a label
 let csrf = null;
 let timer = null;
 let again = false;
@@ -272,8 +272,7 @@ export async function run() {
     await store.put("kv", who.user, "user");
     await uploads();
     await push();
-    await pull();
-    state.last = new Date().toISOString();
+    state.last = (await pull()).server_time_label; // the server's clock, as the server writes it
     await store.put("kv", state.last, "last");
   } catch (e) {
     state.error = e.auth ? "login" : String(e.message || e);

@@ -1,46 +1,36 @@
 // HTML of the screens, from plain data. Every text from the server goes through esc();
 // every text of the app comes from i18n.js.
 
-import { locale, t } from "./i18n.js";
+import { t } from "./i18n.js";
 
 export const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const TZ = "Europe/Paris";
-const formats = new Map();
-const fmt = (opts, loc = locale()) => {
-  const key = loc + JSON.stringify(opts);
-  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat(loc, { timeZone: TZ, ...opts }));
-  return formats.get(key);
-};
-const DAY = { weekday: "long", day: "numeric", month: "long" };
-const DATE = { day: "numeric", month: "long", year: "numeric" };
-const HOUR = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
-const KEY = { year: "numeric", month: "2-digit", day: "2-digit" };
 
-export const dayKey = (iso) => fmt(KEY, "fr-FR").format(new Date(iso)).split("/").reverse().join("-");
-export const hours = (iso) => {
-  const text = fmt(HOUR).format(new Date(iso));
-  return locale() === "fr-FR" ? text.replace(":", "h") : text;
-};
-const date = (d) => fmt(DATE).format(d);
+// Dates, hours and durations on these screens are labels the server wrote (engine/display.py,
+// sent by the pull: day_label, date_label, time_label, duration_label...): the phone inserts
+// them and formats none itself. Its only clock work: which day is the company's today (in
+// the company's zone, which the pull sends too), and the running timer's stopwatch.
 
-export function duration(minutes) {
-  const m = Math.max(0, Math.round(minutes));
-  const h = Math.floor(m / 60);
-  return h ? `${h}h${m % 60 ? String(m % 60).padStart(2, "0") : ""}` : t("minutes", { m });
+/** The company's day (YYYY-MM-DD) `offset` days from now, in the zone `tz`. */
+export function companyDay(tz, offset = 0) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: tz || undefined, year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(new Date()).map((p) => [p.type, p.value]));
+  return new Date(Date.UTC(+parts.year, +parts.month - 1, +parts.day + offset)).toISOString().slice(0, 10);
 }
 
+/** The running timer (a stopwatch ticking on the phone, not a value from the server). */
 export function clock(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
   const p = (n) => String(n).padStart(2, "0");
   return `${p(Math.floor(s / 3600))}:${p(Math.floor(s / 60) % 60)}:${p(s % 60)}`;
 }
 
-function dayTitle(key) {
-  const today = dayKey(new Date().toISOString());
-  const tomorrow = dayKey(new Date(Date.now() + 864e5).toISOString());
-  const label = fmt(DAY).format(new Date(`${key}T12:00:00Z`));
-  return key === today ? t("today", { d: label }) : key === tomorrow ? t("tomorrow", { d: label }) : label[0].toUpperCase() + label.slice(1);
+function dayTitle(key, label, tz) {
+  const text = label ? label[0].toUpperCase() + label.slice(1) : key;
+  return key === companyDay(tz) ? t("today", { d: label }) : key === companyDay(tz, 1) ? t("tomorrow", { d: label }) : text;
 }
+
+/** "09:00 – 10:30 · durée 1 h 30", from the server's labels. */
+const hoursAndDuration = (iv) => `${esc(iv.time_label)} · ${esc(t("duration", { d: iv.duration_label }))}`;
 
 export function address(c) {
   return [c.address, [c.postcode, c.city].filter(Boolean).join(" ")].filter(Boolean).join(", ");
@@ -75,14 +65,14 @@ export function dayList(ivs, cfg, marks) {
   if (!ivs.length) return `<p class="empty">${esc(t("no_interventions"))}</p>`;
   const groups = new Map();
   for (const iv of [...ivs].sort((a, b) => a.start_at.localeCompare(b.start_at))) {
-    const k = dayKey(iv.start_at);
+    const k = iv.day;
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k).push(iv);
   }
   // today and the coming days first: that is the technician's day; earlier days after,
   // folded, and unfolded by themselves while something there is unfinished or unsent
-  const today = dayKey(new Date().toISOString());
-  const day = ([k, list]) => `<h2 class="day">${esc(dayTitle(k))}</h2><ul class="cards">${list.map((iv) => card(iv, cfg, marks)).join("")}</ul>`;
+  const today = companyDay(cfg.tz);
+  const day = ([k, list]) => `<h2 class="day">${esc(dayTitle(k, list[0].day_label, cfg.tz))}</h2><ul class="cards">${list.map((iv) => card(iv, cfg, marks)).join("")}</ul>`;
   const coming = [...groups].filter(([k]) => k >= today);
   const earlier = [...groups].filter(([k]) => k < today).reverse();
   let html = coming.length ? coming.map(day).join("") : `<p class="empty">${esc(t("no_interventions"))}</p>`;
@@ -98,13 +88,13 @@ function card(iv, cfg, marks) {
   const st = statusOf(iv, cfg);
   const mark = marks[iv.uuid] ? `<span class="pill wait" title="${esc(t("pending_title"))}">⟳ ${marks[iv.uuid]}</span>` : "";
   return `<li class="card" style="--c:${esc(st.color)}" data-iv="${esc(iv.uuid)}">
-<a class="card-main" href="#/i/${esc(iv.uuid)}"><span class="when">${hours(iv.start_at)} – ${hours(iv.end_at)} · ${esc(t("duration", { d: duration(iv.duration_minutes) }))}</span>
+<a class="card-main" href="#/i/${esc(iv.uuid)}"><span class="when">${hoursAndDuration(iv)}</span>
 <strong class="client">${esc(iv.client.name)}</strong><span class="type" style="--t:${esc(et.color)}">${esc(et.title)}</span>
 <span class="status">${pill(st, iv.closed)}${mark}</span></a>${contact(iv.client)}</li>`;
 }
 
 function history(iv) {
-  const row = (h) => `<li><span>${esc(date(new Date(`${h.date}T12:00:00Z`)))}</span> ${esc(h.type)} <span class="pill" style="--c:${esc(h.color)}">${esc(h.status)}</span></li>`;
+  const row = (h) => `<li><span>${esc(h.date_label)}</span> ${esc(h.type)} <span class="pill" style="--c:${esc(h.color)}">${esc(h.status)}</span></li>`;
   if (!iv.history.length && !iv.upcoming.length) return "";
   return `<details class="block"><summary>${esc(t("history_title"))}</summary>
 ${iv.history.length ? `<h3>${esc(t("history"))}</h3><ul class="hist">${iv.history.map(row).join("")}</ul>` : ""}
@@ -141,7 +131,7 @@ export function interventionView(iv, ctx) {
   return `<section class="banner" style="--c:${esc(st.color)}"><span>${esc(st.label)}</span>${iv.closed ? `<span>${esc(t("closed_by_office"))}</span>` : ""}</section>
 <a class="back" href="#/">${esc(t("back_list"))}</a>
 <h1 class="iv-title">${esc(et.title)}</h1>
-<p class="meta">${esc(date(new Date(iv.start_at)))} / ${hours(iv.start_at)} – ${hours(iv.end_at)} · ${esc(t("duration", { d: duration(iv.duration_minutes) }))}</p>
+<p class="meta">${esc(iv.date_label)} / ${hoursAndDuration(iv)}</p>
 ${iv.tags.length ? `<p class="tags">${iv.tags.map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</p>` : ""}
 <p class="iv-sub">${esc(iv.title)}</p>
 ${timer ? `<p class="timer" id="timer" data-running="${timer.running ? 1 : 0}">${esc(t("timer"))} <span id="timer-value">${clock(timer.ms)}</span> ${esc(t(timer.running ? "running" : "paused"))}</p>` : ""}
