@@ -2,6 +2,7 @@
 // under a UUID made here; the answer gets that id, the signer's name and the time.
 
 import { saveAttachment, uuid } from "./attachments.js";
+import { datetimeToLocal } from "./values.js";
 
 let SignaturePadClass = null;
 async function loadPad() {
@@ -12,11 +13,9 @@ async function loadPad() {
   return SignaturePadClass;
 }
 
-function localNow() {
-  const d = new Date();
-  const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+/** Now on the company's wall clock (the form's data-ff-tz), whatever the device's zone:
+ *  the datetime-local value the codec reads back as this instant. */
+const localNow = (form) => datetimeToLocal(new Date().toISOString(), form.getAttribute("data-ff-tz") || undefined);
 
 function dataUrlToBlob(url) {
   const [head, b64] = url.split(",");
@@ -59,7 +58,7 @@ export async function initSignature(form, field) {
     field._ffPending = saveAttachment(form, id, blob, { field: field.getAttribute("data-ff-signature"), kind: "signature", signer: field.getAttribute("data-ff-signer") });
     await field._ffPending;
     if (attachment) attachment.value = id;
-    if (signedAt) signedAt.value = localNow();
+    if (signedAt) signedAt.value = localNow(form);
     if (current) current.hidden = true;
     form.dispatchEvent(new Event("change", { bubbles: true }));
   });

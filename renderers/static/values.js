@@ -61,6 +61,19 @@ function offsetAt(tz, t) {
   return Math.round((asUtc - t) / 60000);
 }
 
+const pad2 = (n) => String(n).padStart(2, "0");
+
+/** An RFC 3339 instant as a datetime-local value in the form's zone (codec.datetime_to_local). */
+export function datetimeToLocal(value, tz) {
+  const t = Date.parse(value);
+  if (Number.isNaN(t) || !/[zZ]|[+-]\d\d:?\d\d$/.test(value)) return value;
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+  }).formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+  const text = `${parts.year}-${parts.month}-${parts.day}T${pad2(parseInt(parts.hour, 10) % 24)}:${parts.minute}`;
+  return parts.second !== "00" ? `${text}:${parts.second}` : text;
+}
+
 // A datetime-local value as an RFC 3339 instant in the company's zone (codec.local_to_datetime).
 export function localToDatetime(text, tz) {
   const m = LOCAL_DT.exec(text);
@@ -71,8 +84,7 @@ export function localToDatetime(text, tz) {
   off = offsetAt(tz, wall - off * 60000);
   const sign = off < 0 ? "-" : "+";
   const a = Math.abs(off);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] || "00"}${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] || "00"}${sign}${pad2(Math.floor(a / 60))}:${pad2(a % 60)}`;
 }
 
 export function fieldSpec(wrapper) {

@@ -6,7 +6,7 @@
 // through hidden "carrier" inputs, and a range or colour that cannot show the answer exactly
 // through a hidden "late value": both are made here as the renderer makes them.
 
-import { fieldSpec, parseName } from "/static/ff/values.js";
+import { datetimeToLocal, fieldSpec, parseName } from "/static/ff/values.js";
 import { addItem } from "/static/ff/arrays.js";
 import { attachmentSrc } from "/static/ff/attachments.js";
 import { t } from "./i18n.js";
@@ -20,21 +20,6 @@ function at(data, path) {
     cur = cur[seg];
   }
   return cur;
-}
-
-function pad(n) {
-  return String(n).padStart(2, "0");
-}
-
-/** An RFC 3339 instant as a datetime-local value in the form's zone (codec.datetime_to_local). */
-export function datetimeToLocal(value, tz) {
-  const t = Date.parse(value);
-  if (Number.isNaN(t) || !/[zZ]|[+-]\d\d:?\d\d$/.test(value)) return value;
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
-    timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
-  }).formatToParts(new Date(t)).map((p) => [p.type, p.value]));
-  const text = `${parts.year}-${parts.month}-${parts.day}T${pad(parseInt(parts.hour, 10) % 24)}:${parts.minute}`;
-  return parts.second !== "00" ? `${text}:${parts.second}` : text;
 }
 
 export function toText(spec, value, tz) {
