@@ -87,6 +87,11 @@ def day_bounds_utc(day: date, days: int = 1) -> tuple[datetime, datetime]:
     return local_midnight(day).astimezone(UTC), local_midnight(day + timedelta(days=days)).astimezone(UTC)
 
 
+def minutes_between(start: datetime, end: datetime) -> int:
+    """Whole minutes from ``start`` to ``end`` (an intervention's planned duration)."""
+    return int((end - start).total_seconds() // 60)
+
+
 def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 

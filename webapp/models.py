@@ -1,8 +1,9 @@
 """The database: users, clients, interventions, form versions, submissions, audit.
 
 Every datetime is timezone-aware and stored in UTC (:class:`UTCDateTime`); pages show
-them in Europe/Paris. Event types and workflow statuses are *not* tables: they come from
-``form_definitions/`` (the catalog, see :mod:`webapp.registry`) and interventions keep
+them on the company's clock (:mod:`engine.clock`). Event types and workflow statuses are
+*not* tables: they come from ``form_definitions/`` (the catalog, see
+:mod:`webapp.registry`) and interventions keep
 their string keys. The files are the account manager's single source of truth; a copy in
 the database could only drift from them. Form definitions are different: submissions must
 keep pointing at the exact content they were filled with, so each distinct content is
@@ -19,6 +20,8 @@ from flask_login import UserMixin
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engine import clock
+
 from .extensions import db
 
 ROLES = ("manager", "office", "technician")
@@ -29,7 +32,9 @@ MAX_INTERVENTION_DAYS = 31
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """This instant, in UTC, from the company's clock (:func:`engine.clock.now`): one "now"
+    for the whole app."""
+    return clock.now().astimezone(timezone.utc)
 
 
 def new_uuid() -> str:
@@ -183,7 +188,7 @@ class Intervention(db.Model):
 
     @property
     def duration_minutes(self) -> int:
-        return int((self.end_at - self.start_at).total_seconds() // 60)
+        return clock.minutes_between(self.start_at, self.end_at)
 
 
 class FormVersion(db.Model):

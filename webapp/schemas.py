@@ -23,7 +23,7 @@ def msgs(**extra) -> dict:
 
 
 class LocalDateTime(fields.Field):
-    """Paris wall-clock time (``2026-11-24T09:00``) or ISO with an offset -> aware UTC."""
+    """Company wall-clock time (``2026-11-24T09:00``) or ISO with an offset -> aware UTC."""
 
     default_error_messages = {"invalid": _l("Not a valid date and time.")}
 

@@ -49,6 +49,10 @@ class Item:
     client_city: str | None
     client_postcode: str | None
 
+    @property
+    def duration_minutes(self) -> int:
+        return clock.minutes_between(self.start_at, self.end_at)
+
 
 @dataclass
 class Agenda:
