@@ -189,6 +189,35 @@ def test_signature_pad_makes_a_png(form_page):
     assert decode_form(d, posted_pairs(page))["signature"] == {"name": "Marie Cotillon"}  # the drawing is cleared, not the name
 
 
+def test_signature_time_is_on_the_company_clock_whatever_the_device_zone(browser):
+    """A phone set to Tokyo signs at 14:00 UTC: the answer says 15:00 Paris time (the
+    company's zone, winter), the instant it was."""
+    from .conftest import ORIGIN, PAGE_HTML, _serve
+
+    d = load_definition(KITCHEN_SINK)
+    data = dict(KITCHEN_ANSWERS)
+    data.pop("signature")
+    pages = {"/sign.html": PAGE_HTML.format(body=render_form(d, data), lang="fr")}
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR", timezone_id="Asia/Tokyo")
+    try:
+        context.route("**/*", lambda route: _serve(route, route.request.url, pages) if route.request.url.startswith(ORIGIN) else route.abort())
+        page = context.new_page()
+        page.clock.set_fixed_time("2026-03-10T14:00:00Z")
+        page.goto(ORIGIN + "/sign.html")
+        page.wait_for_function("window.ffReady === true", timeout=10_000)
+        assert page.evaluate("new Date().getHours()") == 23  # the device's own clock: Tokyo
+        page.locator("#ff-signature-pad").scroll_into_view_if_needed()
+        box = page.locator("#ff-signature-pad").bounding_box()
+        page.mouse.move(box["x"] + 20, box["y"] + 30)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 120, box["y"] + 60, steps=5)
+        page.mouse.up()
+        page.wait_for_function("document.querySelector('[name=\"signature.attachment\"]').value !== ''")
+        assert decode_form(d, posted_pairs(page))["signature"]["signed_at"] == "2026-03-10T15:00:00+01:00"
+    finally:
+        context.close()
+
+
 def test_camera_downscales_on_the_device(form_page, tmp_path):
     from PIL import Image
 
