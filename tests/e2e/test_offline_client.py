@@ -851,3 +851,21 @@ def test_day_list_opens_on_today_with_earlier_days_folded_after(ctx, server):
     assert page.evaluate("document.querySelector('details.earlier').open") is True  # an unfinished one is there
     assert "Jours précédents" in page.inner_text("details.earlier > summary")
     assert not page._ff_errors
+
+
+def test_a_phone_in_another_zone_shows_the_companys_day_and_hours(ctx, server):
+    """A phone set to Tokyo at 20:00 company time (04:00 the next day in Tokyo) still calls
+    the company's today "today", and shows the hours and duration the office reads: the
+    server's labels, nothing formatted on the phone."""
+    from engine import clock
+
+    context = ctx(timezone_id="Asia/Tokyo")
+    context.clock.set_fixed_time(clock.local_midnight(clock.today()) + timedelta(hours=20))
+    page = watch(context.new_page())
+    login(page, "tech2")
+    assert page.evaluate("new Date().getDate()") == (clock.today() + timedelta(days=1)).day  # the device's own day
+    assert page.locator("h2.day").first.inner_text().startswith("Aujourd'hui")
+    assert page.inner_text(f'[data-iv="{server.uuids["theirs"]}"] .when') == "09:00 – 10:30 · durée 1 h 30"
+    page.click(f'[data-iv="{server.uuids["theirs"]}"] .card-main')
+    assert "09:00 – 10:30 · durée 1 h 30" in page.inner_text("p.meta")
+    assert not page._ff_errors
