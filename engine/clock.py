@@ -17,7 +17,10 @@ days, the phone's pull, the calendar feed, the CLI) all ask this module.
 from __future__ import annotations
 
 import os
+import time as _time
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The setting's name, in the environment and in the web app's config.
@@ -60,9 +63,34 @@ def company_tz() -> ZoneInfo:
     return _zone if _zone is not None else configure(setting_from_environment())
 
 
+def _system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+#: Where "now" comes from: the system's clock, unless :func:`moved_to` says otherwise.
+_source: Callable[[], datetime] = _system_now
+
+
 def now() -> datetime:
     """This instant on the company's wall clock (aware)."""
-    return datetime.now(company_tz())
+    return _source().astimezone(company_tz())
+
+
+@contextmanager
+def moved_to(start: datetime) -> Iterator[None]:
+    """Run the company's clock from ``start`` (aware) at the system clock's pace until the
+    block ends. Browser tests start the app in their own process: with this and Playwright's
+    clock set to the same instant, the server and the phone live the same day whatever the
+    day the tests run on (libfaketime does the same from outside for a whole process)."""
+    global _source
+    if start.tzinfo is None:
+        raise ValueError("the clock moves to an aware instant")
+    origin, previous = _time.monotonic(), _source
+    _source = lambda: start + timedelta(seconds=_time.monotonic() - origin)  # noqa: E731
+    try:
+        yield
+    finally:
+        _source = previous
 
 
 def today() -> date:

@@ -21,6 +21,9 @@ import sqlalchemy as sa
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The instant the server and the phones of this module start from, then run on at real
+#: pace: a Wednesday morning in Paris, so no test depends on the day or the hour it runs at.
+E2E_START = datetime(2026, 3, 11, 7, 40, tzinfo=timezone.utc)
 PASSWORD = "tech-pass-1"
 SCREENS = Path(__import__("os").environ.get("FIELDFORMS_SCREENS", "/tmp/fieldforms-screens"))
 
@@ -72,6 +75,15 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """The app on a loopback port, its clock (and so the phones', see ``ctx``) running from
+    E2E_START: the whole module lives that day, whatever the day it runs on."""
+    from engine import clock
+
+    with clock.moved_to(E2E_START):
+        yield from _serve_app(tmp_path_factory)
+
+
+def _serve_app(tmp_path_factory):
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
@@ -136,11 +148,14 @@ def photos(tmp_path_factory):
 
 @pytest.fixture
 def ctx(browser, server):
+    from engine import clock
+
     contexts = []
 
     def make(**kw):
         kw = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1, "locale": "fr-FR", "timezone_id": "Europe/Paris", **kw}
         c = browser.new_context(base_url=server.url, **kw)
+        c.clock.install(time=clock.now())  # the phone's clock is the server's (see E2E_START)
         c.set_default_timeout(15_000)
         contexts.append(c)
         return c
@@ -460,9 +475,7 @@ def test_office_closes_while_device_is_offline(ctx, server):
 
 
 def test_mandatory_time_tracking_and_timer_survives_reload(ctx, server):
-    context = ctx()
-    context.clock.install()  # the phone's time moves when the test says so, not with sleeps
-    page = watch(context.new_page())
+    page = watch(ctx().new_page())  # the phone's clock moves when the test says so (page.clock)
     login(page)
     open_iv(page, server, "timer")
     assert "Démarrer" in page.inner_text(".note")
@@ -530,6 +543,8 @@ def test_no_reach_into_another_technicians_interventions(ctx, server):
     import hashlib
     import uuid
 
+    from engine import clock
+
     page = watch(ctx().new_page())
     login(page)
     theirs_id, theirs = server.ids["theirs"], server.uuids["theirs"]
@@ -538,7 +553,7 @@ def test_no_reach_into_another_technicians_interventions(ctx, server):
     token = req.get("/api/v1/sync/session").json()["csrf_token"]
     assert req.get(f"/api/v1/interventions/{theirs_id}").status == 404
     assert theirs not in req.get("/api/v1/sync/pull").json()["ids"]
-    op = {"id": str(uuid.uuid4()), "type": "start", "intervention": theirs, "base_version": 1, "at": datetime.now(timezone.utc).isoformat()}
+    op = {"id": str(uuid.uuid4()), "type": "start", "intervention": theirs, "base_version": 1, "at": clock.now().isoformat()}
     result = req.post("/api/v1/sync/push", data=json.dumps({"ops": [op]}), headers={"Content-Type": "application/json", "X-CSRFToken": token}).json()["results"][0]
     assert result["status"] == "refused" and result["code"] == "not_found"
     assert req.post("/api/v1/sync/push", data=json.dumps({"ops": [op]}), headers={"Content-Type": "application/json"}).status == 400  # no CSRF token

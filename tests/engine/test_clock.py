@@ -61,3 +61,20 @@ def test_minutes_between_and_monday():
     a = dt.datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     assert clock.minutes_between(a, a + dt.timedelta(minutes=65, seconds=59)) == 65
     assert clock.monday_of(dt.date(2026, 12, 6)) == dt.date(2026, 11, 30)
+
+
+def test_the_clock_moves_to_an_instant_and_runs_on_from_there():
+    """What browser tests use to live a given day: now starts at the instant given, moves at
+    the system's pace, and is the system's again after the block."""
+    from datetime import date, datetime, timedelta, timezone
+
+    start = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)  # 02:30 in Paris, before the clocks go back
+    with clock.moved_to(start):
+        first = clock.now()
+        second = clock.now()
+        assert start <= first <= second < start + timedelta(seconds=5)
+        assert clock.today() == date(2026, 10, 25)
+    assert abs(clock.now() - datetime.now(timezone.utc)) < timedelta(seconds=5)
+    with pytest.raises(ValueError):
+        with clock.moved_to(datetime(2026, 1, 1)):
+            pass
