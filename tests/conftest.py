@@ -241,7 +241,7 @@ class Factory:
     def intervention(self, technician_ids, client_id=None, *, start: datetime | None = None, minutes: int = 60, status: str = "planned",
                      event_type_id: str = "entretien-poele", tags=(), closed: bool = False, title: str | None = None):
         from webapp.extensions import db
-        from webapp.models import Intervention, Tag, User
+        from webapp.models import Intervention, InterventionWork, Tag, User
         from engine.clock import UTC
 
         if client_id is None:
@@ -254,10 +254,13 @@ class Factory:
                 tag_rows.append(t)
             iv = Intervention(
                 event_type_id=event_type_id, title=title or f"Intervention {self._next()}", client_id=client_id, start_at=start,
-                end_at=start + timedelta(minutes=minutes), status=status, closed=closed,
+                end_at=start + timedelta(minutes=minutes), status=status,
                 technicians=[db.session.get(User, i) for i in technician_ids], tags=tag_rows,
             )
             db.session.add(iv)
+            db.session.flush()
+            if closed:  # the lock is the work row's closed_at
+                db.session.add(InterventionWork(intervention_id=iv.id, closed_at=start - timedelta(days=1)))
             db.session.commit()
             return iv.id
 

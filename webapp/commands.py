@@ -242,6 +242,8 @@ _WORDS = {
     "running": {"fr": "en cours", "en": "running"},
     "timer": {"fr": "Chronomètre", "en": "Timer"},
     "transitions": {"fr": "Statuts possibles pour {user}", "en": "Statuses {user} may set"},
+    "may": {"fr": "Commandes possibles pour {user}", "en": "Commands {user} may run"},
+    "refused": {"fr": "Refusé à {user}", "en": "Refused to {user}"},
     "none": {"fr": "aucun", "en": "none"},
     "missing": {"fr": "Manque pour terminer", "en": "Missing to finish"},
     "sendings": {"fr": "Envois du rapport", "en": "Report sendings"},
@@ -330,12 +332,13 @@ def _show(iv, user, lang: str) -> None:
     from .extensions import db
     from .models import User
     from .registry import get_registry
-    from .services import workflow
+    from .services import policy, workflow
     from .services.reports import sendings_of
     from .services.signatures import signature_states
+    from .services.work import segments_of, state_of, work_of
 
     reg = get_registry()
-    w = workflow.work_of(iv)
+    w = work_of(iv)
     c = iv.client
 
     def when(at):
@@ -362,16 +365,24 @@ def _show(iv, user, lang: str) -> None:
     echo(f"{gettext('Planned duration')}{colon} {dur(iv.duration_minutes)} · {gettext('Actual duration')}{colon} {dur(w.actual_minutes if w else None)} · {gettext('Travel time')}{colon} {dur(w.travel_minutes if w else None)}")
     if w and (w.started_at or w.done_at):
         echo(f"{_w(lang, 'started')}{colon} {when(w.started_at)}" + (f" · {_w(lang, 'done_at')}{colon} {when(w.done_at)}" if w.done_at else ""))
-    segs = workflow.segments_of(iv.id)
+    segs = segments_of(iv.id)
     if segs:
         echo(f"{_w(lang, 'timer')}{colon}")
         for s in segs:
             end = display.time(s.ended_at, lang) if s.ended_at else _w(lang, "running")
             echo(f"  {when(s.started_at)} – {end}  {dur(s.minutes) if s.minutes is not None else '…'}")
     if user is not None:
-        allowed = [s.label_in(lang) + f" ({s.key})" for s in workflow.allowed_transitions(user, iv)]
+        facts = policy.facts_of(user, iv, source="cli", work=w, timer_running=any(s.ended_at is None for s in segs))
+        allowed = [s.label_in(lang) + f" ({s.key})" for s in policy.allowed_transitions(facts)]
         echo(f"{_w(lang, 'transitions', user=user.username)}{colon} {', '.join(allowed) or _w(lang, 'none')}")
-    if reg.status(iv.status).state == "in_progress":
+        may = {command: policy.decide(facts, action) for command, action in _COMMAND_ACTIONS.items()}
+        echo(f"{_w(lang, 'may', user=user.username)}{colon} {', '.join(c for c, d in may.items() if d.allowed) or _w(lang, 'none')}")
+        refused = {c: d for c, d in may.items() if not d.allowed and d.code != "already"}
+        if refused:
+            echo(f"{_w(lang, 'refused', user=user.username)}{colon}")
+            for command, d in refused.items():
+                echo(f"  - {command}{colon} {d.message}")
+    if state_of(iv) == "in_progress":
         missing = workflow.completion_missing(iv, lang)
         if missing:
             echo(f"{_w(lang, 'missing')}{colon}")
@@ -392,6 +403,13 @@ def _show(iv, user, lang: str) -> None:
         echo(f"{gettext('Signatures')}{colon}")
         for s in sigs:
             echo(f"  {_w(lang, s.signer if s.signer in ('technician', 'client') else 'client')} {s.signer_name or '—'}{colon} {_w(lang, 'sig_valid' if s.valid else 'sig_invalid')}")
+
+
+#: The commands of ``fieldforms intervention`` that change it -> the policy's question.
+_COMMAND_ACTIONS = {
+    "start": "start", "pause": "pause", "resume": "resume", "finish": "finish", "close": "close", "reopen": "reopen",
+    "send-report": "send_report",
+}
 
 
 def _register_intervention_commands(group: click.Group) -> None:

@@ -218,7 +218,7 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
                     keys.append(key)
                 iv = Intervention(
                     event_type_id=et.id, title=f"{client.name} {client.postcode} {et.title_in('fr')}", client=client,
-                    store=rnd.choice([None, None] + stores), start_at=start, end_at=end, status=keys[-1], closed=False,
+                    store=rnd.choice([None, None] + stores), start_at=start, end_at=end, status=keys[-1],
                     notes=rnd.choice([None, None, "Code portail 1234A.", "Chien dans le jardin : appeler en arrivant.", "Accès par l'arrière de la maison."]),
                     technicians=[tech] + ([rnd.choice([t for t in techs if t is not tech])] if rnd.random() < 0.08 and len(techs) > 1 else []),
                     tags=rnd.sample(tags, k=rnd.choice((0, 0, 1, 1, 2))), created_by_id=office.id,
@@ -366,7 +366,6 @@ def _issue6(made: list[dict], users: list[User], rnd: random.Random, now: dateti
     w = db.session.get(InterventionWork, closed["iv"].id)
     closed_at = closed["end"] + timedelta(days=2, hours=1)
     reason = "Rapport validé par le client ; dossier archivé."
-    closed["iv"].closed = True
     w.closed_at, w.closed_by_id, w.closed_reason = closed_at, office.id, reason
     log(office, closed_at, closed["iv"], "close", None, reason, {"source": "web", "at": closed_at.isoformat()})
 

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.dialects import postgresql
+from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import clock
@@ -84,14 +85,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return bool(self.active)
-
-    @property
-    def is_technician(self) -> bool:
-        return self.role == "technician"
-
-    @property
-    def is_back_office(self) -> bool:
-        return self.role in ("manager", "office")
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
@@ -166,7 +159,6 @@ class Intervention(db.Model):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(sa.String(32))
-    closed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -267,7 +259,8 @@ class AuditLog(db.Model):
 class InterventionWork(db.Model):
     """What happens on site and after (issue 6), one row per intervention made on first
     need: when Start was first pressed, when it was done, the actual and travel durations
-    (H1, H2), and who closed it, when and why (S3; ``Intervention.closed`` is the lock)."""
+    (H1, H2), and who closed it, when and why (S3: ``closed_at`` set is the lock; read it
+    as ``Intervention.closed``)."""
 
     __tablename__ = "intervention_work"
 
@@ -281,6 +274,14 @@ class InterventionWork(db.Model):
     closed_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     closed_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+#: Closed by the office (S3): the intervention's work row has a ``closed_at``. Loaded with
+#: the intervention (a correlated EXISTS, no extra query) and usable in queries (the
+#: agenda's); read-only: close and reopen set ``InterventionWork.closed_at``.
+Intervention.closed = orm.column_property(
+    sa.exists().where(InterventionWork.intervention_id == Intervention.id, InterventionWork.closed_at.is_not(None))
+)
 
 
 class TimeSegment(db.Model):

@@ -1,4 +1,4 @@
-"""Work done outside the web request: rendering and sending report PDFs.
+"""Work done outside the web request (rendering and sending report PDFs), on RQ or inline.
 
 With ``REDIS_URL`` set, jobs go to RQ on Redis (queue ``RQ_QUEUE``, default
 "fieldforms") and ``fieldforms worker`` runs them; failures are retried by RQ with the
@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from typing import Callable
 
 from flask import Flask, current_app, has_app_context
 
@@ -46,41 +47,49 @@ def uses_redis(app: Flask | None = None) -> bool:
     return bool((app or current_app).config.get("REDIS_URL"))
 
 
-def enqueue_report_sending(sending_id: int) -> str | None:
-    """Run the sending ``sending_id`` outside the request: an RQ job id, or None inline."""
+class AttemptFailed(Exception):
+    """An attempt of a job failed: raised inside the RQ job so that RQ retries it."""
+
+
+def enqueue(job: Callable[..., str], attempt: Callable[..., bool], *args, description: str) -> str | None:
+    """Run a job outside the request: on RQ, ``job(*args)`` (an importable function that
+    calls :func:`run_attempt`) and its job id; inline, :func:`run_inline` and None.
+
+    ``attempt(*args, last_attempt=..., retry_in=...)`` makes one try and says whether it
+    is done. The caller names both, so this module knows no service (no import cycle).
+    """
     if uses_redis():
         from rq import Retry
 
         intervals = retry_intervals()
-        job = queue().enqueue(
-            send_report_job, sending_id,
+        rq_job = queue().enqueue(
+            job, *args,
             retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
             job_timeout=int(current_app.config.get("REPORT_JOB_TIMEOUT", 300)),
-            description=f"report sending {sending_id}",
+            description=description,
         )
-        return job.id
-    run_inline(sending_id)
+        return rq_job.id
+    run_inline(attempt, *args)
     return None
 
 
-def run_inline(sending_id: int) -> None:
+def run_inline(attempt: Callable[..., bool], *args) -> None:
     """Attempts in this process, waiting between them while the waits are short."""
-    from .services.reports import deliver_sending
-
     intervals = retry_intervals()
     max_wait = float(current_app.config.get("INLINE_RETRY_MAX_WAIT", 2))
-    for attempt in range(len(intervals) + 1):
-        wait = intervals[attempt] if attempt < len(intervals) else None
+    for n in range(len(intervals) + 1):
+        wait = intervals[n] if n < len(intervals) else None
         last = wait is None or wait > max_wait
-        if deliver_sending(sending_id, last_attempt=(attempt == len(intervals)), retry_in=wait):
+        if attempt(*args, last_attempt=(n == len(intervals)), retry_in=wait):
             return
         if last:
             return
         time.sleep(wait)
 
 
-def send_report_job(sending_id: int) -> str:
-    """The RQ job: one attempt; raises on failure so that RQ retries (with back-off)."""
+def run_attempt(attempt: Callable[..., bool], *args) -> str:
+    """Inside an RQ job: one attempt in the app's context; raises :class:`AttemptFailed`
+    on failure so that RQ retries (with back-off)."""
     from rq import get_current_job
 
     job = get_current_job()
@@ -91,13 +100,12 @@ def send_report_job(sending_id: int) -> str:
         retry_in = job.retry_intervals[min(idx, len(job.retry_intervals) - 1)]
     with _app_context():
         from .extensions import db
-        from .services.reports import SendingFailed, deliver_sending
 
         if os.getpid() != _IMPORT_PID:
             db.engine.dispose(close=False)  # a forked work horse must not use the parent's connections
-        if not deliver_sending(sending_id, last_attempt=last, retry_in=retry_in):
-            raise SendingFailed(f"report sending {sending_id} failed")
-        return "sent"
+        if not attempt(*args, last_attempt=last, retry_in=retry_in):
+            raise AttemptFailed(f"{getattr(attempt, '__name__', attempt)}{args} failed")
+        return "done"
 
 
 _worker_app: Flask | None = None

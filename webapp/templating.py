@@ -6,12 +6,14 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from engine import clock, display
 
 from .i18n import current_lang
 from .registry import get_registry
+from .services import access
 
 
 # The filters read values the way every other screen does (engine.display), in the page's
@@ -49,6 +51,14 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def _abilities() -> dict:
+    """What the signed-in user's role may do (the menus, the links): :mod:`.services.access`."""
+    user = current_user
+    if not getattr(user, "is_authenticated", False):
+        return {"back_office": False, "can_plan": False, "can_manage_users": False}
+    return {"back_office": access.is_back_office(user), "can_plan": access.can_plan(user), "can_manage_users": access.can_manage_users(user)}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(when=_when, hm=_hm, day=_day, duration=_duration, input_dt=clock.input_value)
     app.jinja_env.globals.update(url_with=url_with, csrf_token=generate_csrf, time_range=_time_range)
@@ -64,4 +74,5 @@ def init_app(app: Flask) -> None:
             "status_label": lambda key: reg.status(key).label_in(lang),
             "type_title": lambda tid: reg.event_type_title(tid, lang),
             "type_color": reg.event_type_color,
+            **_abilities(),
         }

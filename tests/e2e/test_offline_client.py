@@ -122,7 +122,7 @@ def _serve_app(tmp_path_factory):
             for key, et, hour, client, tech in plan:
                 start = (day + timedelta(hours=hour)).astimezone(UTC)
                 iv = Intervention(event_type_id=et, title=f"{client.name} {client.postcode} {et}", client=client, start_at=start, end_at=start + timedelta(minutes=90),
-                                  status="confirmed", closed=False, technicians=[users[tech]], notes="Code portail 1234A." if key == "online" else None)
+                                  status="confirmed", technicians=[users[tech]], notes="Code portail 1234A." if key == "online" else None)
                 db.session.add(iv)
                 db.session.flush()
                 ids[key] = iv.id
@@ -854,7 +854,7 @@ def test_day_list_opens_on_today_with_earlier_days_folded_after(ctx, server):
         start = (local_midnight(today_local()) - timedelta(hours=15)).astimezone(UTC)
         for status, offset in (("done", 0), ("confirmed", 2)):
             s.add(Intervention(event_type_id="sav", title=f"hier {status}", client=client, start_at=start + timedelta(hours=offset),
-                               end_at=start + timedelta(hours=offset + 1), status=status, closed=False, technicians=[tech2]))
+                               end_at=start + timedelta(hours=offset + 1), status=status, technicians=[tech2]))
         s.commit()
 
     server.query(add_yesterdays)

@@ -37,9 +37,10 @@ TABLE = [
     ("GET", "/interventions/{theirs}", (302, 200, 200, 404, 200)),
     ("GET", "/interventions/{mine}/edit", (302, 200, 200, 403, 404)),
     ("GET", "/interventions/{mine}/forms/entretien-poele", (302, 200, 200, 200, 404)),
-    ("GET", "/interventions/{mine}/forms/entretien-poele/edit", (302, 200, 200, 200, 404)),
-    ("GET", "/interventions/{theirs}/forms/entretien-poele/edit", (302, 200, 200, 404, 200)),
-    ("POST", "/interventions/{theirs}/tags", (302, 302, 302, 404, 302)),
+    # entretien-poele has mandatory time tracking (H3): a technician fills it in once Start was pressed
+    ("GET", "/interventions/{mine}/forms/entretien-poele/edit", (302, 200, 200, 409, 404)),
+    ("GET", "/interventions/{theirs}/forms/entretien-poele/edit", (302, 200, 200, 404, 409)),
+    ("POST", "/interventions/{theirs}/tags", (302, 302, 302, 404, 409)),  # tags are its data too (H3)
     ("POST", "/interventions/{theirs}/cancel", (302, 302, 302, 404, 403)),
     ("GET", "/attachments/3f1c9a2e-5b7d-4e8f-9a01-0c2d3e4f5a6b", (302, 404, 404, 404, 404)),
     ("GET", "/admin/users", (302, 200, 403, 403, 403)),

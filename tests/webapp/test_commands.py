@@ -87,8 +87,8 @@ def test_demo_shows_issue_6_and_run_prints_the_logins(runner, tmp_path, monkeypa
     engine = sa.create_engine(f"sqlite:///{db_path}")
     with engine.connect() as conn:
         q = lambda sql: conn.exec_driver_sql(sql).scalar()  # noqa: E731
-        assert q("SELECT count(*) FROM interventions WHERE closed") == 1
-        assert q("SELECT count(*) FROM intervention_work w JOIN interventions i ON i.id = w.intervention_id WHERE i.closed AND w.closed_reason <> '' AND w.closed_by_id IS NOT NULL") == 1
+        assert q("SELECT count(*) FROM intervention_work WHERE closed_at IS NOT NULL") == 1
+        assert q("SELECT count(*) FROM intervention_work WHERE closed_at IS NOT NULL AND closed_reason <> '' AND closed_by_id IS NOT NULL") == 1
         assert q("SELECT count(*) FROM interventions WHERE status = 'parts_ordered'") >= 2
         sendings = dict(conn.exec_driver_sql("SELECT status, count(*) FROM report_sendings GROUP BY status").all())
         assert sendings.get("sent", 0) >= 1 and sendings.get("failed", 0) >= 1 and sendings.get("pending", 0) >= 1
@@ -139,7 +139,7 @@ def test_demo_shows_issue_6_and_run_prints_the_logins(runner, tmp_path, monkeypa
     assert result.exit_code == 0, result.output
     engine = sa.create_engine(f"sqlite:///{db_path}")
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT count(*) FROM interventions WHERE closed").scalar() == 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM intervention_work WHERE closed_at IS NOT NULL").scalar() == 1
         assert conn.exec_driver_sql("SELECT count(*) FROM calendar_feeds").scalar() == 1
         assert conn.exec_driver_sql("SELECT count(*) FROM users").scalar() == 4
     engine.dispose()

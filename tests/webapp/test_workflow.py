@@ -77,13 +77,11 @@ def test_what_is_not_a_transition_is_refused(app, users, factory, from_key, to_k
     assert _status(app, iv) == from_key and _audit(app, iv) == []
 
 
-def test_change_status_delegates_and_checks_the_version(app, users, factory):
-    from webapp.services import change_status
-
+def test_transition_checks_the_version(app, users, factory):
     iv = factory.intervention([users["tech1"]], event_type_id="entretien-chaudiere")
-    call(app, users["office"], change_status, iv, "confirmed", expected_version=1)
+    call(app, users["office"], workflow.transition, iv, "confirmed", expected_version=1)
     with pytest.raises(Conflict):
-        call(app, users["office"], change_status, iv, "in_progress", expected_version=1)
+        call(app, users["office"], workflow.transition, iv, "in_progress", expected_version=1)
     assert _status(app, iv) == "confirmed"
 
 

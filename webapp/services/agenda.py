@@ -13,6 +13,7 @@ from engine import clock
 
 from ..extensions import db
 from ..models import MAX_INTERVENTION_DAYS, Client, Intervention, User, intervention_tags, intervention_technicians
+from . import access
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Agenda:
 def load_agenda(user: User, first_day: date, ndays: int, filters: Filters) -> Agenda:
     start, end = clock.day_bounds_utc(first_day, ndays)
     techs_q = sa.select(User).where(User.role == "technician", User.active.is_(True)).order_by(User.display_name, User.id)
-    if user.role == "technician":
+    if not access.is_back_office(user):
         techs_q = techs_q.where(User.id == user.id)
     elif filters.technician_ids:
         techs_q = techs_q.where(User.id.in_(filters.technician_ids))
@@ -91,7 +92,7 @@ def load_agenda(user: User, first_day: date, ndays: int, filters: Filters) -> Ag
         )
         .order_by(Intervention.start_at, Intervention.id)
     )
-    if user.role == "technician" or filters.technician_ids:
+    if not access.is_back_office(user) or filters.technician_ids:
         q = q.where(it.c.user_id.in_(tech_ids))
     if filters.event_types:
         q = q.where(Intervention.event_type_id.in_(filters.event_types))

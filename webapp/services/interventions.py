@@ -1,4 +1,4 @@
-"""Plan, change, cancel interventions; statuses and tags. Every change writes an audit row.
+"""Plan and change interventions, and their tags (statuses: :mod:`.workflow`). Every change writes an audit row.
 
 Each verb checks everything before it changes anything and commits once: a refusal leaves
 the database as it was.
@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import MAX_INTERVENTION_DAYS, Client, Intervention, Store, Tag, User
 from ..registry import get_registry
-from . import access
+from . import access, policy
 from .audit import audit
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -36,7 +36,7 @@ def load_intervention(intervention_id: int, user: User, *, for_update: bool = Fa
         )
     )
     iv = db.session.scalar(stmt)
-    if iv is None or not access.can_view(user, iv):
+    if iv is None or not policy.may_view(user, iv):
         raise NotFound(_("No such intervention."))
     return iv
 
@@ -119,7 +119,6 @@ def schedule_intervention(actor: User, data: dict) -> tuple[Intervention, bool]:
         start_at=data["start_at"],
         end_at=data["end_at"],
         status=wf.initial,
-        closed=False,
         notes=data.get("notes") or None,
         technicians=found["technicians"],
         tags=_tags(data.get("tags") or []),
@@ -158,8 +157,7 @@ def _snapshot(iv: Intervention) -> dict:
 def update_intervention(actor: User, intervention_id: int, data: dict) -> Intervention:
     """Change the appointment. ``data["version"]``, when given, must still be current."""
     iv = load_intervention(intervention_id, actor)
-    if not access.can_edit_appointment(actor, iv):
-        raise Forbidden(_("You may not change this intervention."))
+    policy.enforce(actor, iv, "edit_appointment")
     if data.get("version") is not None and data["version"] != iv.version:
         raise Conflict(_("Someone else changed this intervention meanwhile: reload it and redo your change."))
     found, errors = _check(data)
@@ -191,27 +189,9 @@ def _commit() -> None:
         raise Conflict(_("Someone else changed this intervention meanwhile: reload it and redo your change.")) from None
 
 
-def change_status(actor: User, intervention_id: int, to_key: str, *, expected_version: int | None = None, **kw) -> Intervention:
-    """Move to another status: the rules live in :func:`webapp.services.workflow.transition`."""
-    from .workflow import transition
-
-    return transition(actor, intervention_id, to_key, expected_version=expected_version, **kw)
-
-
-def cancel_intervention(actor: User, intervention_id: int, *, expected_version: int | None = None, **kw) -> Intervention:
-    from .workflow import allowed_transitions
-
-    iv = load_intervention(intervention_id, actor)
-    target = next((s for s in allowed_transitions(actor, iv) if s.state == "cancelled"), None)
-    if target is None:
-        raise Forbidden(_("This intervention cannot be cancelled by you now."))
-    return change_status(actor, iv.id, target.key, expected_version=expected_version, **kw)
-
-
 def add_tag(actor: User, intervention_id: int, name: str) -> Intervention:
     iv = load_intervention(intervention_id, actor)
-    if not access.can_edit(actor, iv):
-        raise Forbidden(_("You may not change this intervention."))
+    policy.enforce(actor, iv, "edit_answers")  # tags are the intervention's data too (H3)
     name = (name or "").strip()
     if not name or len(name) > 40:
         raise InvalidInput({"tag": [_("A tag has 1 to 40 characters.")]})
@@ -224,8 +204,7 @@ def add_tag(actor: User, intervention_id: int, name: str) -> Intervention:
 
 def remove_tag(actor: User, intervention_id: int, tag_id: int) -> Intervention:
     iv = load_intervention(intervention_id, actor)
-    if not access.can_edit(actor, iv):
-        raise Forbidden(_("You may not change this intervention."))
+    policy.enforce(actor, iv, "edit_answers")  # tags are the intervention's data too (H3)
     tag = next((t for t in iv.tags if t.id == tag_id), None)
     if tag is not None:
         iv.tags = [t for t in iv.tags if t.id != tag_id]

@@ -9,7 +9,8 @@ Per event type, ``report_sending`` says who sends: ``back_office`` (the Send but
 detail page), ``device_when_done`` (the technician's Send report, once done; the back
 office can always send too), ``auto_when_done`` (queued when the intervention becomes done).
 Each sending is a :class:`ReportSending` row: recipients, attempts, result, last error,
-the sha256 of the PDF sent. Rendering and sending run outside the request (:mod:`webapp.tasks`).
+the sha256 of the PDF sent. Rendering and sending run outside the request (:mod:`webapp.tasks`);
+who may send is :mod:`.policy`'s ``send_report``.
 Without a mail configuration, the buttons refuse with a clear message and automatic
 sendings are kept as ``pending`` (sent by ``fieldforms send-pending`` once configured).
 """
@@ -28,20 +29,20 @@ from sqlalchemy.orm import joinedload, selectinload
 from engine import display, walk
 from engine.facts import attachment_ids
 
+from .. import tasks
 from ..extensions import db
-from ..models import Attachment, Intervention, ReportSending, TimeSegment, User, utcnow
+from ..models import Attachment, Intervention, ReportSending, User, utcnow
 from ..registry import definition_of, get_registry
-from . import access
+from . import policy
 from .audit import audit, origin
-from .errors import Forbidden, InvalidInput, Locked, MailNotConfigured, NotFound, ServiceError
+from .errors import InvalidInput, MailNotConfigured, NotFound, ServiceError
 from .interventions import load_intervention
 from .mail import build_message, mail_configured, send_message, valid_address
+from .signatures import signature_states
+from .submissions import form_ids_of, load_submissions
+from .work import segments_of, work_of
 
 ACTIVE = ("pending", "queued", "sending", "retrying")
-
-
-class SendingFailed(Exception):
-    """An attempt failed (the RQ job raises it so that RQ retries)."""
 
 
 def not_configured_message() -> str:
@@ -64,9 +65,6 @@ def _load_full(intervention_id: int) -> Intervention:
 
 def report_context(iv: Intervention, lang: str = "fr") -> dict:
     """What the report template sees of the intervention and the company."""
-    from .signatures import signature_states
-    from .workflow import segments_of, work_of
-
     reg = get_registry()
     cfg = current_app.config
     w = work_of(iv)
@@ -107,8 +105,6 @@ def render_report_pdf(intervention: Intervention, lang: str | None = None) -> by
     """The report of ``intervention``: every submitted form, with the version it was filled
     with, through the event type's template (or the default one)."""
     from renderers.pdf import render_intervention_report
-
-    from .submissions import form_ids_of, load_submissions
 
     lang = lang or current_app.config.get("REPORT_LANGUAGE", "fr")
     iv = _load_full(intervention.id)  # client, store and technicians loaded
@@ -159,34 +155,13 @@ def _recipients(iv: Intervention, recipients: list[str] | None) -> list[str]:
     return out
 
 
-def check_can_send(actor: User, iv: Intervention, source: str = "web") -> None:
-    """Raises unless ``actor`` may send the report of ``iv`` now (right send_report; a
-    technician or a device only in mode device_when_done, once done)."""
-    from .workflow import _state
-
-    wf = get_registry().workflow
-    if not wf.can(actor.role, "send_report"):
-        raise Forbidden(_("You may not send reports."))
-    if _state(iv) == "cancelled":
-        raise Forbidden(_("This intervention is cancelled: there is no report to send."))
-    et = get_registry().event_types.get(iv.event_type_id)
-    mode = et.report_sending if et else "back_office"
-    if source == "device" or not access.is_back_office(actor):
-        if iv.closed:
-            raise Locked(_("The office closed this intervention: it sends the report itself."))
-        if mode != "device_when_done":
-            raise Forbidden(_("The report of this intervention is sent by the office."))
-        if _state(iv) != "done":
-            raise Forbidden(_("The report can be sent once the intervention is done."))
-
-
 def request_report_sending(actor: User, intervention_id: int, *, recipients: list[str] | None = None, at: datetime | None = None,
                            source: str = "web") -> ReportSending:
     """Send the report PDF to ``recipients`` (default: the client's e-mail), outside the
     request. Refused with a clear message when mail is not configured. ``at``: when it was
     asked (a device's clock), for the audit row."""
     iv = load_intervention(intervention_id, actor)
-    check_can_send(actor, iv, source)
+    policy.enforce(actor, iv, "send_report", source=source)
     if not mail_configured():
         raise MailNotConfigured(not_configured_message())
     rcpts = _recipients(iv, recipients)
@@ -198,11 +173,9 @@ def request_report_sending(actor: User, intervention_id: int, *, recipients: lis
 
 def _new_sending(actor: User | None, iv: Intervention, recipients: list[str], *, trigger: str, source: str, status: str, error: str | None = None,
                  at: datetime | None = None) -> ReportSending:
-    from ..tasks import retry_intervals
-
     s = ReportSending(
         intervention_id=iv.id, requested_by_id=actor.id if actor else None, requested_at=utcnow(), trigger=trigger, source=source,
-        recipients=recipients, status=status, attempts=0, max_attempts=len(retry_intervals()) + 1, last_error=error,
+        recipients=recipients, status=status, attempts=0, max_attempts=len(tasks.retry_intervals()) + 1, last_error=error,
     )
     db.session.add(s)
     db.session.flush()
@@ -210,10 +183,13 @@ def _new_sending(actor: User | None, iv: Intervention, recipients: list[str], *,
     return s
 
 
-def _enqueue(sending_id: int) -> None:
-    from ..tasks import enqueue_report_sending
+def send_report_job(sending_id: int) -> str:
+    """The RQ job of a sending: one attempt of :func:`deliver_sending`."""
+    return tasks.run_attempt(deliver_sending, sending_id)
 
-    job_id = enqueue_report_sending(sending_id)
+
+def _enqueue(sending_id: int) -> None:
+    job_id = tasks.enqueue(send_report_job, deliver_sending, sending_id, description=f"report sending {sending_id}")
     if job_id:
         s = db.session.get(ReportSending, sending_id)
         s.job_id = job_id
@@ -245,16 +221,14 @@ def retry_sending(actor: User, sending_id: int, *, recipients: list[str] | None 
     if s is None:
         raise NotFound(_("No such sending."))
     iv = load_intervention(s.intervention_id, actor)
-    check_can_send(actor, iv, "web")
+    policy.enforce(actor, iv, "send_report")
     if s.status not in ("failed", "pending", "retrying"):
         raise ServiceError(_("This sending is not waiting for a retry."))
     if not mail_configured():
         raise MailNotConfigured(not_configured_message())
     if recipients is not None or not s.recipients:
         s.recipients = _recipients(iv, recipients)
-    from ..tasks import retry_intervals
-
-    s.status, s.next_attempt_at, s.attempts, s.max_attempts = "queued", None, 0, len(retry_intervals()) + 1
+    s.status, s.next_attempt_at, s.attempts, s.max_attempts = "queued", None, 0, len(tasks.retry_intervals()) + 1
     audit(actor, "intervention", iv.id, "report_retry", None, ", ".join(s.recipients), {"sending": s.id})
     db.session.commit()
     _enqueue(s.id)
@@ -339,9 +313,3 @@ def deliver_sending(sending_id: int, *, last_attempt: bool = True, retry_in: flo
     audit(None, "intervention", s.intervention_id, "report_sent", None, ", ".join(s.recipients), {"sending": s.id, "sha256": s.pdf_sha256})
     db.session.commit()
     return True
-
-
-def segments_for_view(intervention_id: int) -> list[TimeSegment]:
-    from .workflow import segments_of
-
-    return segments_of(intervention_id)

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..i18n import current_lang
 from ..models import FormVersion, Submission, User, utcnow
 from ..registry import definition_of, get_registry
+from . import policy
 from .audit import audit, origin
 from .errors import Conflict, InvalidAnswers, NotFound
 from .interventions import load_intervention
@@ -66,10 +67,8 @@ def save_submission(actor: User, intervention_id: int, form_id: str, data: dict,
                     at: datetime | None = None, source: str = "web") -> Submission:
     """Validate and store the answers to one form; all or nothing. ``at`` and ``source``
     (when and where the answers were given: a device's clock) go to the audit row."""
-    from .workflow import check_answers_editable
-
     iv = load_intervention(intervention_id, actor)
-    check_answers_editable(actor, iv)  # closed (S3), rights (S4), mandatory Start (H3)
+    policy.enforce(actor, iv, "edit_answers", source=source)  # closed (S3), rights (S4), mandatory Start (H3)
     sub = get_submission(iv.id, form_id)
     fv = form_for(iv, form_id, sub)
     if sub is not None and expected_version is not None and sub.version != expected_version:

@@ -1,7 +1,8 @@
 """Photos and signatures from devices: ``PUT /api/v1/attachments/<uuid>`` with the raw
 bytes, stored once per content (sha256) under ``ATTACHMENTS_DIR/<sha[:2]>/<sha>``.
 
-Checked: the intervention (visible to the user, not closed for a technician), the size,
+Checked: the intervention (the policy's ``upload_attachments``: visible to the user, not
+closed for a device), the size,
 the declared sha256 against the bytes, the type against what Pillow reads in the bytes.
 Idempotent: the same id with the same bytes is a success again; other bytes are a conflict.
 An interrupted upload is simply sent again.
@@ -22,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Attachment, Intervention, User
-from ..services import access
+from ..services import policy
 from ..services.errors import Conflict, NotFound, ServiceError
+from ..services.interventions import load_intervention
 
 ALLOWED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -78,34 +80,24 @@ def _store(data: bytes, sha: str) -> None:
 
 
 def intervention_for_upload(user: User, iv_uuid: str | None) -> Intervention:
-    from ..services.interventions import load_intervention
-
     iv_id = db.session.scalar(sa.select(Intervention.id).where(Intervention.uuid == (iv_uuid or "")))
     if iv_id is None:
         raise NotFound(_("No such intervention."))
-    iv = load_intervention(iv_id, user)
-    if not (access.is_assigned(user, iv) or access.is_back_office(user)):
-        raise NotFound(_("No such intervention."))
-    return iv
+    return load_intervention(iv_id, user)  # NotFound unless visible
 
 
 def find_visible(user: User, attachment_id: str) -> Attachment:
-    from ..services.interventions import load_intervention
-
     att = db.session.get(Attachment, attachment_id)
     if att is None:
         raise NotFound(_("No such attachment."))
-    iv = load_intervention(att.intervention_id, user)
-    if not (access.is_assigned(user, iv) or access.is_back_office(user)):
-        raise NotFound(_("No such attachment."))
+    load_intervention(att.intervention_id, user)  # NotFound unless visible
     return att
 
 
 def put_attachment(user: User, attachment_id: str, iv_uuid: str | None, content_type: str, declared_sha: str, data: bytes) -> tuple[Attachment, bool]:
     """Store an upload; returns the attachment and whether it is new."""
     iv = intervention_for_upload(user, iv_uuid)
-    if iv.closed and not access.is_back_office(user):
-        raise UploadRefused(423, "closed", _("The office closed this intervention: it can no longer be changed from the device."))
+    policy.enforce(user, iv, "upload_attachments", source="device")
     if len(data) > max_bytes():
         raise too_large()
     if not data:

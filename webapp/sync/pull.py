@@ -1,6 +1,7 @@
 """What a device pulls: the technician's interventions of the coming days with everything
 the phone shows offline (client, config of the event type, status, answers, client
-history), the form versions to cache, and an opaque cursor for the next pull.
+history, and what the policy lets this user do, now and after each offline action), the
+form versions to cache, and an opaque cursor for the next pull.
 
 The cursor says when the previous pull started; a pull returns in full only the
 interventions changed since (the intervention, its answers or its sync results), and
@@ -15,13 +16,18 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import force_locale
 from sqlalchemy.orm import joinedload, selectinload
 
 from engine import clock, display
+from engine.uihints import localise
 
 from ..extensions import db
-from ..models import Client, Intervention, Submission, SyncOperation, User, intervention_technicians, utcnow
+from ..i18n import current_lang
+from ..models import Client, Intervention, InterventionWork, Submission, SyncOperation, TimeSegment, User, intervention_technicians, utcnow
 from ..registry import get_registry
+from ..services import policy
+from ..services.work import works_of
 from .ops import error_part
 
 #: 2: interventions carry the labels the phone shows (day_label, time_label...): a device
@@ -54,14 +60,13 @@ def decode_cursor(cursor: str | None, first_day) -> datetime | None:
 
 
 def _label(value, lang: str) -> str:
-    from engine.uihints import localise
-
     return localise(value, lang) or ""
 
 
 def config_payload(user: User, lang: str) -> dict:
-    """Event types, statuses and this user's rights: what the device needs to decide, offline,
-    which buttons to show and which status an action leads to."""
+    """Event types (their buttons, time tracking, report sending) and statuses (labels,
+    colours): what the device shows. What the user may do is per intervention
+    (``rights``), decided by the server."""
     reg = get_registry()
     wf = reg.workflow
     event_types = {
@@ -73,9 +78,7 @@ def config_payload(user: User, lang: str) -> dict:
         for et in reg.event_types.values()
     }
     statuses = [{"key": s.key, "label": s.label_in(lang), "color": s.color, "state": s.state} for s in wf.statuses]
-    transitions = [{"from": t["from"], "to": t["to"]} for t in wf.transitions if user.role in t["roles"]]
-    rights = {r: wf.can(user.role, r) for r in ("edit_before_done", "edit_after_done", "back_to_confirmed", "close_reopen", "send_report")}
-    return {"event_types": event_types, "statuses": statuses, "transitions": transitions, "rights": rights}
+    return {"event_types": event_types, "statuses": statuses}
 
 
 def _history(client_ids: set[int], lang: str) -> dict[int, list[Intervention]]:
@@ -118,22 +121,11 @@ def form_versions_for(iv: Intervention, subs: list[Submission]) -> list[dict]:
     return out
 
 
-def current_lang() -> str:
-    from ..i18n import current_lang as cl
-
-    return cl()
-
-
-def _work(ids: set[int]) -> tuple[dict, dict]:
-    """Time and closing details of the workflow (issue 6): per intervention, its work row
-    and its timer segments."""
-    try:
-        from ..models import InterventionWork, TimeSegment
-    except ImportError:  # pragma: no cover - before issue 6
-        return {}, {}
+def _work(ids: set[int]) -> tuple[dict[int, InterventionWork], dict[int, list]]:
+    """Per intervention, its work row (start, done, times, lock) and its timer segments."""
     if not ids:
         return {}, {}
-    work = {w.intervention_id: w for w in db.session.scalars(sa.select(InterventionWork).where(InterventionWork.intervention_id.in_(ids)))}
+    work = works_of(ids)
     segments: dict[int, list] = {}
     for seg in db.session.scalars(sa.select(TimeSegment).where(TimeSegment.intervention_id.in_(ids)).order_by(TimeSegment.started_at, TimeSegment.id)):
         segments.setdefault(seg.intervention_id, []).append([seg.started_at.isoformat(), seg.ended_at.isoformat() if seg.ended_at else None])
@@ -165,7 +157,15 @@ def labels(iv: Intervention, lang: str) -> dict:
     }
 
 
-def intervention_payload(iv: Intervention, subs: list[Submission], history: list[Intervention], problems: list[SyncOperation], lang: str, work=None, segments=()) -> dict:
+def rights_payload(user: User, iv: Intervention, work: InterventionWork | None, segments: list) -> dict:
+    """The policy's answers for the phone (:func:`webapp.services.policy.phone_rights`),
+    from the work row and segments already loaded."""
+    running = any(end is None for _start, end in segments)
+    return policy.phone_rights(policy.facts_of(user, iv, source="device", work=work, timer_running=running))
+
+
+def intervention_payload(iv: Intervention, subs: list[Submission], history: list[Intervention], problems: list[SyncOperation], lang: str,
+                         work=None, segments=(), rights: dict | None = None) -> dict:
     reg = get_registry()
     st = reg.status(iv.status)
     c: Client = iv.client
@@ -201,6 +201,7 @@ def intervention_payload(iv: Intervention, subs: list[Submission], history: list
         },
         "time": _time_block(work, list(segments)),
         "problems": [problem_payload(p) for p in problems],
+        **(rights or {}),
     }
 
 
@@ -247,10 +248,12 @@ def pull(user: User, cursor: str | None, lang: str) -> dict:
             problems.setdefault(op.intervention_id, []).append(op)
     history = _history({iv.client_id for iv in ivs}, lang)
     work, segments = _work({iv.id for iv in ivs})
-    out = [
-        intervention_payload(iv, subs.get(iv.id, []), history.get(iv.client_id, []), problems.get(iv.id, []), lang, work.get(iv.id), segments.get(iv.id, []))
-        for iv in ivs
-    ]
+    with force_locale(lang):
+        out = [
+            intervention_payload(iv, subs.get(iv.id, []), history.get(iv.client_id, []), problems.get(iv.id, []), lang, work.get(iv.id), segments.get(iv.id, []),
+                                 rights_payload(user, iv, work.get(iv.id), segments.get(iv.id, [])))
+            for iv in ivs
+        ]
     forms: dict[str, dict] = {}
     for item in out:
         for f in item["forms"]:

@@ -12,6 +12,7 @@ from engine import clock
 
 from ..extensions import db
 from ..models import Tag, User
+from ..services import access
 from ..services.agenda import Filters, load_agenda
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
@@ -20,7 +21,7 @@ DAY_START, DAY_END = 7, 20  # hours shown in the day view
 
 
 def _filter_choices():
-    if current_user.role == "technician":
+    if not access.is_back_office(current_user):  # a technician's agenda is their own
         return [], []
     techs = list(db.session.scalars(sa.select(User).where(User.role == "technician", User.active.is_(True)).order_by(User.display_name)))
     tags = list(db.session.scalars(sa.select(Tag).order_by(Tag.name)))

@@ -14,6 +14,7 @@ from ..auth import verify_password
 from ..extensions import db
 from ..i18n import chosen_lang, current_lang
 from ..models import User, utcnow
+from ..services import access
 
 bp = Blueprint("auth", __name__)
 
@@ -38,7 +39,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_url(user) -> str:
-    return url_for("agenda.day") if user.role == "technician" else url_for("agenda.week")
+    return url_for("agenda.week") if access.is_back_office(user) else url_for("agenda.day")
 
 
 @bp.route("/login", methods=["GET", "POST"])

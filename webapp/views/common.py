@@ -16,7 +16,8 @@ def require_back_office() -> None:
 
 
 def require_manager() -> None:
-    if current_user.role != "manager":
+    """Users and form definitions belong to the account manager (S5)."""
+    if not access.can_manage_users(current_user):
         abort(403)
 
 

@@ -24,9 +24,10 @@ from ..i18n import current_lang
 from ..models import Attachment, AuditLog, Client, Intervention, Store, User
 from ..registry import definition_of, get_registry
 from ..schemas import InterventionInputSchema, error_dict, form_to_dict
-from ..services import access
+from ..services import access, policy
 from ..services.errors import Conflict, InvalidAnswers, InvalidInput
 from ..services.submissions import form_for, form_ids_of, get_submission, load_submissions
+from .workflow import detail_context
 
 bp = Blueprint("interventions", __name__)
 
@@ -105,8 +106,7 @@ def new():
 @login_required
 def edit(intervention_id: int):
     iv = services.load_intervention(intervention_id, current_user)
-    if not access.can_edit_appointment(current_user, iv):
-        abort(403)
+    policy.enforce(current_user, iv, "edit_appointment")
     errors: dict = {}
     status = 200
     if request.method == "POST":
@@ -171,19 +171,8 @@ def show(intervention_id: int):
                 .limit(10)
             )
         )
-    tech_ids = {t.id for t in iv.technicians}
     et = get_registry().event_types.get(iv.event_type_id)
-    from .workflow import detail_context  # statuses, rights, time, reports (issue 6)
-
-    wf = detail_context(iv, current_user)
-    return render_template(
-        "interventions/show.html", iv=iv, et=et, forms=forms, history=history, others=others,
-        can_edit=access.can_edit(current_user, iv, tech_ids),
-        can_edit_appointment=access.can_edit_appointment(current_user, iv, tech_ids),
-        transitions=wf["wf_transitions"],
-        can_cancel=any(s.state == "cancelled" for s in wf["wf_transitions"]),
-        **wf,
-    )
+    return render_template("interventions/show.html", iv=iv, et=et, forms=forms, history=history, others=others, **detail_context(iv, current_user))
 
 
 @bp.route("/interventions/<int:intervention_id>/cancel", methods=["POST"])
@@ -202,7 +191,7 @@ def cancel(intervention_id: int):
 @login_required
 def status(intervention_id: int):
     try:
-        services.change_status(current_user, intervention_id, request.form.get("status", ""), expected_version=_int(request.form.get("version")))
+        services.transition(current_user, intervention_id, request.form.get("status", ""), expected_version=_int(request.form.get("version")))
     except Conflict as exc:
         flash(exc.message, "error")
     else:
@@ -252,15 +241,14 @@ def answers(intervention_id: int, form_id: str):
     iv, sub, fv, d = _form_context(intervention_id, form_id)
     lang = current_lang()
     html = render.render_answers(d, sub.data, lang, attachment_url=_attachment_url) if sub else None
-    return render_template("interventions/answers.html", iv=iv, sub=sub, fv=fv, d=d, html=html, can_edit=access.can_correct_answers(current_user, iv))
+    return render_template("interventions/answers.html", iv=iv, sub=sub, fv=fv, d=d, html=html, may_edit=policy.decision(current_user, iv, "edit_answers"))
 
 
 @bp.route("/interventions/<int:intervention_id>/forms/<form_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_answers(intervention_id: int, form_id: str):
     iv, sub, fv, d = _form_context(intervention_id, form_id)
-    if not access.can_correct_answers(current_user, iv):
-        abort(403)
+    policy.enforce(current_user, iv, "edit_answers")
     lang = current_lang()
     data, errors, status, message = (sub.data if sub else None), (), 200, None
     if request.method == "POST":

@@ -13,10 +13,11 @@ from .. import services
 from ..extensions import db
 from ..i18n import current_lang
 from ..models import User
-from ..registry import get_registry
-from ..services import access, calendar, reports, workflow
+from ..services import access, calendar, policy, reports, workflow
 from ..services.errors import Incomplete, InvalidInput, NotFound, ServiceError
 from ..services.mail import mail_configured
+from ..services.signatures import signature_states
+from ..services.work import event_type_of, segments_of, work_of
 
 bp = Blueprint("workflow", __name__)
 
@@ -165,43 +166,28 @@ def retry_sending(intervention_id: int, sending_id: int):
 
 
 def detail_context(iv, user) -> dict:
-    """What the detail page shows of statuses, rights, time and reports."""
-    from ..services.signatures import signature_states
-
-    et = get_registry().event_types.get(iv.event_type_id)
-    w = workflow.work_of(iv)
+    """What the detail page shows of statuses, rights, time and reports: every right is
+    the policy's answer (``may``), read once."""
+    et = event_type_of(iv)
+    w = work_of(iv)
+    segs = segments_of(iv.id)
+    facts = policy.facts_of(user, iv, work=w, timer_running=any(s.ended_at is None for s in segs))
     closed_by = db.session.get(User, w.closed_by_id) if (w and w.closed_by_id) else None
-    state = get_registry().status(iv.status).state
-    back_office = access.is_back_office(user)
-    segs = workflow.segments_of(iv.id)
+    may = policy.decisions(facts)
     return {
-        "wf_transitions": workflow.allowed_transitions(user, iv),
+        "may": may,
+        "transitions": policy.allowed_transitions(facts),
         "work": w,
         "closed_by": closed_by,
         "segments": segs,
         "segments_total": sum(s.minutes or 0 for s in segs),
-        "timer_running": any(s.ended_at is None for s in segs),
-        "can_close_reopen": workflow.can_close_reopen(user),
-        "can_start": state in ("planned", "confirmed") and not (iv.closed and not back_office),
-        "can_finish": state in ("in_progress",) and not (iv.closed and not back_office),
-        "can_timer": bool(et and et.time_tracking == "automatic" and state == "in_progress" and not (iv.closed and not back_office)),
-        "can_back_to_confirmed": state == "done" and get_registry().workflow.can(user.role, "back_to_confirmed") and not (iv.closed and not back_office),
-        "can_record_time": back_office and state != "cancelled",
-        "missing": workflow.completion_missing(iv, current_lang()) if state == "in_progress" else [],
-        "can_send": _can_send(user, iv),
+        "timer_running": facts.timer_running,
+        "missing": workflow.completion_missing(iv, current_lang()) if may["finish"].allowed else [],
         "mail_ok": mail_configured(),
         "sendings": reports.sendings_of(iv.id),
         "signature_states": signature_states(iv.id),
         "report_mode": et.report_sending if et else "back_office",
     }
-
-
-def _can_send(user, iv) -> bool:
-    try:
-        reports.check_can_send(user, iv)
-    except ServiceError:
-        return False
-    return True
 
 
 # --- calendar feeds ----------------------------------------------------------------------------
