@@ -507,7 +507,7 @@ def test_a_start_refused_by_the_office_leaves_no_timer_and_is_acknowledged(ctx, 
     """Started offline while the office cancelled it: the server refuses the start. The
     phone shows the office's status again, with no timer running, says why, and the
     technician acknowledges it ("J'ai compris"), for good."""
-    from webapp.services.interventions import cancel_intervention
+    from webapp.services.workflow import cancel_intervention
 
     context = ctx()
     page = watch(context.new_page())
@@ -883,4 +883,84 @@ def test_a_phone_in_another_zone_shows_the_companys_day_and_hours(ctx, server):
     assert page.inner_text(f'[data-iv="{server.uuids["theirs"]}"] .when') == "09:00 – 10:30 · durée 1 h 30"
     page.click(f'[data-iv="{server.uuids["theirs"]}"] .card-main')
     assert "09:00 – 10:30 · durée 1 h 30" in page.inner_text("p.meta")
+    assert not page._ff_errors
+
+
+# --- 8. the phone obeys what the server decided --------------------------------------------------
+
+
+def test_the_phone_shows_what_the_server_decided_online_and_offline(ctx, server):
+    """The phone derives no right: it shows the server's. A done stove maintenance
+    (mandatory time tracking) is read-only with the server's reason; once the office sets
+    it back to Confirmed the forms open again at the next pull, with no second Start (the
+    phone used to lock them, the server accepted them). Offline, Start pressed on a
+    never-started one unlocks its forms at once, as the server said it would."""
+    from webapp.auth import hash_password
+    from webapp.extensions import db
+    from webapp.models import Client, Intervention, InterventionWork, User
+    from webapp.services.workflow import back_to_confirmed
+    from engine.clock import UTC, local_midnight, today as today_local
+
+    def add(s):
+        tech = User(username="tech3", display_name="Anne Tech", role="technician", password_hash=hash_password(PASSWORD), active=True)
+        client = s.scalar(db.select(Client).filter_by(name="Cotillon Marie"))
+        start = (local_midnight(today_local()) + timedelta(hours=9)).astimezone(UTC)
+        ivs = {}
+        for key, status in (("done", "done"), ("fresh", "confirmed")):
+            iv = Intervention(event_type_id="entretien-poele", title=f"poêle {key}", client=client, start_at=start, end_at=start + timedelta(hours=1),
+                              status=status, technicians=[tech])
+            s.add(iv)
+            s.flush()
+            ivs[key] = (iv.id, iv.uuid)
+        s.add(InterventionWork(intervention_id=ivs["done"][0], started_at=start, done_at=start + timedelta(minutes=50), actual_minutes=50))
+        s.commit()
+        return ivs
+
+    ivs = server.query(add)
+    server.uuids.update({f"t3_{k}": u for k, (_, u) in ivs.items()})
+    context = ctx()
+    page = watch(context.new_page())
+    login(page, "tech3")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    # done: the server refuses edits (edit_after_done is the office's), says why, offers back to Confirmed
+    open_iv(page, server, "t3_done")
+    refusal = "vous ne pouvez plus la modifier"
+    assert refusal in page.inner_text(".note")
+    assert page.locator("button[data-action=back_to_confirmed]").count() == 1 and page.locator("button[data-action=start]").count() == 0
+    open_form(page, "entretien-poele")
+    assert refusal in page.inner_text(".note") and page.locator("fieldset#form-host[disabled]").count() == 1
+    assert page.locator("button[data-action=save-form]").count() == 0
+
+    # the office sets it back to Confirmed; the next pull opens the forms (S4), without Start (H3 is met)
+    server.as_user("office", lambda u: back_to_confirmed(u, ivs["done"][0]))
+    page.go_back()
+    page.wait_for_selector(".banner")
+    sync_now(page)
+    page.wait_for_function("document.querySelector('.banner').textContent.includes('Confirmé')")
+    wait_synced(page)
+    assert page.locator(".note").count() == 0
+    open_form(page, "entretien-poele")
+    assert page.locator("fieldset#form-host[disabled]").count() == 0 and page.locator("button[data-action=save-form]").count() == 1
+    page.go_back()
+    page.wait_for_selector(".banner")
+
+    # offline: Start pressed on the never-started one unlocks its forms at once, and offers Pause
+    page.click("a.back")
+    open_iv(page, server, "t3_fresh")
+    assert "Appuyez sur Démarrer" in page.inner_text(".note")
+    context.set_offline(True)
+    page.click("button[data-action=start]")
+    page.wait_for_selector("button[data-action=pause]")
+    assert "En cours" in page.text_content(".banner") and page.locator(".note").count() == 0
+    assert page.locator("button[data-action=start]").count() == 0
+    open_form(page, "entretien-poele")
+    assert page.locator("fieldset#form-host[disabled]").count() == 0
+    page.go_back()
+    page.wait_for_selector(".banner")
+    context.set_offline(False)
+    sync_now(page)
+    wait_synced(page)
+    status = server.query(lambda s: s.get(Intervention, ivs["fresh"][0]).status)
+    assert status == "in_progress" and page.locator("button[data-action=pause]").count() == 1
     assert not page._ff_errors

@@ -45,3 +45,18 @@ def test_english_messages(client, auth, users):
     assert "Log out" in client.get("/agenda/week").get_data(as_text=True)
     client.get("/agenda/week?lang=fr")
     assert "Se déconnecter" in client.get("/agenda/week").get_data(as_text=True)
+
+
+def test_the_api_says_what_the_user_may_do(client, auth, users, factory):
+    """The JSON detail reads the policy: every action and status change, allowed or not
+    and why, in the user's language."""
+    iv = factory.intervention([users["tech1"]], event_type_id="sav", status="confirmed")  # mandatory time tracking
+    auth.login("tech1")
+    rights = client.get(f"/api/v1/interventions/{iv}").get_json()["rights"]
+    assert rights["start"] == {"allowed": True, "code": None, "message": None}
+    assert rights["edit_answers"]["code"] == "not_started" and "Démarrer" in rights["edit_answers"]["message"]
+    assert rights["close"]["code"] == "role" and rights["transition:cancelled"]["code"] == "transition"
+    auth.logout()
+    auth.login("office")
+    rights = client.get(f"/api/v1/interventions/{iv}").get_json()["rights"]
+    assert rights["edit_answers"]["allowed"] and rights["close"]["allowed"] and rights["transition:cancelled"]["allowed"]

@@ -102,6 +102,43 @@ def test_pull_returns_the_technicians_coming_interventions(client, auth, world):
     assert any(h["uuid"] == world["uuid"]["poele"] for h in iv["upcoming"])
 
 
+def test_pull_sends_the_policys_answers_now_and_after_each_offline_action(client, auth, world, app):
+    """The phone derives no right: per intervention the pull says what this user may do,
+    in the device's language, and what will hold after each action taken offline."""
+    auth.login("tech1")
+    body = client.get("/api/v1/sync/pull", headers={"Accept-Language": "en"}).get_json()
+    poele = next(i for i in body["interventions"] if i["uuid"] == world["uuid"]["poele"])  # mandatory time tracking, confirmed
+    assert set(poele["rights"]) == {"edit_answers", "start", "pause", "resume", "finish", "back_to_confirmed", "send_report"}
+    assert poele["rights"]["edit_answers"] == {"allowed": False, "code": "not_started", "message": "Press Start before filling in this intervention: time tracking is mandatory."}
+    assert poele["rights"]["start"]["allowed"] and poele["after"]["start"]["status"] == "in_progress"
+    assert poele["after"]["start"]["rights"]["edit_answers"]["allowed"] and poele["after"]["pause"]["rights"]["resume"]["allowed"]
+    # the office closes it: the next pull brings it again (its version moved), every action refused with the reason
+    auth.logout()
+    auth.login("office")
+    client.post(f"/interventions/{world['ids']['poele']}/close", data={"reason": "Facturé"})
+    auth.logout()
+    auth.login("tech1")
+    again = client.get(f"/api/v1/sync/pull?cursor={body['cursor']}").get_json()
+    poele = next(i for i in again["interventions"] if i["uuid"] == world["uuid"]["poele"])
+    assert {d["code"] for d in poele["rights"].values()} == {"closed"} and poele["after"] == {}
+    assert poele["rights"]["start"]["message"] == "Le bureau a clôturé cette intervention : Facturé"
+
+
+def test_openapi_documents_every_field_of_a_pulled_intervention(client, auth, world):
+    import jsonschema
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
+    schemas = doc["components"]["schemas"]
+    auth.login("tech1")
+    pulled = client.get("/api/v1/sync/pull").get_json()
+    intervention = {**schemas["Intervention"], "components": {"schemas": schemas}}
+    for iv in pulled["interventions"]:
+        assert set(iv) <= set(schemas["Intervention"]["properties"]), set(iv) - set(schemas["Intervention"]["properties"])
+        jsonschema.Draft202012Validator(intervention).validate(iv)
+    assert set(pulled["config"]) <= set(schemas["Pull"]["properties"]["config"]["properties"])
+
+
 def test_pull_with_cursor_returns_only_changes(client, auth, world, app):
     auth.login("tech1")
     first = client.get("/api/v1/sync/pull").get_json()

@@ -524,21 +524,38 @@ def phone_rights(f: Facts) -> dict:
     """What the sync pull sends per intervention for the phone to obey, offline too.
 
     ``rights``: the answers now (:data:`PHONE_ACTIONS`), each ``{"allowed", "code",
-    "message"}`` in the user's language. ``after``: for each action the phone may take
-    offline (:data:`OFFLINE_ACTIONS`), the status it leads to and the answers that hold
-    once the server has applied it. The phone cannot ask the server after an action taken
-    offline: it shows ``after[<its latest pending action>]`` until the next pull brings
-    the server's own answers. Each effect is the server's (the same :func:`project` the
-    rules are checked against), so the phone derives nothing; a chain of offline actions
-    reads the latest one's answers, which hold because each offline action sets the
-    state it leads to whatever came before it.
+    "message"}`` in the user's language.
+
+    ``after``: the phone cannot ask the server after an action it took offline (Start
+    pressed in a cellar), so the server says beforehand what will hold: for each action
+    of :data:`OFFLINE_ACTIONS` the phone may reach from here, alone or after others
+    (Start, then Pause, then Finish...), the status it leads to and the answers once the
+    server has applied it. The phone shows ``after[<its latest pending action>]`` until
+    the next pull brings the server's own answers. That one entry per action is enough
+    because each offline action sets what it leads to (the status, started, the timer)
+    whatever came before it; each effect is the server's own (:func:`project`), so the
+    phone derives nothing.
     """
 
     def answers(facts: Facts) -> dict:
         return {a: decide(facts, a).as_dict() for a in PHONE_ACTIONS}
 
-    after = {}
-    for action in OFFLINE_ACTIONS:
-        projected, key = project(f, action)
-        after[action] = {"status": key, "rights": answers(projected)}
+    def situation(facts: Facts) -> tuple:
+        return facts.status.key, facts.start_pressed, facts.timer_running
+
+    after: dict[str, dict] = {}
+    seen = {situation(f)}
+    frontier = [f]
+    while frontier:
+        reached = []
+        for facts in frontier:
+            for action in OFFLINE_ACTIONS:
+                if action in after or not decide(facts, action).allowed:
+                    continue
+                projected, key = project(facts, action)
+                after[action] = {"status": key, "rights": answers(projected)}
+                if situation(projected) not in seen:
+                    seen.add(situation(projected))
+                    reached.append(projected)
+        frontier = reached
     return {"rights": answers(f), "after": after}

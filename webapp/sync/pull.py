@@ -32,7 +32,8 @@ from .ops import error_part
 
 #: 2: interventions carry the labels the phone shows (day_label, time_label...): a device
 #: with an older cursor pulls everything again to get them.
-CURSOR_VERSION = 2
+#: 3: they carry the policy's ``rights`` and ``after`` too.
+CURSOR_VERSION = 3
 #: Pull again what changed this long before the previous pull started: commits still in
 #: flight then, and clocks of several app servers, are covered (a repeat is harmless).
 OVERLAP = timedelta(seconds=5)

@@ -18,7 +18,7 @@ from .. import services
 from ..extensions import db
 from ..models import Intervention
 from ..schemas import ClientSchema, InterventionInputSchema, InterventionSchema, SubmissionSchema, UserRefSchema
-from ..services import access
+from ..services import access, policy
 from ..services.errors import Forbidden
 from ..services.submissions import load_submissions
 from .common import load_json_body
@@ -55,8 +55,11 @@ def interventions():
 @bp.route("/interventions/<int:intervention_id>")
 @login_required
 def intervention(intervention_id: int):
+    """The intervention, its answers, and what the policy lets the user do to it now
+    (``rights``: every action and ``transition:<status>``, each allowed or not, why)."""
     iv = services.load_intervention(intervention_id, current_user)
-    return jsonify({**InterventionSchema().dump(iv), "submissions": SubmissionSchema(many=True).dump(load_submissions(iv.id))})
+    rights = {action: d.as_dict() for action, d in policy.decisions_for(current_user, iv).items()}
+    return jsonify({**InterventionSchema().dump(iv), "submissions": SubmissionSchema(many=True).dump(load_submissions(iv.id)), "rights": rights})
 
 
 @bp.route("/interventions", methods=["POST"])

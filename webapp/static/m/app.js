@@ -12,17 +12,11 @@ import { lang, t } from "./i18n.js";
 const body = document.body;
 const main = document.getElementById("main");
 const net = document.getElementById("net");
-const OPEN_STATES = ["planned", "confirmed"];
 let current = null; // the form on screen: {iv, f, form, key}
 let draftTimer = null;
 
-const cfgOf = async () => (await store.get("kv", "config")) || { event_types: {}, statuses: [], rights: {} };
+const cfgOf = async () => (await store.get("kv", "config")) || { event_types: {}, statuses: [] };
 const ET_DEFAULT = { title: "", color: "#607d8b", forms: [], actions: ["navigate", "call"], time_tracking: "none", mandatory_time_tracking: false, travel_time: false };
-
-function statusKey(cfg, state) {
-  const list = cfg.statuses.filter((s) => s.state === state);
-  return (list.find((s) => s.key === state) || list[0] || { key: state }).key;
-}
 
 function timerOf(iv) {
   const segs = (iv.local && iv.local.timer) || [];
@@ -31,34 +25,36 @@ function timerOf(iv) {
   return { segs, running, ms };
 }
 
-function readonlyReason(iv, et, st, cfg) {
-  if (iv.closed) return t("ro_closed");
-  if (st.state === "cancelled") return t("ro_cancelled");
-  if (st.state === "done" && !cfg.rights.edit_after_done) return t("ro_done");
-  if (et.mandatory_time_tracking && OPEN_STATES.includes(st.state)) return t("ro_mandatory");
-  return null;
+/** What the server decided this user may do (the sync pull's `rights`), or, after an
+ *  action taken here that the server has not answered yet, what it said would hold once
+ *  that action is applied (`after[action]`): the phone derives no right itself. Unknown
+ *  (an intervention pulled before the server sent rights): nothing is allowed. */
+function rightsOf(iv) {
+  const pending = iv.local && iv.local.after;
+  const after = pending && iv.after && iv.after[pending];
+  return (after ? after.rights : iv.rights) || {};
 }
 
-function actionsOf(iv, et, st, cfg, timer) {
+const allowed = (rights, key) => !!(rights[key] && rights[key].allowed);
+
+/** Why the forms are read-only, in the server's words (null: they may be filled). */
+function readonlyReason(rights) {
+  const d = rights.edit_answers;
+  if (d && d.allowed) return null;
+  return (d && d.message) || t("ro_unknown");
+}
+
+/** The buttons: those the event type shows (T4) that the server allows now, and the
+ *  links to the client. */
+function actionsOf(iv, et, rights) {
   const c = iv.client;
-  const ok = {
-    start: OPEN_STATES.includes(st.state),
-    pause: et.time_tracking === "automatic" && st.state === "in_progress" && timer.running,
-    resume: et.time_tracking === "automatic" && st.state === "in_progress" && !timer.running,
-    finish: st.state === "in_progress",
-    navigate: !!V.address(c),
-    call: !!c.phone,
-    send_report: st.state === "done" && et.report_sending === "device_when_done" && cfg.rights.send_report,
-    back_to_confirmed: st.state === "done" && cfg.rights.back_to_confirmed,
-  };
-  const always = ["navigate", "call"];
   const list = [];
-  for (const key of ["start", "pause", "resume", "finish", "back_to_confirmed", "send_report", "navigate", "call"]) {
+  for (const key of ["start", "pause", "resume", "finish", "back_to_confirmed", "send_report"]) {
     const configured = key === "resume" ? et.actions.includes("pause") : et.actions.includes(key);
-    if (!configured || !ok[key] || (iv.closed && !always.includes(key))) continue;
-    const href = key === "navigate" ? V.mapsUrl(c) : key === "call" ? `tel:${c.phone.replace(/[^0-9+]/g, "")}` : null;
-    list.push({ key, href });
+    if (configured && allowed(rights, key)) list.push({ key, href: null });
   }
+  if (et.actions.includes("navigate") && V.address(c)) list.push({ key: "navigate", href: V.mapsUrl(c) });
+  if (et.actions.includes("call") && c.phone) list.push({ key: "call", href: `tel:${c.phone.replace(/[^0-9+]/g, "")}` });
   return list;
 }
 
@@ -108,7 +104,8 @@ async function context(iv) {
     return { id: r.id, title, message: reason, errors: r.result.errors, form_id: f ? f.form_id : null, conflict, office };
   });
   const timer = et.time_tracking === "automatic" && (timerOf(iv).segs.length || st.state === "in_progress") ? timerOf(iv) : null;
-  return { cfg, et, st, forms, problems, timer: timer, actions: actionsOf(iv, et, st, cfg, timerOf(iv)), readonlyReason: readonlyReason(iv, et, st, cfg), ops };
+  const rights = rightsOf(iv);
+  return { cfg, et, st, forms, problems, timer: timer, actions: actionsOf(iv, et, rights), readonlyReason: readonlyReason(rights), ops };
 }
 
 // --- screens -------------------------------------------------------------------------
@@ -272,13 +269,12 @@ async function act(key, btn) {
     await (key === "keep-mine" ? sync.keepMine : sync.takeOffice)(iv, btn.dataset.form);
     return render();
   }
-  const { cfg, et } = await context(iv);
+  const { et } = await context(iv);
   const now = new Date().toISOString();
   const local = iv.local || (iv.local = {});
   const timer = local.timer || [];
   const op = { type: key, intervention: uuid, base_version: iv.version, at: now };
   if (key === "start") {
-    local.status = statusKey(cfg, "in_progress");
     if (et.time_tracking === "automatic") local.timer = [...timer, [now, null]];
   } else if (key === "pause") {
     if (timer.length && !timer[timer.length - 1][1]) timer[timer.length - 1][1] = now;
@@ -294,11 +290,13 @@ async function act(key, btn) {
       if (travel) op.travel_minutes = minutes(data, "travel");
     }
     if (timer.length && !timer[timer.length - 1][1]) timer[timer.length - 1][1] = now;
-    local.status = statusKey(cfg, "done");
-  } else if (key === "back_to_confirmed") {
-    local.status = statusKey(cfg, "confirmed");
-  } else if (key !== "send_report") {
+  } else if (key !== "back_to_confirmed" && key !== "send_report") {
     return;
+  }
+  const effect = iv.after && iv.after[key];
+  if (effect) { // the server's own answer to "what holds once this is applied"
+    local.status = effect.status;
+    local.after = key;
   }
   await store.put("interventions", iv);
   await sync.queue(op);

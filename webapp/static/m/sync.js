@@ -214,9 +214,10 @@ async function pull() {
     const local = { ...((old && old.local) || {}) };
     const segments = iv.time && iv.time.segments;
     if (!mine.some((o) => !FORM_OPS.includes(o.type))) {
-      // nothing of the device's is on its way: the server's status and timer are the truth
-      // again (a start the server refused leaves no timer running on the phone)
+      // nothing of the device's is on its way: the server's status, timer and rights are
+      // the truth again (a start the server refused leaves no timer running on the phone)
       delete local.status;
+      delete local.after;
       if (segments) local.timer = segments;
     } else if (!local.timer && segments && segments.length) local.timer = segments; // a new phone
     await store.put("interventions", { ...iv, local });
