@@ -22,6 +22,7 @@ from flask_wtf.csrf import generate_csrf
 from ..i18n import chosen_lang, current_lang
 from ..views.common import load_json_body
 from . import attachments as att_mod
+from . import office
 from .ops import apply_batch
 from .pull import pull as do_pull
 from .schemas import PushSchema
@@ -80,7 +81,5 @@ def init_app(app) -> None:
     app.config.setdefault("SYNC_DAYS_AFTER", 7)
     app.config.setdefault("SYNC_PENDING_SECONDS", 60)
     app.register_blueprint(bp)
-    from . import office
-
     app.register_blueprint(office.bp)
     app.jinja_env.globals["sync_problems"] = office.sync_problems

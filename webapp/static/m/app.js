@@ -16,7 +16,7 @@ let current = null; // the form on screen: {iv, f, form, key}
 let draftTimer = null;
 
 const cfgOf = async () => (await store.get("kv", "config")) || { event_types: {}, statuses: [] };
-const ET_DEFAULT = { title: "", color: "#607d8b", forms: [], actions: ["navigate", "call"], time_tracking: "none", mandatory_time_tracking: false, travel_time: false };
+const ET_DEFAULT = { title: "", color: "#607d8b", forms: [], actions: ["navigate", "call"], time_tracking: "none", travel_time: false };
 
 function timerOf(iv) {
   const segs = (iv.local && iv.local.timer) || [];
