@@ -79,6 +79,20 @@ def test_office_closes_then_a_technician_is_refused_any_change(app, users, facto
     assert _iv(app, iv)[:2] == ("in_progress", False)
 
 
+def test_show_says_what_the_account_may_run_and_why_not(app, users, factory, ff):
+    """``intervention show --as`` reads the policy: the commands the account may run now,
+    and each one refused with the reason the command itself would print."""
+    iv = factory.intervention([users["tech1"]], event_type_id="entretien-poele", status="confirmed", closed=True)
+    shown = ff("intervention", "show", iv, "--as", "tech1")
+    assert shown.exit_code == 0, shown.output
+    assert "Commandes possibles pour tech1 : aucun" in shown.stdout
+    assert "Refusé à tech1 :" in shown.stdout and "  - start : Le bureau a clôturé cette intervention" in shown.stdout
+    assert "  - close : Vous ne pouvez pas clôturer ni ré-ouvrir les interventions." in shown.stdout
+    office = ff("intervention", "show", iv, "--as", "office", "--lang", "en")
+    assert "Commands office may run: start, reopen, send-report" in office.stdout, office.stdout
+    assert "  - pause: The timer runs only while the intervention is in progress." in office.stdout
+
+
 def test_finish_refused_with_the_list_of_what_is_missing(app, users, factory, ff):
     iv = factory.intervention([users["tech1"]], event_type_id="entretien-poele", status="in_progress")  # Start never pressed
     err = _refused(ff("intervention", "finish", iv, "--as", "tech1"))

@@ -323,3 +323,24 @@ def test_signature_no_longer_valid_after_a_change(app, client, auth, users, fact
     call(app, users["office"], save_submission, iv, "photos-signatures", changed)
     with app.app_context():
         assert [(s.signer, s.valid) for s in signature_states(iv)] == [("client", True), ("technician", False)]
+
+
+# -- the detail page reads the policy -----------------------------------------------------------
+
+
+def test_the_detail_page_shows_what_the_policy_allows_and_why_not(app, client, auth, users, factory):
+    """A technician on a stove maintenance (mandatory time tracking) before Start: Start is
+    offered, the forms are not, and the page says why; once started: Pause and Finish, and
+    the forms open."""
+    iv = factory.intervention([users["tech1"]], event_type_id="entretien-poele", status="confirmed")
+    auth.login("tech1")
+    page = client.get(f"/interventions/{iv}").get_data(as_text=True)
+    assert f"/interventions/{iv}/start" in page and f"/interventions/{iv}/finish" not in page and f"/interventions/{iv}/pause" not in page
+    assert 'data-code="not_started"' in page and "Appuyez sur Démarrer" in page
+    assert f"/interventions/{iv}/forms/entretien-poele/edit" not in page
+    assert client.get(f"/interventions/{iv}/forms/entretien-poele/edit").status_code == 409  # the direct address says the same
+    call(app, users["tech1"], workflow.start_intervention, iv)
+    page = client.get(f"/interventions/{iv}").get_data(as_text=True)
+    assert f"/interventions/{iv}/start" not in page and f"/interventions/{iv}/pause" in page and f"/interventions/{iv}/finish" in page
+    assert "edit-refused" not in page and f"/interventions/{iv}/forms/entretien-poele/edit" in page
+    assert f"/interventions/{iv}/close" not in page  # close_reopen is the back office's
