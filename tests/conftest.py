@@ -48,14 +48,8 @@ def databases(tmp_path_factory):
             path = tmp_path_factory.mktemp("db") / "test.sqlite"
             cfg = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SQLALCHEMY_ENGINE_OPTIONS": {}}
         else:
-            url = _pg_url(os.environ["TEST_DATABASE_URL"])
-            schema = f"ff_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-            engine = sa.create_engine(url)
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            engine.dispose()
-            pg_schemas.append((url, schema))
-            cfg = {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={schema}"}}, "PG_SCHEMA": schema}
+            cfg = new_pg_schema("ff_test")
+            pg_schemas.append((cfg["SQLALCHEMY_DATABASE_URI"], cfg["PG_SCHEMA"]))
         app = create_app({**_base_config(tmp_path_factory.mktemp("inst")), **cfg})
         with app.app_context():
             upgrade(directory=str(PROJECT_ROOT / "migrations"))
@@ -70,10 +64,26 @@ def databases(tmp_path_factory):
 
     yield get
     for url, schema in pg_schemas:
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        engine.dispose()
+        drop_pg_schema(url, schema)
+
+
+def new_pg_schema(prefix: str) -> dict:
+    """The configuration of an empty PostgreSQL schema of its own (``TEST_DATABASE_URL``),
+    so that concurrent runs do not collide; drop it with :func:`drop_pg_schema`."""
+    url = _pg_url(os.environ["TEST_DATABASE_URL"])
+    schema = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    return {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-c search_path={schema}"}}, "PG_SCHEMA": schema}
+
+
+def drop_pg_schema(url: str, schema: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
 
 
 def _base_config(tmp) -> dict:

@@ -3,7 +3,6 @@ move the data they reshape."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +15,7 @@ from alembic.script import ScriptDirectory
 
 from webapp.extensions import db
 
-from tests.conftest import DATABASES
+from tests.conftest import DATABASES, drop_pg_schema, new_pg_schema
 
 
 def test_models_and_migrations_agree(app):
@@ -36,28 +35,16 @@ def fresh_app(request, tmp_path):
     from webapp import create_app
 
     cfg = {"TESTING": True, "SECRET_KEY": "test", "SYNC_DEFINITIONS_ON_START": False, "ATTACHMENTS_DIR": str(tmp_path / "att")}
-    schema = None
     if request.param == "sqlite":
         cfg.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.sqlite'}", SQLALCHEMY_ENGINE_OPTIONS={})
     else:
-        from webapp import database_url
-
-        url = database_url(os.environ["TEST_DATABASE_URL"])
-        schema = f"ff_mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        engine.dispose()
-        cfg.update(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-c search_path={schema}"}})
+        cfg.update(new_pg_schema("ff_mig"))
     app = create_app(cfg)
     yield app
     with app.app_context():
         db.engine.dispose()
-    if schema:
-        engine = sa.create_engine(cfg["SQLALCHEMY_DATABASE_URI"])
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        engine.dispose()
+    if "PG_SCHEMA" in cfg:
+        drop_pg_schema(cfg["SQLALCHEMY_DATABASE_URI"], cfg["PG_SCHEMA"])
 
 
 def _utc(value):

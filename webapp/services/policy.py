@@ -40,6 +40,7 @@ that a closed intervention always says "closed", whatever else would also refuse
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from flask_babel import gettext as _
 
@@ -292,6 +293,7 @@ def _start(f: Facts) -> Decision:
 
 
 def _timer(f: Facts, running: bool) -> Decision:
+    """Pause (``running`` False: stop it) or Resume (True) the timer (H1)."""
     refused = _gate(f) or _change(f, _("You may not change this intervention."))
     if refused is not None:
         return refused
@@ -302,14 +304,6 @@ def _timer(f: Facts, running: bool) -> Decision:
     if f.timer_running == running:
         return _no("already", _("The timer is already running.") if running else _("The timer is not running."))
     return ALLOWED
-
-
-def _pause(f: Facts) -> Decision:
-    return _timer(f, running=False)
-
-
-def _resume(f: Facts) -> Decision:
-    return _timer(f, running=True)
 
 
 def _finish(f: Facts) -> Decision:
@@ -377,14 +371,6 @@ def _close_reopen(f: Facts, closing: bool) -> Decision:
     return ALLOWED
 
 
-def _close(f: Facts) -> Decision:
-    return _close_reopen(f, closing=True)
-
-
-def _reopen(f: Facts) -> Decision:
-    return _close_reopen(f, closing=False)
-
-
 def _record_time(f: Facts) -> Decision:
     """H1, H2: the back office types times in every mode (the report tab); a technician,
     or any device, only in manual mode, under the rules of answers."""
@@ -423,9 +409,11 @@ def _send_report(f: Facts) -> Decision:
 
 
 _RULES = {
-    "view": _view, "edit_answers": _edit_answers, "edit_appointment": _edit_appointment, "start": _start, "pause": _pause,
-    "resume": _resume, "finish": _finish, "back_to_confirmed": _back_to_confirmed, "cancel": _cancel, "close": _close,
-    "reopen": _reopen, "record_time": _record_time, "upload_attachments": _upload_attachments, "send_report": _send_report,
+    "view": _view, "edit_answers": _edit_answers, "edit_appointment": _edit_appointment, "start": _start,
+    "pause": partial(_timer, running=False), "resume": partial(_timer, running=True), "finish": _finish,
+    "back_to_confirmed": _back_to_confirmed, "cancel": _cancel, "close": partial(_close_reopen, closing=True),
+    "reopen": partial(_close_reopen, closing=False), "record_time": _record_time, "upload_attachments": _upload_attachments,
+    "send_report": _send_report,
 }
 assert set(_RULES) == set(ACTIONS)
 
