@@ -147,7 +147,7 @@ class Facts:
 
 
 def facts_of(user: User, iv: Intervention, *, source: str = "web", work: InterventionWork | None | object = _UNSET,
-             timer_running: bool | None = None, technician_ids: set[int] | None = None) -> Facts:
+             timer_running: bool | None = None) -> Facts:
     """The facts of ``iv`` for ``user`` acting from ``source``. ``work`` and
     ``timer_running`` may be given when already loaded (a list: see the sync pull),
     else they are read (two small queries)."""
@@ -157,10 +157,8 @@ def facts_of(user: User, iv: Intervention, *, source: str = "web", work: Interve
     w = work_of(iv) if work is _UNSET else work
     if timer_running is None:
         timer_running = open_segment(iv.id) is not None
-    if technician_ids is None:
-        technician_ids = {t.id for t in iv.technicians}
     return Facts(
-        role=user.role, assigned=user.id in technician_ids, source=source, status=reg.status(iv.status),
+        role=user.role, assigned=user.id in {t.id for t in iv.technicians}, source=source, status=reg.status(iv.status),
         closed=w is not None and w.closed_at is not None, closed_reason=w.closed_reason if w is not None else None,
         start_pressed=w is not None and w.started_at is not None, timer_running=bool(timer_running),
         event_type=event_type_of(iv), workflow=reg.workflow,
