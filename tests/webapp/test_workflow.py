@@ -337,6 +337,7 @@ def test_the_detail_page_shows_what_the_policy_allows_and_why_not(app, client, a
     page = client.get(f"/interventions/{iv}").get_data(as_text=True)
     assert f"/interventions/{iv}/start" in page and f"/interventions/{iv}/finish" not in page and f"/interventions/{iv}/pause" not in page
     assert 'data-code="not_started"' in page and "Appuyez sur Démarrer" in page
+    assert "▶ Démarrer" in page  # the button the message names ("Début" is the start of a time range)
     assert f"/interventions/{iv}/forms/entretien-poele/edit" not in page
     assert client.get(f"/interventions/{iv}/forms/entretien-poele/edit").status_code == 409  # the direct address says the same
     call(app, users["tech1"], workflow.start_intervention, iv)
