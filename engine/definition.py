@@ -19,13 +19,17 @@ from typing import Any, Mapping
 
 from jsonschema import Draft202012Validator
 
-from .formats import FORMAT_CHECKER, compile_fast_validator
+from .dialect import python_validator
+from .ecma import pattern_problem
+from .formats import FORMAT_CHECKER
 from .problems import DefinitionError, Problem
-from .schema import RefError, deref, iter_subschemas, resolve_pointer, upgrade_dependencies
+from .refs import REF_KEYWORDS
+from .schema import RefError, deref, iter_subschemas, resolve_pointer
 from .uihints import UI_META_SCHEMA, localise
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
+#: the 2020-12 meta-schema, with the forms' formats (``regex`` is ECMA-262, as in answers)
+_META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=FORMAT_CHECKER)
 _UI_VALIDATOR = Draft202012Validator(UI_META_SCHEMA)
 
 
@@ -57,34 +61,41 @@ class FormDefinition:
         return localise(self.description, lang)
 
     @cached_property
-    def validation_schema(self) -> dict:
-        """The schema answers are checked against (draft-7 ``dependencies`` upgraded)."""
-        return upgrade_dependencies(self.schema)
-
-    @cached_property
     def validator(self) -> Draft202012Validator:
-        """Built once per definition: compiling a validator is the expensive part. It
-        explains what is wrong; :attr:`fast_validator` says quickly that nothing is."""
-        return Draft202012Validator(self.validation_schema, format_checker=FORMAT_CHECKER)
+        """jsonschema in the forms' dialect, built once: the walk evaluates with it the
+        conditions that fall outside the phone's subset."""
+        return python_validator(self.schema)
 
     @cached_property
+    def compiled_schema(self) -> Any:
+        """The schema compiled by jsonschema-rs, once per definition (and so per stored
+        version): it checks every answer (see :mod:`engine.validation`)."""
+        from .validation import CompiledSchema
+
+        return CompiledSchema(self.schema)
+
+    @property
     def fast_validator(self) -> Any:
-        """A compiled validator (jsonschema-rs) with the same formats, or None if it cannot
-        take this schema. Most submissions are valid: they never reach the slow path."""
-        return compile_fast_validator(self.validation_schema)
+        """The jsonschema-rs validator itself."""
+        return self.compiled_schema.compiled
 
     @cached_property
-    def has_conditions(self) -> bool:
-        """Whether any field can be hidden (rules or conditional branches): if not,
-        validation can skip computing visibility."""
-        text = json.dumps(self.raw)
-        return any(k in text for k in ('"ui:rule"', '"rule"', '"if"', '"dependentSchemas"', '"dependencies"', '"dependentRequired"'))
+    def visibility(self) -> Any:
+        """Which answers the rules hide, compiled once (see :mod:`engine.visibility`)."""
+        from .visibility import compile_plan
+
+        return compile_plan(self.schema, self.ui)
+
+    def check(self, data: Any, lang: str = "fr") -> Any:
+        """:class:`engine.validation.Checked`: the answers to store (without what a rule
+        hides) and their errors. Store ``answers`` only when ``errors`` is empty."""
+        from .validation import check
+
+        return check(self, data, lang)
 
     def validate(self, data: Any, lang: str = "fr") -> list:
         """Errors of ``data`` against this exact definition, by pointer, in ``lang``."""
-        from .validation import validate
-
-        return validate(self, data, lang)
+        return self.check(data, lang).errors
 
     def to_json(self) -> dict:
         return copy.deepcopy(self.raw)
@@ -146,22 +157,20 @@ def _schema_problems(schema: Any, source: str) -> list[Problem]:
             msg = err.message
         problems.append(_problem(source, pointer, msg))
     for sub, ptr in iter_subschemas(schema):
-        for kw in ("pattern",):
-            if isinstance(sub.get(kw), str):
-                try:
-                    re.compile(sub[kw])
-                except re.error as exc:
-                    problems.append(_problem(source, f"/schema{ptr}/{kw}", f"invalid regular expression {sub[kw]!r}: {exc.msg} at position {exc.pos}"))
+        if isinstance(sub.get("pattern"), str):
+            why = pattern_problem(sub["pattern"])
+            if why:
+                problems.append(_problem(source, f"/schema{ptr}/pattern", f"invalid regular expression {sub['pattern']!r}: {why}"))
         for pat in (sub.get("patternProperties") or {}) if isinstance(sub.get("patternProperties"), dict) else ():
-            try:
-                re.compile(pat)
-            except re.error as exc:
-                problems.append(_problem(source, f"/schema{ptr}/patternProperties", f"invalid regular expression {pat!r}: {exc.msg}"))
-        if "$ref" in sub:
-            try:
-                resolve_pointer(schema, sub["$ref"])
-            except RefError as exc:
-                problems.append(_problem(source, f"/schema{ptr}/$ref", f"unresolvable reference: {exc}"))
+            why = pattern_problem(pat)
+            if why:
+                problems.append(_problem(source, f"/schema{ptr}/patternProperties", f"invalid regular expression {pat!r}: {why}"))
+        for kw in REF_KEYWORDS:
+            if kw in sub:
+                try:
+                    resolve_pointer(schema, sub[kw], sub)
+                except RefError as exc:
+                    problems.append(_problem(source, f"/schema{ptr}/{kw}", str(exc)))
     # de-duplicate (the meta-schema and our regex check may both speak of one pattern)
     seen: dict[str, Problem] = {}
     for p in problems:
@@ -218,7 +227,7 @@ def load_definition(source: str | os.PathLike | Mapping) -> FormDefinition:
     problems = structural_problems(raw, name)
     if problems:
         raise DefinitionError(problems)
-    return FormDefinition(
+    definition = FormDefinition(
         id=raw["id"],
         version=raw["version"],
         title=raw.get("title", raw["id"]),
@@ -228,3 +237,8 @@ def load_definition(source: str | os.PathLike | Mapping) -> FormDefinition:
         source=name,
         raw=raw,
     )
+    try:
+        definition.compiled_schema  # compiled once, here, so that a form that loads validates
+    except ValueError as exc:
+        raise DefinitionError([_problem(name, "/schema", f"the schema cannot be compiled: {exc}")]) from None
+    return definition

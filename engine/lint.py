@@ -15,6 +15,7 @@ from .definition import FormDefinition
 from .paths import NAME_RESERVED
 from .problems import Problem
 from .rules import holds, parse_rule, unsupported_keywords
+from .refs import index_of
 from .schema import KNOWN_KEYWORDS, RefError, deref, is_choice_list, iter_subschemas, resolve_pointer, schema_type
 from .uihints import OPTIONS, SIGNERS, UI_META_SCHEMA, WIDGET_ALIASES, WIDGETS, localise
 from .walk import widget_fits
@@ -51,11 +52,12 @@ class _Linter:
         while isinstance(schema, dict) and "$ref" in schema and hops < 20:
             ref = schema["$ref"]
             try:
-                target = resolve_pointer(self.root, ref)
+                target = resolve_pointer(self.root, ref, schema)
             except RefError:
                 return {}, pointer
             siblings = {k: v for k, v in schema.items() if k != "$ref"}
-            schema, pointer = ({**target, **siblings} if isinstance(target, dict) else {}), "/schema" + ref[1:]
+            located = index_of(self.root).pointer_of.get(id(target))
+            schema, pointer = ({**target, **siblings} if isinstance(target, dict) else {}), ("/schema" + located if located is not None else pointer)
             hops += 1
         return (schema if isinstance(schema, dict) else {}), pointer
 

@@ -28,6 +28,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "contains": {"fr": "Il manque un élément attendu.", "en": "An expected item is missing."},
     "additionalProperties": {"fr": "Ce champ n'existe pas dans ce formulaire.", "en": "This field does not exist in this form."},
     "invalid": {"fr": "Valeur invalide.", "en": "Invalid value."},
+    "text": {"fr": "Ce texte contient des caractères invalides.", "en": "This text contains invalid characters."},
+    "depth": {"fr": "Réponses imbriquées trop profondément.", "en": "Answers nested too deeply."},
 }
 
 _FORMATS: dict[str, dict[str, str]] = {

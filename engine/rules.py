@@ -9,10 +9,9 @@ that has no answer is false (it never shows a SHOW-rule field by accident).
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import Any
 
+from .ecma import search
 from .node import MISSING, Rule
 
 #: The JSON Schema keywords a condition may use (mirrored in ``condition.js``).
@@ -71,11 +70,6 @@ _TYPE_TESTS = {
 }
 
 
-@lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
-
-
 def holds(schema: Any, value: Any) -> bool:
     """Whether ``value`` satisfies the condition ``schema`` (client subset semantics)."""
     if value is MISSING:
@@ -103,7 +97,7 @@ def holds(schema: Any, value: Any) -> bool:
         if "exclusiveMaximum" in s and value >= s["exclusiveMaximum"]:
             return False
     if isinstance(value, str):
-        if "pattern" in s and not _regex(s["pattern"]).search(value):
+        if "pattern" in s and not search(s["pattern"], value):
             return False
         if "minLength" in s and len(value) < s["minLength"]:
             return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .paths import from_pointer
+from .refs import REF_KEYWORDS, RefError, reference_of, resolve
 
 #: Keywords whose value is one subschema.
 SUBSCHEMA_KEYWORDS = (
@@ -36,29 +36,34 @@ KNOWN_KEYWORDS = frozenset({
 })
 
 
+def child_schemas(schema: dict, pointer: str = "") -> Iterator[tuple[Any, str]]:
+    """The subschemas directly inside ``schema``, with their JSON pointers."""
+    for kw in SUBSCHEMA_KEYWORDS:
+        if kw in schema:
+            yield schema[kw], f"{pointer}/{kw}"
+    for kw in SUBSCHEMA_LIST_KEYWORDS:
+        if isinstance(schema.get(kw), list):
+            for i, sub in enumerate(schema[kw]):
+                yield sub, f"{pointer}/{kw}/{i}"
+    for kw in (*SUBSCHEMA_MAP_KEYWORDS, "dependencies"):
+        if isinstance(schema.get(kw), dict):
+            for name, sub in schema[kw].items():
+                if kw != "dependencies" or isinstance(sub, dict):
+                    yield sub, f"{pointer}/{kw}/{escape(name)}"
+
+
+def escape(name: Any) -> str:
+    """A property name as one JSON pointer segment (RFC 6901)."""
+    return str(name).replace("~", "~0").replace("/", "~1")
+
+
 def iter_subschemas(schema: Any, pointer: str = "") -> Iterator[tuple[dict, str]]:
     """Every schema object inside ``schema`` (itself included) with its JSON pointer."""
     if not isinstance(schema, dict):
         return
     yield schema, pointer
-    for kw in SUBSCHEMA_KEYWORDS:
-        if kw in schema:
-            yield from iter_subschemas(schema[kw], f"{pointer}/{kw}")
-    for kw in SUBSCHEMA_LIST_KEYWORDS:
-        if isinstance(schema.get(kw), list):
-            for i, sub in enumerate(schema[kw]):
-                yield from iter_subschemas(sub, f"{pointer}/{kw}/{i}")
-    for kw in SUBSCHEMA_MAP_KEYWORDS:
-        if isinstance(schema.get(kw), dict):
-            for name, sub in schema[kw].items():
-                esc = str(name).replace("~", "~0").replace("/", "~1")
-                yield from iter_subschemas(sub, f"{pointer}/{kw}/{esc}")
-    deps = schema.get("dependencies")
-    if isinstance(deps, dict):
-        for name, sub in deps.items():
-            if isinstance(sub, dict):
-                esc = str(name).replace("~", "~0").replace("/", "~1")
-                yield from iter_subschemas(sub, f"{pointer}/dependencies/{esc}")
+    for sub, ptr in child_schemas(schema, pointer):
+        yield from iter_subschemas(sub, ptr)
 
 
 def upgrade_dependencies(schema: dict) -> dict:
@@ -76,43 +81,27 @@ def upgrade_dependencies(schema: dict) -> dict:
     return out
 
 
-class RefError(LookupError):
-    """A ``$ref`` that does not point at anything in the document."""
-
-
-def resolve_pointer(root: Any, ref: str) -> Any:
-    """The target of a local ``$ref`` (``#``, ``#/$defs/x``); :class:`RefError` otherwise."""
-    if not isinstance(ref, str) or not ref.startswith("#"):
-        raise RefError(f"only references inside the form are supported (“#/$defs/…”), not {ref!r}")
-    try:
-        path = from_pointer(ref[1:] if ref != "#" else "")
-    except ValueError as exc:
-        raise RefError(str(exc)) from None
-    cur = root
-    for seg in path:
-        if isinstance(cur, dict) and str(seg) in cur:
-            cur = cur[str(seg)]
-        elif isinstance(cur, list) and isinstance(seg, int) and seg < len(cur):
-            cur = cur[seg]
-        else:
-            raise RefError(f"{ref} does not point at anything in this form")
-    return cur
+def resolve_pointer(root: Any, ref: str, at: Any = None) -> Any:
+    """The target of a reference inside the form (see :mod:`engine.refs`); RefError otherwise."""
+    return resolve(root, ref, at)
 
 
 def deref(schema: Any, root: dict, _seen: frozenset = frozenset()) -> dict:
-    """Follow ``$ref`` chains; sibling keywords of a ``$ref`` override the target's."""
+    """Follow ``$ref`` (and ``$dynamicRef``, read statically) chains; sibling keywords of a
+    reference override the target's."""
     if schema is True or schema is None:
         return {}
     if schema is False:
         return {"not": {}}
-    if not isinstance(schema, dict) or "$ref" not in schema:
+    ref = reference_of(schema)
+    if ref is None:
         return schema if isinstance(schema, dict) else {}
-    ref = schema["$ref"]
-    if ref in _seen:
-        raise RefError(f"{ref} refers to itself")
-    target = deref(resolve_pointer(root, ref), root, _seen | {ref})
+    target = resolve(root, ref, schema)
+    if id(target) in _seen:
+        raise RefError(f"unresolvable reference: {ref} refers to itself")
+    target = deref(target, root, _seen | {id(target)})
     merged = dict(target)
-    merged.update({k: v for k, v in schema.items() if k != "$ref"})
+    merged.update({k: v for k, v in schema.items() if k not in REF_KEYWORDS})
     return merged
 
 

@@ -1,133 +1,196 @@
 """Validating answers against the exact definition they were filled with.
 
-"Required" means "required when shown": answers of fields hidden by a rule or by an inactive
-branch are pruned first, and errors on hidden fields are dropped. jsonschema reports a
-missing property on its parent; we re-point it at the missing field, where a technician
-can see it.
+:func:`check` is the one entry point that decides what is stored: it returns the answers
+cleaned of what a rule hides (:mod:`engine.visibility` — the only pruning) and the errors of
+exactly those cleaned answers. The web app and the sync store ``Checked.answers`` when
+``Checked.errors`` is empty, so what is stored is what was validated.
+
+The schema is checked by jsonschema-rs, compiled once per definition in the forms' dialect
+(:mod:`engine.dialect`); most answers are valid and cost one compiled call. Its errors are
+turned into :class:`FieldError` s a technician can act on: a missing property is pointed at
+the missing field (the schema reports it on the parent), a failed ``oneOf``/``anyOf`` speaks
+of its most relevant alternative (jsonschema's ``best_match`` heuristic). Any JSON value
+gives errors, never an exception; a text that is not Unicode (a lone surrogate, which I-JSON,
+RFC 7493, forbids and no database stores) is an error at its pointer.
 """
 
 from __future__ import annotations
 
-import copy
-import re
-from typing import Any, Iterator
+import heapq
+from typing import Any, Iterable, Iterator, NamedTuple
 
-from jsonschema import ValidationError
-from jsonschema.exceptions import best_match
-
-from .definition import FormDefinition
+from .dialect import compiled_validator
 from .messages import message
 from .paths import Path, is_prefix, to_pointer
 from .problems import FieldError
-from .schema import is_choice_list
 from .uihints import localise
+from .visibility import ANY_ITEM, without
+
+_LIMITS = frozenset({
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+    "minItems", "maxItems", "minProperties", "maxProperties", "minContains", "maxContains",
+})
+_WEAK = frozenset({"anyOf", "oneOf"})
 
 
-def validate(definition: FormDefinition, data: Any, lang: str = "fr") -> list[FieldError]:
-    if not isinstance(data, dict):
-        return [FieldError("", message("type", lang, expected="object"), "type")]
-    from .walk import walk
+class Checked(NamedTuple):
+    """Answers as they are to be stored, and their errors (store only if there are none)."""
 
-    hidden: list[Path] = []
-    tree = None
-    if definition.has_conditions:
-        tree = walk(definition, data, lang=lang)
-        hidden = [n.path for n in tree.walk() if not n.visible and not n.is_template]
-        if hidden:
-            data = prune(data, hidden)
-    fast = definition.fast_validator
-    if fast is not None and fast.is_valid(data):
-        return []
-    out: dict[tuple[str, str], FieldError] = {}
-    for err in definition.validator.iter_errors(data):
-        for fe in field_errors(err, lang):
-            if not any(is_prefix(h, fe.path) for h in hidden):
+    answers: Any
+    errors: list[FieldError]
+
+
+class CompiledSchema:
+    """Any JSON Schema of the forms' dialect, compiled once, giving errors for any JSON value.
+
+    :meth:`FormDefinition.validate <engine.FormDefinition.validate>` uses it for a form's
+    schema; it takes schemas whose root is not an object too (the JSON-Schema-Test-Suite
+    runs through it).
+    """
+
+    def __init__(self, schema: Any):
+        self.schema = schema
+        self.compiled = compiled_validator(schema)  # ValueError if it cannot
+
+    def is_valid(self, value: Any) -> bool:
+        try:
+            return self.compiled.is_valid(value)
+        except UnicodeEncodeError:
+            return False
+
+    def errors(self, value: Any, lang: str = "fr") -> list[FieldError]:
+        """Every error of ``value``, one per (pointer, keyword), in schema order."""
+        found: list[FieldError] = []
+        try:
+            failures = list(self.compiled.iter_errors(value))
+        except UnicodeEncodeError:
+            found = list(_not_unicode(value, (), lang))
+            failures = list(self.compiled.iter_errors(_scrubbed(value)))
+        out: dict[tuple[str, str], FieldError] = {(e.pointer, e.keyword): e for e in found}
+        for failure in failures:
+            for fe in field_errors(failure, lang):
                 out.setdefault((fe.pointer, fe.keyword), fe)
-    errors = list(out.values())
-    if any(e.keyword == "pattern" for e in errors):
-        errors = _author_pattern_messages(errors, tree or walk(definition, data, lang=lang), lang)
-    return errors
+        return list(out.values())
 
 
-def _author_pattern_messages(errors: list[FieldError], tree, lang: str) -> list[FieldError]:
+def check(definition, data: Any, lang: str = "fr") -> Checked:
+    """``data`` cleaned of the answers a rule hides, and the errors of what is left."""
+    if not isinstance(data, dict):
+        return Checked(data, [FieldError("", message("type", lang, expected="object"), "type", {"expected": "object"})])
+    plan = definition.visibility
+    hidden = plan.hidden(data) if plan.rules else []
+    answers = without(data, hidden) if hidden else data
+    schema = definition.compiled_schema
+    if schema.is_valid(answers):
+        return Checked(answers, [])
+    errors = [e for e in schema.errors(answers, lang) if not any(is_prefix(h, e.path) for h in hidden)]
+    if plan.pattern_messages:
+        errors = _author_pattern_messages(errors, plan.pattern_messages, lang)
+    return Checked(answers, errors)
+
+
+def validate(definition, data: Any, lang: str = "fr") -> list[FieldError]:
+    """The errors of ``data`` against ``definition`` (see :func:`check`)."""
+    return check(definition, data, lang).errors
+
+
+def _author_pattern_messages(errors: list[FieldError], messages: dict, lang: str) -> list[FieldError]:
     """``ui:patternMessage`` says what a pattern expects better than any generic text."""
     out = []
     for e in errors:
-        node = tree.find(e.path) if e.keyword == "pattern" else None
-        custom = node.options.get("patternMessage") if node is not None else None
+        custom = messages.get(tuple(ANY_ITEM if isinstance(p, int) else p for p in e.path)) if e.keyword == "pattern" else None
         if custom:
             e = FieldError(e.pointer, localise(custom, lang) or e.message, e.keyword, e.params)
         out.append(e)
     return out
 
 
-def prune(data: dict, hidden: list[Path]) -> dict:
-    """A copy of ``data`` without the answers at ``hidden`` paths (deepest, last first)."""
-    data = copy.deepcopy(data)
-
-    def key(path: Path):
-        return tuple((0, p) if isinstance(p, int) else (1, p) for p in path)
-
-    for path in sorted(hidden, key=key, reverse=True):
-        if not path:
-            continue
-        parent: Any = data
-        for p in path[:-1]:
-            try:
-                parent = parent[p]
-            except (KeyError, IndexError, TypeError):
-                parent = None
-                break
-        last = path[-1]
-        if isinstance(parent, dict) and isinstance(last, str):
-            parent.pop(last, None)
-        elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
-            del parent[last]
-    return data
-
-
-def _limit_error(err: ValidationError, lang: str, path: tuple) -> FieldError:
-    return FieldError(to_pointer(path), message(err.validator, lang, limit=err.validator_value), err.validator, {"limit": err.validator_value})
-
-
-def field_errors(err: ValidationError, lang: str) -> Iterator[FieldError]:
-    """One jsonschema error as the FieldErrors a person can act on."""
-    path = tuple(err.absolute_path)
-    kw = err.validator
-    inst = err.instance
+# --- jsonschema-rs errors as FieldErrors ---------------------------------------------------
+def field_errors(err: Any, lang: str) -> Iterator[FieldError]:
+    """One jsonschema-rs error as the FieldErrors a person can act on."""
+    path = tuple(err.instance_path)
+    kw = err.kind.name
     if kw == "required":
-        for name in err.validator_value:
-            if isinstance(inst, dict) and name not in inst:
-                yield FieldError(to_pointer(path + (name,)), message("required", lang), "required")
-    elif kw in ("dependentRequired", "dependencies") and isinstance(err.validator_value, dict):
-        for trigger, names in err.validator_value.items():
-            if isinstance(inst, dict) and trigger in inst and isinstance(names, list):
-                for name in names:
-                    if name not in inst:
-                        yield FieldError(to_pointer(path + (name,)), message("required", lang), "required")
+        yield FieldError(to_pointer(path + (err.kind.property,)), message("required", lang), "required")
     elif kw in ("additionalProperties", "unevaluatedProperties"):
-        known = set((err.schema.get("properties") or {}) if isinstance(err.schema, dict) else ())
-        patterns = [re.compile(p) for p in ((err.schema.get("patternProperties") or {}) if isinstance(err.schema, dict) else ())]
-        extras = [k for k in (inst if isinstance(inst, dict) else ()) if k not in known and not any(p.search(k) for p in patterns)]
-        for name in extras or [None]:
-            ptr = to_pointer(path + ((name,) if name is not None else ()))
-            yield FieldError(ptr, message("additionalProperties", lang), "additionalProperties")
+        for name in err.kind.unexpected or [None]:
+            yield FieldError(to_pointer(path + ((name,) if name is not None else ())), message("additionalProperties", lang), "additionalProperties")
     elif kw in ("enum", "const"):
         yield FieldError(to_pointer(path), message("enum", lang), "enum")
-    elif kw in ("oneOf", "anyOf"):
-        if isinstance(err.schema, dict) and is_choice_list(err.schema):
-            yield FieldError(to_pointer(path), message("enum", lang), "enum")
-        elif err.context:
-            yield from field_errors(best_match(err.context), lang)
+    elif kw in _WEAK:
+        alternatives = [list(alt) for alt in (getattr(err.kind, "context", None) or [])]
+        if alternatives and all(len(alt) == 1 and alt[0].kind.name in ("const", "enum") and tuple(alt[0].instance_path) == path for alt in alternatives):
+            yield FieldError(to_pointer(path), message("enum", lang), "enum")  # a list of titled choices
+        elif any(alternatives):
+            yield from field_errors(best_match([e for alt in alternatives for e in alt]), lang)
         else:
             yield FieldError(to_pointer(path), message("invalid", lang), kw)
     elif kw == "type":
-        yield FieldError(to_pointer(path), message("type", lang, expected=err.validator_value), "type", {"expected": err.validator_value})
+        types = list(err.kind.types)
+        expected = types[0] if len(types) == 1 else types
+        yield FieldError(to_pointer(path), message("type", lang, expected=expected), "type", {"expected": expected})
     elif kw == "format":
-        yield FieldError(to_pointer(path), message("format", lang, format=err.validator_value), "format", {"format": err.validator_value})
-    elif kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "minItems", "maxItems"):
-        yield _limit_error(err, lang, path)
+        yield FieldError(to_pointer(path), message("format", lang, format=err.kind.format), "format", {"format": err.kind.format})
+    elif kw in _LIMITS or kw == "multipleOf":
+        limit = err.kind.multiple_of if kw == "multipleOf" else err.kind.limit
+        yield FieldError(to_pointer(path), message(kw, lang, limit=limit), kw, {"limit": limit})
     elif kw in ("pattern", "uniqueItems", "contains"):
         yield FieldError(to_pointer(path), message(kw, lang), kw)
     else:
-        yield FieldError(to_pointer(path), message("invalid", lang), str(kw))
+        yield FieldError(to_pointer(path), message("invalid", lang), kw)
+
+
+def _relevance(err: Any) -> tuple:
+    path = tuple(err.instance_path)
+    return (-len(path), tuple(map(str, path)), err.kind.name not in _WEAK)
+
+
+def best_match(errors: Iterable[Any]) -> Any:
+    """jsonschema's ``best_match`` for jsonschema-rs errors: the most relevant error,
+    descending into the alternatives of a failed ``anyOf``/``oneOf`` while one stands out."""
+    best = max(errors, key=_relevance)
+    while best.kind.name in _WEAK and getattr(best.kind, "context", None):
+        nested = [e for alt in best.kind.context for e in alt]
+        smallest = heapq.nsmallest(2, nested, key=_relevance)
+        if len(smallest) == 2 and _relevance(smallest[0]) == _relevance(smallest[1]):
+            return best
+        best = smallest[0]
+    return best
+
+
+# --- text that is not Unicode --------------------------------------------------------------
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_unicode(value: Any, path: Path, lang: str) -> Iterator[FieldError]:
+    if isinstance(value, str):
+        if not _is_unicode(value):
+            yield FieldError(to_pointer(_scrubbed(path)), message("text", lang), "text")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if not _is_unicode(k):
+                yield FieldError(to_pointer(_scrubbed(path + (k,))), message("text", lang), "text")
+            yield from _not_unicode(v, path + (k,), lang)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _not_unicode(v, path + (i,), lang)
+
+
+def _scrubbed(value: Any) -> Any:
+    """``value`` with each lone surrogate replaced by U+FFFD (texts, keys, nested)."""
+    from .ecma import scrub
+
+    if isinstance(value, str):
+        return value if _is_unicode(value) else scrub(value)
+    if isinstance(value, tuple):
+        return tuple(_scrubbed(v) for v in value)
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value

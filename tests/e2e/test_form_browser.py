@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from engine import decode_form, load_definition
 from engine.rules import holds
-from engine.validation import prune
+from engine.visibility import without as prune
 from engine import walk
 from renderers.html import render_form
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from engine import load_definition
-from engine.validation import prune
+from engine.visibility import without as prune
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMS = sorted((ROOT / "form_definitions" / "forms").glob("*.json"))
