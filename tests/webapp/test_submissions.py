@@ -146,3 +146,17 @@ def test_submission_keeps_the_version_it_was_filled_with(app, users, iv):
 def test_form_outside_the_event_type_is_404(client, auth, users, iv):
     auth.login("office")
     assert client.get(f"/interventions/{iv}/forms/installation/edit").status_code == 404
+
+
+def test_what_is_stored_is_what_was_validated(app, users, iv):
+    """A stale answer of a field a rule hides (no chimney sweep reason when it was swept) is
+    not stored: the stored answers are exactly the checked ones (issue 12)."""
+    data = json.loads(json.dumps(VALID))
+    assert data["controles"]["ramonage_effectue"] is True
+    data["controles"]["motif_non_ramonage"] = "x"  # too short, but hidden: pruned, not an error
+    sid = _save(app, iv, users["tech1"], data)
+    d = load_definition(ROOT / "form_definitions/forms/entretien-poele.json")
+    checked = d.check(data)
+    assert checked.errors == [] and checked.answers == VALID
+    with app.app_context():
+        assert db.session.get(Submission, sid).data == checked.answers

@@ -791,3 +791,19 @@ def test_failed_phone_login_answers_in_the_devices_language(client, users):
     client.get("/m/login?lang=fr")  # the user's choice with the switch wins over the device's
     chosen = client.post("/login?next=/m/", data=bad, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="fr">' in chosen and "Identifiant ou mot de passe incorrect" in chosen
+
+
+def test_pushed_answers_are_stored_as_validated(client, auth, world, app):
+    """The sync stores the engine's checked answers: what a rule hides is not kept (issue 12)."""
+    from webapp.models import Submission
+
+    auth.login("tech1")
+    data = example("entretien-chaudiere")
+    assert data["energie"] != "fioul"
+    data["indice_noircissement"] = 99  # shown only for oil boilers, and out of range: hidden, so pruned
+    assert push(client, op("answers", world["uuid"]["mine"], 0, form_id="entretien-chaudiere", data=data))[0]["status"] == "applied"
+    with app.app_context():
+        from webapp.extensions import db
+
+        stored = db.session.scalar(sa.select(Submission.data).where(Submission.intervention_id == world["ids"]["mine"]))
+    assert stored == example("entretien-chaudiere")

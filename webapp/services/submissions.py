@@ -65,8 +65,9 @@ def get_submission(intervention_id: int, form_id: str) -> Submission | None:
 
 def save_submission(actor: User, intervention_id: int, form_id: str, data: dict, *, expected_version: int | None = None, lang: str | None = None,
                     at: datetime | None = None, source: str = "web") -> Submission:
-    """Validate and store the answers to one form; all or nothing. ``at`` and ``source``
-    (when and where the answers were given: a device's clock) go to the audit row."""
+    """Validate and store the answers to one form; all or nothing. What is stored is exactly
+    what was validated: the engine's checked answers (without what a rule hides). ``at`` and
+    ``source`` (when and where the answers were given: a device's clock) go to the audit row."""
     iv = load_intervention(intervention_id, actor)
     policy.enforce(actor, iv, "edit_answers", source=source)  # closed (S3), rights (S4), mandatory Start (H3)
     sub = get_submission(iv.id, form_id)
@@ -74,7 +75,7 @@ def save_submission(actor: User, intervention_id: int, form_id: str, data: dict,
     if sub is not None and expected_version is not None and sub.version != expected_version:
         raise Conflict(_("Someone else changed these answers meanwhile: reload them and redo your change."))
     d = definition_of(fv)
-    errors = d.validate(data, lang or current_lang())
+    data, errors = d.check(data, lang or current_lang())
     if errors:
         raise InvalidAnswers(errors)
     now = utcnow()
