@@ -9,7 +9,7 @@ that has no answer is false (it never shows a SHOW-rule field by accident).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .ecma import search
 from .node import MISSING, Rule
@@ -44,6 +44,8 @@ def unsupported_keywords(schema: Any, pointer: str = "") -> list[tuple[str, str]
 
 def _equal(a: Any, b: Any) -> bool:
     """JSON equality: ``true`` is not ``1``, ``1`` is ``1.0``."""
+    if type(a) is str:  # the common case: a choice compared with a choice
+        return type(b) is str and a == b
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
@@ -74,55 +76,71 @@ def holds(schema: Any, value: Any) -> bool:
     """Whether ``value`` satisfies the condition ``schema`` (client subset semantics)."""
     if value is MISSING:
         return False
-    if schema is True:
-        return True
-    if schema is False:
-        return False
-    s = schema
+    return condition(schema)(value)
+
+
+_COMPILED: dict[int, tuple[Any, Callable[[Any], bool]]] = {}
+
+
+def condition(schema: Any) -> Callable[[Any], bool]:
+    """``schema`` compiled once into a predicate: a closure per keyword it uses, so that
+    evaluating a rule on every validation costs a few calls, not a scan of the subset."""
+    hit = _COMPILED.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        if len(_COMPILED) > 4096:
+            _COMPILED.clear()
+        hit = _COMPILED[id(schema)] = (schema, _compile(schema))
+    return hit[1]
+
+
+def _compile(s: Any) -> Callable[[Any], bool]:
+    if s is True:
+        return lambda v: True
+    if s is False or not isinstance(s, dict):
+        return lambda v: False
+    checks: list[Callable[[Any], bool]] = []
     if "type" in s:
-        types = s["type"] if isinstance(s["type"], list) else [s["type"]]
-        if not any(_TYPE_TESTS.get(t, lambda v: False)(value) for t in types):
-            return False
-    if "const" in s and not _equal(value, s["const"]):
-        return False
-    if "enum" in s and not any(_equal(value, e) for e in s["enum"]):
-        return False
-    if _is_number(value):
-        if "minimum" in s and value < s["minimum"]:
-            return False
-        if "maximum" in s and value > s["maximum"]:
-            return False
-        if "exclusiveMinimum" in s and value <= s["exclusiveMinimum"]:
-            return False
-        if "exclusiveMaximum" in s and value >= s["exclusiveMaximum"]:
-            return False
-    if isinstance(value, str):
-        if "pattern" in s and not search(s["pattern"], value):
-            return False
-        if "minLength" in s and len(value) < s["minLength"]:
-            return False
-        if "maxLength" in s and len(value) > s["maxLength"]:
-            return False
-    if isinstance(value, list):
-        if "minItems" in s and len(value) < s["minItems"]:
-            return False
-        if "maxItems" in s and len(value) > s["maxItems"]:
-            return False
-        if "contains" in s and not any(holds(s["contains"], v) for v in value):
-            return False
-    if isinstance(value, dict):
-        if "required" in s and not all(k in value for k in s["required"]):
-            return False
-        for name, sub in (s.get("properties") or {}).items():
-            if name in value and not holds(sub, value[name]):
-                return False
-    if "not" in s and holds(s["not"], value):
-        return False
-    if "allOf" in s and not all(holds(sub, value) for sub in s["allOf"]):
-        return False
-    if "anyOf" in s and not any(holds(sub, value) for sub in s["anyOf"]):
-        return False
-    return True
+        tests = [_TYPE_TESTS.get(t, lambda v: False) for t in (s["type"] if isinstance(s["type"], list) else [s["type"]])]
+        checks.append(lambda v: any(t(v) for t in tests))
+    if "const" in s:
+        const = s["const"]
+        checks.append(lambda v: _equal(v, const))
+    if "enum" in s:
+        options = list(s["enum"]) if isinstance(s["enum"], list) else []
+        checks.append(lambda v: any(_equal(v, e) for e in options))
+    for kw, fails in (("minimum", lambda v, b: v < b), ("maximum", lambda v, b: v > b),
+                      ("exclusiveMinimum", lambda v, b: v <= b), ("exclusiveMaximum", lambda v, b: v >= b)):
+        if kw in s:
+            checks.append(lambda v, b=s[kw], fails=fails: not (_is_number(v) and fails(v, b)))
+    if "pattern" in s:
+        checks.append(lambda v, p=s["pattern"]: not isinstance(v, str) or search(p, v))
+    for kw, fails in (("minLength", lambda n, b: n < b), ("maxLength", lambda n, b: n > b)):
+        if kw in s:
+            checks.append(lambda v, b=s[kw], fails=fails: not (isinstance(v, str) and fails(len(v), b)))
+    for kw, fails in (("minItems", lambda n, b: n < b), ("maxItems", lambda n, b: n > b)):
+        if kw in s:
+            checks.append(lambda v, b=s[kw], fails=fails: not (isinstance(v, list) and fails(len(v), b)))
+    if "contains" in s:
+        inner = condition(s["contains"])
+        checks.append(lambda v: not isinstance(v, list) or any(inner(x) for x in v))
+    if "required" in s:
+        names = list(s["required"])
+        checks.append(lambda v: not isinstance(v, dict) or all(k in v for k in names))
+    if "properties" in s:
+        props = [(name, condition(sub)) for name, sub in (s["properties"] or {}).items()]
+        checks.append(lambda v: not isinstance(v, dict) or all(name not in v or ok(v[name]) for name, ok in props))
+    if "not" in s:
+        negated = condition(s["not"])
+        checks.append(lambda v: not negated(v))
+    if "allOf" in s:
+        parts = [condition(sub) for sub in s["allOf"]]
+        checks.append(lambda v: all(p(v) for p in parts))
+    if "anyOf" in s:
+        parts = [condition(sub) for sub in s["anyOf"]]
+        checks.append(lambda v: any(p(v) for p in parts))
+    if len(checks) == 1:
+        return checks[0]
+    return lambda v: all(c(v) for c in checks)
 
 
 def scope_to_path(scope: str) -> tuple:

@@ -79,7 +79,8 @@ def check(definition, data: Any, lang: str = "fr") -> Checked:
         return Checked(data, [FieldError("", message("type", lang, expected="object"), "type", {"expected": "object"})])
     plan = definition.visibility
     hidden = plan.hidden(data) if plan.rules else []
-    answers = without(data, hidden) if hidden else data
+    pruned = plan.answered(data, hidden) if hidden else []
+    answers = without(data, pruned) if pruned else data
     schema = definition.compiled_schema
     if schema.is_valid(answers):
         return Checked(answers, [])

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .node import MISSING, Rule
-from .paths import Path, get_at, is_prefix
-from .rules import bind_scope, parse_rule, rule_shows
+from .paths import Path, get_at
+from .rules import bind_scope, condition, parse_rule
 from .schema import branches, flatten, schema_type
 from .uihints import child_ui, normalise
 
@@ -34,24 +34,46 @@ class Plan:
     rules: tuple[tuple[tuple, Rule], ...] = ()
     #: author messages for a failed ``pattern``, by path pattern (``ui:patternMessage``)
     pattern_messages: dict[tuple, Any] = field(default_factory=dict)
+    #: per rule: its pattern, whether it spans array items, the scope read when it does
+    #: not, its compiled condition and whether a match shows the field
+    _entries: tuple = field(default=(), repr=False, compare=False)
 
     def hidden(self, data: Any) -> list[Path]:
         """The paths (answered or not) of every field a rule hides in ``data``."""
         out: list[Path] = []
-        for pattern, rule in self.rules:
-            for path in _instances(data, pattern):
-                if any(is_prefix(h, path) for h in out):
-                    continue
-                if not _shows(rule, get_at(data, bind_scope(rule.scope, path), MISSING)):
-                    out.append(path)
+        for pattern, per_item, scope, matches, show, rule in self._entries:
+            if per_item:
+                for path in _instances(data, pattern):
+                    if out and any(path[: len(h)] == h for h in out):
+                        continue
+                    if _shows(matches, show, get_at(data, bind_scope(rule.scope, path), MISSING)) is False:
+                        out.append(path)
+                continue
+            if len(pattern) > 1 and not isinstance(get_at(data, pattern[:-1]), dict):
+                continue
+            if out and any(pattern[: len(h)] == h for h in out):
+                continue
+            value = get_at(data, scope, MISSING)
+            if value is MISSING:
+                if show:
+                    out.append(pattern)  # a condition on an unanswered field is false
+            elif _shows(matches, show, value) is False:
+                out.append(pattern)
         return out
 
+    def answered(self, data: Any, hidden: list[Path]) -> list[Path]:
+        """Those of ``hidden`` that hold an answer: the ones pruning removes."""
+        return [h for h in hidden if get_at(data, h, MISSING) is not MISSING]
 
-def _shows(rule: Rule, value: Any) -> bool:
+
+def _shows(matches: Any, show: bool, value: Any) -> bool:
+    """:func:`engine.rules.rule_shows`, with the condition already compiled."""
+    if value is MISSING:
+        return not show  # a condition on an unanswered field is false
     try:
-        return rule_shows(rule, value)
+        return matches(value) if show else not matches(value)
     except RecursionError:  # a value nested beyond any form: the condition does not hold
-        return rule.effect == "HIDE"
+        return not show
 
 
 def _instances(data: Any, pattern: tuple, prefix: Path = ()) -> Iterator[Path]:
@@ -102,7 +124,8 @@ def compile_plan(schema: Any, ui: Any) -> Plan:
 
     visit(schema, ui, (), 0)
     rules.sort(key=lambda pr: len(pr[0]))
-    return Plan(tuple(rules), messages)
+    entries = tuple((pattern, ANY_ITEM in pattern, bind_scope(rule.scope, pattern), condition(rule.schema), rule.effect == "SHOW", rule) for pattern, rule in rules)
+    return Plan(tuple(rules), messages, entries)
 
 
 def without(data: Any, paths: list[Path]) -> Any:
