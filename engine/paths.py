@@ -39,7 +39,7 @@ def from_pointer(pointer: str) -> Path:
     parts: list[str | int] = []
     for raw in pointer[1:].split("/"):
         seg = raw.replace("~1", "/").replace("~0", "~")
-        parts.append(int(seg) if seg.isdigit() else seg)
+        parts.append(int(seg) if seg.isascii() and seg.isdigit() else seg)
     return tuple(parts)
 
 

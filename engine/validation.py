@@ -11,7 +11,9 @@ turned into :class:`FieldError` s a technician can act on: a missing property is
 the missing field (the schema reports it on the parent), a failed ``oneOf``/``anyOf`` speaks
 of its most relevant alternative (jsonschema's ``best_match`` heuristic). Any JSON value
 gives errors, never an exception; a text that is not Unicode (a lone surrogate, which I-JSON,
-RFC 7493, forbids and no database stores) is an error at its pointer.
+RFC 7493, forbids and no database stores) is an error at its pointer, and answers nested
+deeper than jsonschema-rs follows (hundreds of levels: no form has them) one error at the
+root.
 """
 
 from __future__ import annotations
@@ -55,22 +57,26 @@ class CompiledSchema:
     def is_valid(self, value: Any) -> bool:
         try:
             return self.compiled.is_valid(value)
-        except UnicodeEncodeError:
+        except (UnicodeEncodeError, ValueError):  # not Unicode, or nested too deep: see errors()
             return False
 
     def errors(self, value: Any, lang: str = "fr") -> list[FieldError]:
         """Every error of ``value``, one per (pointer, keyword), in schema order."""
-        found: list[FieldError] = []
         try:
-            failures = list(self.compiled.iter_errors(value))
-        except UnicodeEncodeError:
-            found = list(_not_unicode(value, (), lang))
-            failures = list(self.compiled.iter_errors(_scrubbed(value)))
+            found, failures = self._failures(value, lang)
+        except (ValueError, RecursionError):  # jsonschema-rs's "Recursion limit reached"
+            return [FieldError("", message("depth", lang), "depth")]
         out: dict[tuple[str, str], FieldError] = {(e.pointer, e.keyword): e for e in found}
         for failure in failures:
             for fe in field_errors(failure, lang):
                 out.setdefault((fe.pointer, fe.keyword), fe)
         return list(out.values())
+
+    def _failures(self, value: Any, lang: str) -> tuple[list[FieldError], list[Any]]:
+        try:
+            return [], list(self.compiled.iter_errors(value))
+        except UnicodeEncodeError:
+            return list(_not_unicode(value, (), lang)), list(self.compiled.iter_errors(_scrubbed(value)))
 
 
 def check(definition, data: Any, lang: str = "fr") -> Checked:
