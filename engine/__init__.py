@@ -8,9 +8,10 @@ from .definition import FormDefinition, load_definition
 from .lint import lint
 from .node import MISSING, Choice, Node, Section
 from .problems import DefinitionError, FieldError, Problem
+from .validation import Checked
 from .walk import walk
 
 __all__ = [
-    "Choice", "DefinitionError", "FieldError", "FormDefinition", "MISSING", "Node", "Problem",
+    "Checked", "Choice", "DefinitionError", "FieldError", "FormDefinition", "MISSING", "Node", "Problem",
     "Section", "decode_form", "lint", "load_definition", "walk",
 ]
