@@ -144,24 +144,16 @@ def _remove(node: Any, path: Path) -> Any:
     if not path:
         return node
     head, rest = path[0], path[1:]
-    if isinstance(node, dict) and isinstance(head, str) and head in node:
-        copy = dict(node)
-        if rest:
-            child = _remove(node[head], rest)
-            if child is node[head]:
-                return node
-            copy[head] = child
-        else:
-            del copy[head]
-        return copy
-    if isinstance(node, list) and isinstance(head, int) and 0 <= head < len(node):
-        copy = list(node)
-        if rest:
-            child = _remove(node[head], rest)
-            if child is node[head]:
-                return node
-            copy[head] = child
-        else:
-            del copy[head]
-        return copy
-    return node
+    in_object = isinstance(node, dict) and isinstance(head, str) and head in node
+    in_array = isinstance(node, list) and isinstance(head, int) and 0 <= head < len(node)
+    if not (in_object or in_array):
+        return node
+    child = _remove(node[head], rest) if rest else None
+    if rest and child is node[head]:
+        return node  # nothing removed below: no copy
+    copy = dict(node) if in_object else list(node)
+    if rest:
+        copy[head] = child
+    else:
+        del copy[head]
+    return copy
