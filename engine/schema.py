@@ -66,21 +66,6 @@ def iter_subschemas(schema: Any, pointer: str = "") -> Iterator[tuple[dict, str]
         yield from iter_subschemas(sub, ptr)
 
 
-def upgrade_dependencies(schema: dict) -> dict:
-    """A copy where draft-7 ``dependencies`` (RJSF forms use it) is spelled as 2020-12's
-    ``dependentRequired``/``dependentSchemas``, which 2020-12 validators otherwise ignore."""
-    import copy
-
-    out = copy.deepcopy(schema)
-    for sub, _ in iter_subschemas(out):
-        deps = sub.pop("dependencies", None)
-        if isinstance(deps, dict):
-            for name, dep in deps.items():
-                key = "dependentRequired" if isinstance(dep, list) else "dependentSchemas"
-                sub.setdefault(key, {})[name] = dep
-    return out
-
-
 def resolve_pointer(root: Any, ref: str, at: Any = None) -> Any:
     """The target of a reference inside the form (see :mod:`engine.refs`); RefError otherwise."""
     return resolve(root, ref, at)
