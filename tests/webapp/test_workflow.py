@@ -180,20 +180,46 @@ def test_manual_mode_asks_the_duration_on_the_device(app, users, factory):
 # -- mandatory time tracking (H3) ---------------------------------------------------------------
 
 
+def _stored(app, iv, form_id):
+    """(answers, version, who last saved them) of the intervention's form, as stored."""
+    from webapp.extensions import db
+    from webapp.models import Submission
+
+    with app.app_context():
+        sub = db.session.scalar(sa.select(Submission).where(Submission.intervention_id == iv, Submission.form_id == form_id))
+        return None if sub is None else (sub.data, sub.version, sub.updated_by_id)
+
+
 def test_mandatory_start_before_any_answer(app, users, factory):
     iv = factory.intervention([users["tech1"]], event_type_id="entretien-poele", status="confirmed")
     data = example("entretien-poele")
     with pytest.raises(NotStarted) as exc:
         call(app, users["tech1"], save_submission, iv, "entretien-poele", data)
-    assert exc.value.code == "not_started" and "Démarrer" in exc.value.message or "Appuyez" in exc.value.message
-    call(app, users["office"], save_submission, iv, "entretien-poele", data)  # the back office corrects any time
+    assert exc.value.code == "not_started" and exc.value.status_code == 409
+    assert "Démarrer" in exc.value.message
+    assert _stored(app, iv, "entretien-poele") is None  # refused: nothing written
+    corrected = {**data, "observations": "Saisi par le bureau."}
+    call(app, users["office"], save_submission, iv, "entretien-poele", corrected)  # the back office corrects any time
+    assert _stored(app, iv, "entretien-poele") == (corrected, 1, users["office"])
     call(app, users["tech1"], workflow.start_intervention, iv)
     call(app, users["tech1"], save_submission, iv, "entretien-poele", data)
+    assert _stored(app, iv, "entretien-poele") == (data, 2, users["tech1"])
 
 
 def test_no_mandatory_start_without_the_option(app, users, factory):
+    """Without mandatory time tracking a technician fills the forms before Start, and the
+    intervention stays as it was (not started, same status)."""
     iv = factory.intervention([users["tech1"]], event_type_id="entretien-chaudiere", status="confirmed")
-    call(app, users["tech1"], save_submission, iv, "entretien-chaudiere", example("entretien-chaudiere"))
+    data = example("entretien-chaudiere")
+    call(app, users["tech1"], save_submission, iv, "entretien-chaudiere", data)
+    assert _stored(app, iv, "entretien-chaudiere") == (data, 1, users["tech1"])
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.models import Intervention, InterventionWork
+
+        assert db.session.get(Intervention, iv).status == "confirmed"
+        work = db.session.get(InterventionWork, iv)
+        assert work is None or work.started_at is None
 
 
 # -- close / reopen (S3) ---------------------------------------------------------------------------
