@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 
 from jsonschema import Draft202012Validator
 
+from .colors import readable_ink
 from .definition import FormDefinition, load_definition, read_json_file
 from .lint import lint
 from .problems import DefinitionError, Problem
@@ -122,6 +123,11 @@ class EventType:
     def title_in(self, lang: str = "fr") -> str:
         return localise(self.title, lang) or self.id
 
+    @property
+    def ink(self) -> str:
+        """The text colour that reads on ``color`` (:func:`engine.colors.readable_ink`)."""
+        return readable_ink(self.color)
+
 
 @dataclass(frozen=True)
 class Status:
@@ -132,6 +138,11 @@ class Status:
 
     def label_in(self, lang: str = "fr") -> str:
         return localise(self.label, lang) or self.key
+
+    @property
+    def ink(self) -> str:
+        """The text colour that reads on ``color`` (:func:`engine.colors.readable_ink`)."""
+        return readable_ink(self.color)
 
 
 @dataclass

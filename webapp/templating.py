@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from flask_login import current_user
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import generate_csrf
 
 from engine import clock, display
@@ -38,6 +39,21 @@ def _time_range(start: datetime | None, end: datetime | None) -> str:
     return display.time_range(start, end, current_lang())
 
 
+#: The intervention form's words for the fields an "update" row of the history names
+#: (webapp.services.interventions._snapshot's keys): the history reads "Changed: End,
+#: Technicians", not the columns' names.
+_INTERVENTION_FIELDS = {
+    "event_type_id": lazy_gettext("Event type"), "title": lazy_gettext("Title"), "client_id": lazy_gettext("Client"),
+    "store_id": lazy_gettext("Store"), "start_at": lazy_gettext("Start"), "end_at": lazy_gettext("End"),
+    "technician_ids": lazy_gettext("Technicians"), "tags": lazy_gettext("Tags"), "notes": lazy_gettext("Notes"),
+}
+
+
+def _field_label(key: str) -> str:
+    label = _INTERVENTION_FIELDS.get(key)
+    return str(label) if label is not None else key
+
+
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (None removes one)."""
     args = request.args.to_dict(flat=False)
@@ -60,7 +76,7 @@ def _abilities() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(when=_when, hm=_hm, day=_day, duration=_duration, input_dt=clock.input_value)
+    app.jinja_env.filters.update(when=_when, hm=_hm, day=_day, duration=_duration, input_dt=clock.input_value, field_label=_field_label)
     app.jinja_env.globals.update(url_with=url_with, csrf_token=generate_csrf, time_range=_time_range)
 
     @app.context_processor
@@ -75,4 +91,5 @@ def init_app(app: Flask) -> None:
             "type_title": lambda tid: reg.event_type_title(tid, lang),
             "type_color": reg.event_type_color,
             **_abilities(),
+            "form_title": lambda fid: reg.forms[fid].title_in(lang) if fid in reg.forms else fid,
         }

@@ -56,3 +56,21 @@ def test_record_lists_past_and_upcoming_with_status_and_reports(client, auth, us
     assert "Entretien à venir" in upcoming and "Entretien passé" in history
     assert "Réalisé" in history and "status-done" in history
     assert f"/interventions/{past}" in html and f"/interventions/{future}" in html
+
+
+def test_a_visit_done_early_is_history_and_reports_read_by_form_title(app, client, auth, users, factory):
+    """Done this morning, planned until noon: it happened, it is not "upcoming"; its answers
+    are listed by the forms' titles, not their ids."""
+    from tests.workflow_helpers import complete_answers, fill
+
+    cid = factory.client("Le Goff Annick")
+    now = datetime.now(UTC).replace(microsecond=0)
+    done = factory.intervention([users["tech1"]], cid, start=now - timedelta(hours=1), minutes=240, status="done", title="Fini en avance",
+                                event_type_id="entretien-chaudiere")
+    fill(app, users["office"], done, complete_answers(app, done, ["entretien-chaudiere"], with_files=False))
+    factory.intervention([users["tech1"]], cid, start=now - timedelta(hours=1), minutes=240, status="in_progress", title="En cours encore")
+    auth.login("office")
+    html = unescape(client.get(f"/clients/{cid}").get_data(as_text=True))
+    upcoming, history = html.split("Historique")
+    assert "Fini en avance" in history and "En cours encore" in upcoming
+    assert ">Entretien chaudière</a>" in history and ">entretien-chaudiere</a>" not in history

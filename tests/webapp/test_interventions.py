@@ -195,3 +195,21 @@ def test_detail_shows_everything_of_a5(client, auth, users, factory):
                    "mailto:jj@example.fr", "geo:48.11,-1.68", "Tech1", f"/interventions/{other}", f"/clients/{cid}/edit",
                    "Historique", "Photos et signatures", "Pas encore rempli"):
         assert needle in html, needle
+
+
+@pytest.mark.parametrize("lang,changed,closed", [
+    ("fr", "Modifié : Titre, Début, Fin, Intervenants, Notes", "Clôturée : Client injoignable"),
+    ("en", "Changed: Title, Start, End, Technicians, Notes", "Closed: Client injoignable"),
+])
+def test_history_says_what_changed_in_the_forms_words(client, auth, users, factory, cid, lang, changed, closed):
+    iv = factory.intervention([users["tech1"]], cid)
+    auth.login("office")
+    data = _form(users, cid, version="1", title="Ramonage", technician_ids=[str(users["tech1"]), str(users["tech2"])], tags="")
+    data.pop("uuid")
+    with client.session_transaction() as s:
+        s["lang"] = lang
+    client.post(f"/interventions/{iv}/edit", data=data)
+    client.post(f"/interventions/{iv}/close", data={"reason": "Client injoignable"})
+    history = unescape(client.get(f"/interventions/{iv}").get_data(as_text=True)).split('class="list history"')[1]
+    assert changed in history and closed in history
+    assert "technician_ids" not in history and "end_at" not in history

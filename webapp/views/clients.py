@@ -13,6 +13,7 @@ from engine import clock
 from .. import services
 from ..extensions import db
 from ..models import Client, Intervention, Submission
+from ..registry import get_registry
 from ..schemas import form_to_dict
 from ..services.errors import InvalidInput
 from .common import require_back_office
@@ -85,6 +86,9 @@ def show(client_id: int):
     from ..models import utcnow
 
     now = utcnow()
-    upcoming = [iv for iv in reversed(interventions) if iv.end_at >= now]
-    past = [iv for iv in interventions if iv.end_at < now]
+    def happened(iv) -> bool:  # over, or done already (a visit finished early is history, not upcoming)
+        return iv.end_at < now or get_registry().status(iv.status).state == "done"
+
+    upcoming = [iv for iv in reversed(interventions) if not happened(iv)]
+    past = [iv for iv in interventions if happened(iv)]
     return render_template("clients/show.html", client=client, upcoming=upcoming, past=past, UTC=clock.UTC)

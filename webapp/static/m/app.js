@@ -368,15 +368,21 @@ async function registerWorker() {
   }
 }
 
+// The home link reads "fieldforms" and says where it goes to a screen reader after that
+// text: an accessible name that starts with what is seen (WCAG 2.5.3), not one that replaces it.
+function homeHint() {
+  document.getElementById("home-hint").textContent = ` — ${t("my_interventions")}`;
+}
+
 async function boot() {
-  document.getElementById("home").setAttribute("aria-label", t("my_interventions"));
+  homeHint();
   main.innerHTML = `<p class="empty">${V.esc(t("loading"))}</p>`;
   if ("serviceWorker" in navigator) registerWorker();
   const user = await store.get("kv", "user");
   if (user) document.getElementById("who").textContent = user.display_name;
   sync.events.addEventListener("status", banner);
   sync.events.addEventListener("lang", () => {
-    document.getElementById("home").setAttribute("aria-label", t("my_interventions"));
+    homeHint();
     banner();
     if (current) redrawForm();
     else render();
