@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .extensions import db, login_manager
 from .models import User
 
-PUBLIC_ENDPOINTS = {"auth.login", "static", "ff_static"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "ff_static", "favicon"}
 
 # A hash to compare against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH: dict[str, str] = {}

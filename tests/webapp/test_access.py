@@ -84,6 +84,7 @@ TABLE = [
     ("GET", "/login", (200, 302, 302, 302, 302)),
     ("GET", "/static/app.css", (200, 200, 200, 200, 200)),
     ("GET", "/static/ff/form.js", (200, 200, 200, 200, 200)),
+    ("GET", "/favicon.ico", (200, 200, 200, 200, 200)),  # every browser asks, signed in or not
 ]
 
 

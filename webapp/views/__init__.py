@@ -17,6 +17,11 @@ def register_blueprints(app: Flask) -> None:
 
     ff_static = static_dir()
 
+    @app.route("/favicon.ico", endpoint="favicon")
+    def _favicon():
+        """Every browser asks for it, whatever the page says (webapp/mobile/icons.py draws it)."""
+        return send_from_directory(app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
+
     @app.route("/static/ff/<path:filename>", endpoint="ff_static")
     def _ff_static(filename: str):
         """The renderers' CSS and ES modules (public, like every static file)."""
