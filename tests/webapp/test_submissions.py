@@ -160,3 +160,19 @@ def test_what_is_stored_is_what_was_validated(app, users, iv):
     assert checked.errors == [] and checked.answers == VALID
     with app.app_context():
         assert db.session.get(Submission, sid).data == checked.answers
+
+
+@pytest.mark.parametrize("lang,save", [("fr", "Enregistrer les réponses"), ("en", "Save the answers")])
+def test_the_correction_page_has_a_save_button_above_and_below_the_form(client, auth, users, iv, lang, save):
+    """The rendered form has no button of its own: the page's two Save buttons belong to it
+    (``form=``), the first one before it, so that it is also the default button that Enter
+    in a field presses."""
+    import re
+
+    auth.login("office")
+    html = client.get(f"/interventions/{iv}/forms/entretien-poele/edit?lang={lang}").get_data(as_text=True)
+    form_id = re.search(r'<form id="([^"]+)" class="ff-form"', html).group(1)
+    buttons = [m for m in re.finditer(r'<button type="submit" form="([^"]+)"[^>]*>([^<]*)</button>', html)]
+    assert [(m.group(1), m.group(2)) for m in buttons] == [(form_id, save), (form_id, save)]
+    start, end = html.index(f'<form id="{form_id}"'), html.index("</form>", html.index(f'<form id="{form_id}"'))
+    assert buttons[0].start() < start and buttons[1].start() > end

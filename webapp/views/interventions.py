@@ -266,8 +266,9 @@ def edit_answers(intervention_id: int, form_id: str):
             return redirect(url_for("interventions.answers", intervention_id=iv.id, form_id=form_id))
     action = url_for("interventions.edit_answers", intervention_id=iv.id, form_id=form_id, v=sub.version if sub else None)
     pattern = url_for("interventions.attachment", attachment_id="00000000-0000-0000-0000-000000000000").replace("00000000-0000-0000-0000-000000000000", "{id}")
-    html = render.render_form(d, data, errors, lang, action=action, csrf_token=generate_csrf(), attachment_url=pattern)
-    return render_template("interventions/edit_answers.html", iv=iv, sub=sub, fv=fv, d=d, html=html, errors=errors, message=message), status
+    form_dom_id = f"ff-form-{d.id}"  # the Save buttons above and below the form submit it
+    html = render.render_form(d, data, errors, lang, action=action, csrf_token=generate_csrf(), form_id=form_dom_id, attachment_url=pattern)
+    return render_template("interventions/edit_answers.html", iv=iv, sub=sub, fv=fv, d=d, html=html, errors=errors, message=message, form_dom_id=form_dom_id), status
 
 
 @bp.route("/attachments/<attachment_id>")
