@@ -373,6 +373,25 @@ class CalendarFeed(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class CalendarEvent(db.Model):
+    """What the calendar feeds last published of an intervention: a hash of the event's
+    content and its revision (iCalendar's SEQUENCE and LAST-MODIFIED). An event shows the
+    client's name and address and the status's label as well as the intervention, so its
+    revision cannot be the intervention's version: the feed compares what it is about to
+    publish with ``content_hash`` and counts a revision whenever it differs (migration
+    0006_calendar_events). ``sequence`` is the row's version: two feeds read at once count
+    one revision, not two."""
+
+    __tablename__ = "calendar_events"
+
+    intervention_id: Mapped[int] = mapped_column(sa.ForeignKey("interventions.id", ondelete="CASCADE"), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    sequence: Mapped[int] = mapped_column(sa.Integer)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": sequence, "version_id_generator": False}
+
+
 # --- Offline client and sync (issue 5; migration 0003_sync) ---------------------------------
 
 

@@ -131,7 +131,7 @@ def test_calendar_feed_names_the_zone_and_its_instants_read_montreal_time(app, u
 
         cal = Calendar.from_ical(calendar.build_calendar(db.session.get(User, users["tech1"])))
     zone = ZoneInfo(str(cal["x-wr-timezone"]))
-    local = {str(e["summary"]): e.decoded("dtstart").astimezone(zone) for e in cal.walk("VEVENT")}
+    local = {str(e["summary"]).split(" — ", 1)[1]: e.decoded("dtstart").astimezone(zone) for e in cal.walk("VEVENT")}  # "client — title"
     assert zone.key == "America/Montreal"
     assert local["Mise en service"].strftime("%Y-%m-%d %H:%M") == "2026-03-10 10:00"
     assert local["Tard le soir"].strftime("%Y-%m-%d %H:%M") == "2026-03-10 23:00"

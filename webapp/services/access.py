@@ -27,6 +27,11 @@ def can_manage_users(user: User) -> bool:
     return user.role == "manager"
 
 
+def is_assignable(user: User) -> bool:
+    """Can be assigned interventions, and so has a planning and a calendar feed to manage."""
+    return user.role == "technician"
+
+
 def can_plan(user: User) -> bool:
     """Create interventions, edit clients."""
     return is_back_office(user)

@@ -98,6 +98,16 @@ def _default_title(et, client: Client, lang: str = "fr") -> str:
     return " ".join(p for p in parts if p)[:200]
 
 
+def is_default_title(title: str, et, client: Client) -> bool:
+    """Whether ``title`` is the one made when the planner left it empty (the client's name,
+    postcode and type), rather than words someone typed. The name is not compared: the
+    client may have been renamed since, and the title still says the old name."""
+    if et is None:
+        return False
+    tail = " ".join(p for p in [client.postcode or "", et.title_in("fr")] if p)
+    return title == _default_title(et, client) or title.endswith(" " + tail)
+
+
 def schedule_intervention(actor: User, data: dict) -> tuple[Intervention, bool]:
     """Create an intervention; returns it and whether it is new. A repeated ``uuid`` (a
     double submission of the same form) returns the first one unchanged."""

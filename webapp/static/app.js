@@ -18,6 +18,23 @@ for (const button of document.querySelectorAll("button[data-once]")) {
   button.form?.addEventListener("submit", () => setTimeout(() => { button.disabled = true; }, 0));
 }
 
+// "Copy" next to an address (the calendar feed): the clipboard, else the text selected for
+// the person to copy; the button is hidden without JavaScript.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const input = document.getElementById(button.dataset.copy);
+  const status = button.closest("p")?.querySelector(".copy-status");
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    input.select();
+    try {
+      await navigator.clipboard.writeText(input.value);
+    } catch {
+      document.execCommand("copy");
+    }
+    if (status) status.textContent = button.dataset.copied;
+  });
+}
+
 // Intervention form: moving the start or changing the type keeps the planned duration.
 const ivForm = document.getElementById("intervention-form");
 if (ivForm) {

@@ -11,6 +11,7 @@ from .. import services
 from ..extensions import db
 from ..models import FormVersion, User
 from ..registry import get_registry
+from ..services import access, calendar
 from ..services.errors import InvalidInput
 from .common import require_manager
 
@@ -58,7 +59,9 @@ def edit_user(user_id: int):
         else:
             flash(_("Account saved."), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", user=user, values=values, errors=errors), 422 if errors else 200
+    has_feed = access.is_assignable(user)
+    feed, feed_url = calendar.feed_address(user.id) if has_feed else (None, None)
+    return render_template("admin/user_form.html", user=user, values=values, errors=errors, has_feed=has_feed, feed=feed, feed_url=feed_url), 422 if errors else 200
 
 
 @bp.route("/users/<int:user_id>/<any(enable, disable):action>", methods=["POST"])

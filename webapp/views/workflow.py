@@ -206,7 +206,8 @@ def calendar_feed(token: str):
 @login_required
 def calendar_page():
     """Your private calendar address: make one, replace it, revoke it. The back office can
-    manage the technicians' from here too (``?user=ID``)."""
+    manage the technicians' from here too (``?user=ID``); the account manager does it from
+    the user's page, which the forms come back to (``back=user``)."""
     target = current_user
     uid = _int(request.values.get("user"))
     if uid is not None and uid != current_user.id:
@@ -220,11 +221,13 @@ def calendar_page():
                 calendar.revoke_feed(current_user, target.id)
                 flash(_("The calendar address was revoked: it no longer works."), "success")
             else:
+                replaced = calendar.active_feed(target.id) is not None
                 calendar.create_feed(current_user, target.id)
-                flash(_("A new calendar address was made; the previous one no longer works."), "success")
+                flash(_("A new calendar address was made; the previous one no longer works.") if replaced else _("A calendar address was made."), "success")
         except ServiceError as exc:
             flash(exc.message, "error")
+        if request.form.get("back") == "user" and access.can_manage_users(current_user):
+            return redirect(url_for("admin.edit_user", user_id=target.id) + "#calendar-feed")
         return redirect(url_for("workflow.calendar_page", user=target.id if target.id != current_user.id else None))
-    feed = calendar.active_feed(target.id)
-    url = url_for("workflow.calendar_feed", token=feed.token, _external=True) if feed else None
-    return render_template("account/calendar.html", target=target, feed=feed, url=url)
+    feed, feed_url = calendar.feed_address(target.id)
+    return render_template("account/calendar.html", target=target, feed=feed, feed_url=feed_url)
