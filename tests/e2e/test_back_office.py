@@ -143,6 +143,8 @@ def shot(page, name: str, full_page: bool = True) -> None:
 
 def axe_violations(page) -> list[str]:
     """axe-core's serious and critical violations on the page, one line each."""
+    if not AXE.is_file():
+        pytest.skip(f"axe-core is not installed at {AXE} (make assets)")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map((v) => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '').replace(/\\n/g, ' '))}))")
