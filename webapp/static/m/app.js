@@ -1,8 +1,9 @@
 // The technician's app: boot, screens (day list, intervention, form), actions and timer.
-// Data lives in IndexedDB (store.js) and goes up through the outbox (sync.js); nothing
-// here waits for the network.
+// Data lives in IndexedDB (store.js), every change of it is made by outbox.js and goes up
+// through the sync (sync.js); nothing here waits for the network.
 
 import * as store from "./store.js";
+import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
 import { fillForm } from "./fill.js";
 import { decodeForm, initForm } from "/static/ff/form.js";
@@ -194,20 +195,19 @@ async function blankForm(hash) {
 function saveDraftSoon() {
   if (current) current.changed = true;
   clearTimeout(draftTimer);
-  draftTimer = setTimeout(() => saveDraft(true), 250);
+  draftTimer = setTimeout(() => saveDraft(), 250);
 }
 
-async function saveDraft(dirty) {
+/** What the screen shows, kept as a draft. Its base is the version the screen was drawn
+ *  from: a pull may have laid the office's newer answers in the draft meanwhile (nothing of
+ *  the technician's was pending), and these answers were not made on those. */
+async function saveDraft(screen = current) {
   clearTimeout(draftTimer);
-  if (!current) return null;
-  const { iv, f, form, key, decodeForm, base } = current;
-  if (!dirty) current.changed = false;
-  const old = (await store.get("drafts", key)) || {};
-  const data = decodeForm(form);
-  const draft = { ...old, key, intervention: iv.uuid, form_id: f.form_id, form_hash: f.content_hash, data, base_version: old.base_version ?? base, dirty, saved: !dirty || !!old.saved, updated: new Date().toISOString() };
-  await store.put("drafts", draft);
-  document.getElementById("saved").textContent = t(dirty ? "draft_kept" : "saved");
-  return draft;
+  if (!screen) return null;
+  const { iv, f, form, decodeForm, base } = screen;
+  screen.changed = false;
+  await outbox.saveDraft({ iv: iv.uuid, formId: f.form_id, formHash: f.content_hash, data: decodeForm(form), base, dirty: true });
+  document.getElementById("saved").textContent = t("draft_kept");
 }
 
 /** Photos being downscaled and signatures being stored: their ids reach the form's
@@ -218,22 +218,26 @@ const attachmentsSettled = (form) => Promise.all([...form.querySelectorAll("[dat
  *  last save is kept as a draft, which the form in the new language is filled with. */
 async function redrawForm() {
   await attachmentsSettled(current.form);
-  if (current.changed) await saveDraft(true);
+  if (current.changed) await saveDraft();
   return render();
 }
 
+/** Save with the button: the answers on screen, their draft and their operation in one
+ *  go (outbox.saveAnswers), whatever the sync is doing meanwhile. */
 async function saveForm() {
-  const { form, iv, f } = current;
+  const screen = current;
+  if (!screen) return; // tapped twice: saved already
+  const { form, iv, f } = screen;
+  clearTimeout(draftTimer);
   await attachmentsSettled(form);
-  const draft = await saveDraft(false);
   if (!form.checkValidity()) {
     form.reportValidity();
-    await store.put("drafts", { ...draft, dirty: true });
+    await saveDraft(screen);
     document.getElementById("saved").textContent = t("draft_required");
     return;
   }
-  await sync.queueAnswers(iv.uuid, f.form_id, f.content_hash, draft.data, draft.base_version);
-  current = null;
+  if (current === screen) current = null; // typing from now on is no longer a draft of it
+  await sync.saveAnswers({ iv: iv.uuid, formId: f.form_id, formHash: f.content_hash, data: screen.decodeForm(form), base: screen.base });
   location.hash = `#/i/${iv.uuid}`;
 }
 
@@ -261,7 +265,7 @@ async function act(key, btn) {
   const iv = await store.get("interventions", uuid);
   if (!iv) return;
   if (key === "dismiss") { // a refused change of status or time: the server's state is shown already
-    await store.del("rejected", btn.dataset.id);
+    await outbox.dismiss(btn.dataset.id);
     return render();
   }
   if (key === "keep-mine" || key === "take-office") {
@@ -271,15 +275,15 @@ async function act(key, btn) {
   }
   const { et } = await context(iv);
   const now = new Date().toISOString();
-  const local = iv.local || (iv.local = {});
-  const timer = local.timer || [];
-  const op = { type: key, intervention: uuid, base_version: iv.version, at: now };
+  const op = { type: key, intervention: uuid, base_version: iv.version, at: now }; // the version on screen
+  const stop = (timer) => { if (timer.length && !timer[timer.length - 1][1]) timer[timer.length - 1][1] = now; };
+  let timer = () => {}; // what the action does at once to the timer on the device
   if (key === "start") {
-    if (et.time_tracking === "automatic") local.timer = [...timer, [now, null]];
+    if (et.time_tracking === "automatic") timer = (local) => { local.timer = [...(local.timer || []), [now, null]]; };
   } else if (key === "pause") {
-    if (timer.length && !timer[timer.length - 1][1]) timer[timer.length - 1][1] = now;
+    timer = (local) => stop(local.timer || []);
   } else if (key === "resume") {
-    local.timer = [...timer, [now, null]];
+    timer = (local) => { local.timer = [...(local.timer || []), [now, null]]; };
   } else if (key === "finish") {
     if (!(await ask(V.confirmDialog(t("finish_q"), t("finish_p"), t("finish"))))) return;
     const travel = et.travel_time && et.time_tracking === "manual";
@@ -289,17 +293,20 @@ async function act(key, btn) {
       op.duration_minutes = minutes(data, "duration");
       if (travel) op.travel_minutes = minutes(data, "travel");
     }
-    if (timer.length && !timer[timer.length - 1][1]) timer[timer.length - 1][1] = now;
+    timer = (local) => stop(local.timer || []);
   } else if (key !== "back_to_confirmed" && key !== "send_report") {
     return;
   }
-  const effect = iv.after && iv.after[key];
-  if (effect) { // the server's own answer to "what holds once this is applied"
-    local.status = effect.status;
-    local.after = key;
-  }
-  await store.put("interventions", iv);
-  await sync.queue(op);
+  // on the intervention as stored when the operation is queued (a pull may have laid a newer
+  // status, timer and rights since this screen read them)
+  await sync.queueAction(uuid, op, (stored) => {
+    timer(stored.local);
+    const effect = stored.after && stored.after[key];
+    if (effect) { // the server's own answer to "what holds once this is applied"
+      stored.local.status = effect.status;
+      stored.local.after = key;
+    }
+  });
   if (key === "send_report") net.textContent = t("report_asked");
   render();
 }
@@ -392,7 +399,7 @@ async function boot() {
     if (u) document.getElementById("who").textContent = u.display_name;
     if (!current) render();
   });
-  addEventListener("hashchange", () => { if (current && current.changed) saveDraft(true); render(); });
+  addEventListener("hashchange", () => { if (current && current.changed) saveDraft(); render(); });
   await sync.countPending();
   banner();
   if (user) await render();

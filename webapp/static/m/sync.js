@@ -1,9 +1,14 @@
 // Sync with the server: upload photos and signatures, push the outbox, pull the day.
+// An operation leaves the outbox only when the server says it was applied (or was already:
+// a replay), or refused with a reason, which is kept and shown. This module talks to the
+// network; every change of the device's data it makes goes through outbox.js, one
+// transaction each, so that a save made at any moment of a round is kept and sent.
+//
 // Runs when the app opens, when the network comes back, a moment after each change and
-// every minute. An operation leaves the outbox only when the server says it was applied
-// (or was already: a replay), or refused with a reason, which is kept and shown.
+// every minute.
 
 import * as store from "./store.js";
+import * as outbox from "./outbox.js";
 import { lang, setPreference } from "./i18n.js";
 import { loadAttachment } from "/static/ff/attachments.js";
 
@@ -17,6 +22,7 @@ const FORM_PATH = /\/forms\/([0-9a-f]{64})(?:\/([a-z]{2}))?$/;
 export const formUrl = (hash, l = lang) => `${SCOPE}forms/${hash}/${l}`;
 export const events = new EventTarget();
 export const state = { online: navigator.onLine, syncing: false, auth: true, error: null, last: null, pending: 0 }; // last: when the last sync pulled, a label
+const BATCH = 50;
 let csrf = null;
 let timer = null;
 let again = false;
@@ -42,36 +48,22 @@ export async function countPending() {
   return state.pending;
 }
 
-/** Queue an operation made on this device (its id and sequence are made here). */
-export async function queue(op) {
-  const full = { id: crypto.randomUUID(), at: new Date().toISOString(), ...op, seq: store.nextSeq(), attempts: 0 };
-  await store.put("outbox", full);
+/** After a change of the device's: the count shown, and a sync a moment later. */
+async function changed(result) {
   await countPending();
   emit("status", state);
   soon();
-  return full;
+  return result;
 }
 
-/** Answers of one form: the queued operation not sent yet takes the new answers (same id);
- *  once sent (the answer may be lost on the way) a new operation follows it. */
-export async function queueAnswers(iv, formId, formHash, data, baseVersion) {
-  const ops = await store.all("outbox");
-  const waiting = ops.find((o) => o.type === "answers" && o.intervention === iv && o.form_id === formId && !o.attempts);
-  if (waiting) {
-    Object.assign(waiting, { data, form_hash: formHash, at: new Date().toISOString() });
-    await store.put("outbox", waiting);
-    soon();
-    return waiting;
-  }
-  return queue({ type: "answers", intervention: iv, form_id: formId, form_hash: formHash, data, base_version: baseVersion });
-}
-
-export async function queueUpload(id, iv) {
-  await store.put("uploads", { id, intervention: iv, state: "queued", created: new Date().toISOString() });
-  await countPending();
-  emit("status", state);
-  soon();
-}
+/** A change of the intervention: `change(iv)` sets its local status or timer (outbox.js). */
+export const queueAction = async (uuid, op, change) => changed(await outbox.queueAction(uuid, op, change));
+/** A form saved with the button: its draft and its operation (outbox.js). */
+export const saveAnswers = async (answers) => changed(await outbox.saveAnswers(answers));
+export const queueUpload = async (id, iv) => changed(await outbox.queueUpload(id, iv));
+/** "Keep my version" and "Take the office's version" of a refused or conflicting form. */
+export const keepMine = async (iv, formId) => changed(await outbox.keepMine(iv, formId));
+export const takeOffice = async (iv, formId) => changed(await outbox.takeOffice(iv, formId));
 
 export function soon(ms = 800) {
   clearTimeout(timer);
@@ -88,97 +80,37 @@ async function uploads() {
     if (up.state !== "queued") continue;
     const blob = await loadAttachment(up.id);
     if (!blob) {
-      await store.put("uploads", { ...up, state: "failed", code: "lost" });
+      await outbox.markUpload(up.id, { state: "failed", code: "lost" });
       continue;
     }
     const body = await blob.arrayBuffer();
     const response = await api(`/attachments/${up.id}?intervention=${encodeURIComponent(up.intervention)}`, {
       method: "PUT", body, headers: { "Content-Type": blob.type || "image/jpeg", "X-Content-SHA256": await sha256(body) },
     });
-    if (response.ok) await store.put("uploads", { ...up, state: "done" });
+    if (response.ok) await outbox.markUpload(up.id, { state: "done" });
     else if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Error(`upload ${response.status}`);
     else {
       const info = await response.json().catch(() => ({}));
-      await store.put("uploads", { ...up, state: "failed", code: info.code || String(response.status), message: info.error });
+      await outbox.markUpload(up.id, { state: "failed", code: info.code || String(response.status), message: info.error });
     }
   }
 }
 
+/** The outbox in batches, oldest first; each batch is marked as sent when it is read (a
+ *  save of its forms from then on makes a new operation). Returns how many operations the
+ *  server asked to send again later. */
 async function push() {
-  const ops = (await store.all("outbox")).sort((a, b) => a.seq - b.seq);
-  for (let i = 0; i < ops.length; i += 50) {
-    const batch = ops.slice(i, i + 50);
-    for (const op of batch) {
-      op.attempts += 1;
-      await store.put("outbox", op);
-    }
+  let after = -Infinity;
+  let retry = 0;
+  for (;;) {
+    const batch = await outbox.takeBatch(after, BATCH);
+    if (!batch.length) return retry;
+    after = batch[batch.length - 1].seq;
     const body = JSON.stringify({ ops: batch.map(({ seq, attempts, ...op }) => op) });
     const response = await api("/sync/push", { method: "POST", body, headers: { "Content-Type": "application/json" } });
     if (!response.ok) throw new Error(`push ${response.status}`);
     const { results } = await response.json();
-    for (const r of results) {
-      const op = batch.find((o) => o.id === r.id);
-      if (!op) continue;
-      const status = r.status === "duplicate" ? r.original : r.status;
-      if (status === "applied") {
-        await store.del("outbox", op.id);
-        await clearRejected(op);
-      } else if (status === "refused" || status === "conflict") {
-        await store.del("outbox", op.id);
-        await store.put("rejected", { id: op.id, op, result: { ...r, status }, intervention: op.intervention, at: new Date().toISOString() });
-      }
-      // "retry": stays in the outbox, sent again next time
-    }
-  }
-}
-
-const FORM_OPS = ["answers", "discard"]; // not status changes
-const answersOf = (r, iv, formId) => r.intervention === iv && r.op.type === "answers" && r.op.form_id === formId;
-
-/** "Keep my version" of a form the server refused or found in conflict: the device's
- *  answers go again, as a new operation based on the server's current version. */
-export async function keepMine(iv, formId) {
-  const mine = (await store.all("rejected")).filter((r) => answersOf(r, iv.uuid, formId)).sort((a, b) => (a.op.seq || 0) - (b.op.seq || 0));
-  const last = mine[mine.length - 1];
-  const key = store.draftKey(iv.uuid, formId);
-  const draft = await store.get("drafts", key);
-  const sub = iv.submissions[formId];
-  const base = Math.max(sub ? sub.version : 0, (last && last.result.server_version) || 0, (draft && draft.server_version) || 0);
-  const data = draft ? draft.data : last && last.op.data;
-  if (!data) return null;
-  const formHash = (draft && draft.form_hash) || (last && last.op.form_hash);
-  for (const o of await store.all("outbox")) {
-    if (o.type === "answers" && o.intervention === iv.uuid && o.form_id === formId && !o.attempts) await store.del("outbox", o.id); // folded into this one
-  }
-  for (const r of mine) await store.del("rejected", r.id);
-  await store.put("drafts", { ...(draft || {}), key, intervention: iv.uuid, form_id: formId, form_hash: formHash, data, base_version: base, server_version: base, dirty: false, saved: true });
-  return queue({ type: "answers", intervention: iv.uuid, form_id: formId, form_hash: formHash, data, base_version: base });
-}
-
-/** "Take the office's version": the device's answers of that form are dropped for the
- *  server's (or none, when the server has none), and the server is told (a "discard"
- *  operation), so that the back office sees the refusal or conflict resolved. */
-export async function takeOffice(iv, formId) {
-  const dropped = (await store.all("rejected")).filter((r) => answersOf(r, iv.uuid, formId));
-  for (const r of dropped) await store.del("rejected", r.id);
-  for (const o of await store.all("outbox")) {
-    if (o.type === "answers" && o.intervention === iv.uuid && o.form_id === formId && !o.attempts) await store.del("outbox", o.id);
-  }
-  const key = store.draftKey(iv.uuid, formId);
-  const sub = iv.submissions[formId];
-  if (sub) await store.put("drafts", { key, intervention: iv.uuid, form_id: formId, data: sub.data, form_hash: sub.form_hash, base_version: sub.version, server_version: sub.version, saved: true, dirty: false });
-  else await store.del("drafts", key);
-  await queue({ type: "discard", intervention: iv.uuid, form_id: formId, base_version: sub ? sub.version : 0 });
-}
-
-async function clearRejected(op) {
-  for (const r of await store.all("rejected")) {
-    if (r.intervention !== op.intervention) continue;
-    let same;
-    if (op.type === "discard") same = r.op.type === "answers" && r.op.form_id === op.form_id && (r.op.seq || 0) < op.seq; // resolved by it
-    else if (op.type === "answers") same = r.op.type === "answers" && r.op.form_id === op.form_id;
-    else same = r.op.type !== "answers";
-    if (same) await store.del("rejected", r.id);
+    retry += await outbox.settle(batch, results);
   }
 }
 
@@ -206,41 +138,7 @@ async function pull() {
   const response = await api(`/sync/pull${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
   if (!response.ok) throw new Error(`pull ${response.status}`);
   const body = await response.json();
-  const ops = await store.all("outbox");
-  const rejected = await store.all("rejected");
-  for (const iv of body.interventions) {
-    const old = await store.get("interventions", iv.uuid);
-    const mine = ops.filter((o) => o.intervention === iv.uuid);
-    const local = { ...((old && old.local) || {}) };
-    const segments = iv.time && iv.time.segments;
-    if (!mine.some((o) => !FORM_OPS.includes(o.type))) {
-      // nothing of the device's is on its way: the server's status, timer and rights are
-      // the truth again (a start the server refused leaves no timer running on the phone)
-      delete local.status;
-      delete local.after;
-      if (segments) local.timer = segments;
-    } else if (!local.timer && segments && segments.length) local.timer = segments; // a new phone
-    await store.put("interventions", { ...iv, local });
-    for (const [formId, sub] of Object.entries(iv.submissions)) {
-      const key = store.draftKey(iv.uuid, formId);
-      const draft = await store.get("drafts", key);
-      const busy = mine.some((o) => o.type === "answers" && o.form_id === formId) || rejected.some((r) => r.intervention === iv.uuid && r.op.form_id === formId);
-      if (draft && (draft.dirty || busy)) { // the technician's version stays; the server's version is known
-        if (draft.server_version !== sub.version) await store.put("drafts", { ...draft, server_version: sub.version });
-        continue;
-      }
-      await store.put("drafts", { key, intervention: iv.uuid, form_id: formId, data: sub.data, form_hash: sub.form_hash, base_version: sub.version, server_version: sub.version, saved: true, dirty: false });
-    }
-  }
-  const keep = new Set(body.ids);
-  for (const iv of await store.all("interventions")) {
-    if (!keep.has(iv.uuid) && !ops.some((o) => o.intervention === iv.uuid) && !rejected.some((r) => r.intervention === iv.uuid)) await store.del("interventions", iv.uuid);
-  }
-  await store.put("kv", body.config, "config");
-  await store.put("kv", body.user, "user");
-  const known = (await store.get("kv", "forms")) || {};
-  await store.put("kv", { ...known, ...body.forms }, "forms");
-  await store.put("kv", body.cursor, "cursor");
+  await outbox.applyPull(body);
   await cacheForms();
   return body;
 }
