@@ -19,17 +19,63 @@ export function uuid() {
 }
 
 let dbPromise = null;
-function db() {
+/** The database's connection (opened on first use, and again once the browser closed it);
+ *  exported for the browser tests, which close it as the browser would. */
+export function db() {
   if (!globalThis.indexedDB) return Promise.resolve(null);
   if (!dbPromise) {
-    dbPromise = new Promise((resolve) => {
+    const opening = (dbPromise = new Promise((resolve) => {
       const req = indexedDB.open(DB_NAME, 1);
       req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-      req.onsuccess = () => resolve(req.result);
+      req.onsuccess = () => {
+        const d = req.result;
+        // closed by the browser (iOS Safari under memory pressure) or for another tab's
+        // upgrade: the next call opens a new connection
+        const forget = () => { if (dbPromise === opening) dbPromise = null; };
+        d.onclose = forget;
+        d.onversionchange = () => { d.close(); forget(); };
+        resolve(d);
+      };
       req.onerror = () => resolve(null);
-    });
+    }));
   }
   return dbPromise;
+}
+
+/** `fn(store)` in a transaction, its request's result once it is done; on a connection
+ *  closed under it (a transaction that cannot begin, or was aborted by the closing and so
+ *  wrote nothing), once more on a new connection. Null without IndexedDB. */
+async function withStore(mode, fn) {
+  for (let attempt = 0; ; attempt += 1) {
+    const d = await db();
+    if (!d) return null;
+    let tx;
+    try {
+      tx = d.transaction(STORE, mode);
+    } catch (e) {
+      if (e.name !== "InvalidStateError" || attempt > 0) throw e;
+      dbPromise = null;
+      continue;
+    }
+    const req = fn(tx.objectStore(STORE));
+    const ok = await new Promise((resolve) => {
+      tx.oncomplete = () => resolve(true);
+      tx.onerror = tx.onabort = () => resolve(false);
+    });
+    if (ok) return req.result;
+    if (attempt > 0 || !closed(d)) throw tx.error || new DOMException("The transaction was aborted.", "AbortError");
+    dbPromise = null;
+  }
+}
+
+/** Whether `d` can no longer begin a transaction (closed, or closing). */
+function closed(d) {
+  try {
+    d.transaction(STORE, "readonly").abort();
+    return false;
+  } catch (e) {
+    return e.name === "InvalidStateError";
+  }
 }
 
 /** Keep a blob under `id` (in memory, then IndexedDB) and announce it on `form`. */
@@ -38,14 +84,7 @@ export async function saveAttachment(form, id, blob, meta = {}) {
   attachments.set(id, record);
   form.dispatchEvent(new CustomEvent("ff:attachment", { bubbles: true, detail: { id, ...record } }));
   try {
-    const d = await db();
-    if (d) {
-      await new Promise((resolve) => {
-        const tx = d.transaction(STORE, "readwrite");
-        tx.objectStore(STORE).put(record, id);
-        tx.oncomplete = tx.onerror = tx.onabort = () => resolve();
-      });
-    }
+    await withStore("readwrite", (s) => s.put(record, id));
   } catch (e) {
     /* private mode or quota: the in-memory copy and the event remain */
   }
@@ -56,13 +95,8 @@ export async function saveAttachment(form, id, blob, meta = {}) {
 export async function loadAttachment(id) {
   if (attachments.has(id)) return attachments.get(id).blob;
   try {
-    const d = await db();
-    if (!d) return null;
-    return await new Promise((resolve) => {
-      const req = d.transaction(STORE).objectStore(STORE).get(id);
-      req.onsuccess = () => resolve(req.result ? req.result.blob : null);
-      req.onerror = () => resolve(null);
-    });
+    const found = await withStore("readonly", (s) => s.get(id));
+    return found ? found.blob : null;
   } catch (e) {
     return null;
   }

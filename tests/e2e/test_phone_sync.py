@@ -254,3 +254,91 @@ def test_a_save_at_any_moment_of_a_sync_keeps_the_newest_answers(ctx, server, st
             raise AssertionError(f"{MAX_AFTER} transactions after the {step} answer and still no next request")
     assert not lost, f"saves lost (offset: phone's draft, phone's screen, server): {lost}"
     assert not page._ff_errors
+
+
+# --- offline storage that lasts ----------------------------------------------------------------
+
+#: Test-only: the browser's answer to persist() (StorageManager), and how often it was asked.
+PERSIST = """
+((answer) => {
+  window.__ffPersistAsked = 0;
+  StorageManager.prototype.persisted = async () => false;
+  StorageManager.prototype.persist = async () => { window.__ffPersistAsked += 1; return answer; };
+})(%s);
+"""
+
+
+@pytest.mark.parametrize("locale,granted,note", [
+    ("fr-FR", False, "Le navigateur ne garantit pas de garder les données hors ligne s'il manque de place"),
+    ("en-US", False, "The browser does not promise to keep offline data when space runs low"),
+    ("fr-FR", True, None),
+])
+def test_the_app_asks_to_keep_its_storage_and_says_when_the_browser_refuses(ctx, server, locale, granted, note):
+    context = ctx(locale=locale)
+    context.add_init_script(PERSIST % ("true" if granted else "false"))
+    page = watch(context.new_page())
+    login(page)
+    assert page.evaluate("window.__ffPersistAsked") >= 1
+    if note is None:
+        assert page.locator("#storage-note").count() == 0
+    else:
+        assert note in page.inner_text("#storage-note")
+        assert page.evaluate("document.getElementById('storage-note').compareDocumentPosition(document.getElementById('main'))") & 4  # above the screen
+    assert not page._ff_errors
+
+
+def test_the_browsers_own_answer_to_persist_is_what_the_technician_sees(ctx, server):
+    page = watch(ctx().new_page())
+    login(page)
+    kept = page.evaluate("navigator.storage.persisted()")
+    assert page.locator("#storage-note").count() == (0 if kept else 1)
+    assert not page._ff_errors
+
+
+def test_a_connection_the_browser_closes_is_opened_again_without_losing_a_write(ctx, server):
+    """iOS Safari closes an IndexedDB connection under memory pressure: the app's next write
+    opens a new one. The app's own connections (store.open(), attachments.db()) are closed
+    from the test, before a Save and in the same task as one, and before a photo is kept."""
+    from webapp.models import Attachment
+
+    context = ctx(service_workers="block")
+    page = watch(context.new_page())
+    login(page)
+    pause_clock(page)
+    page.evaluate("import('/static/m/sync.js').then((s) => { window.__ffSync = s; })")
+    key = "conflict"
+    close_store = "import('/static/m/store.js').then((s) => s.open()).then((d) => d.close())"
+    open_iv(page, server, key)
+    open_form(page, FORM)
+    fill_fields(page, {**example(FORM), "modele": "Après la fermeture"})
+    page.evaluate(close_store)
+    page.click("button[data-action=save-form]")
+    page.wait_for_selector(".banner")
+    assert phone_answers(page, server.uuids[key]) == "Après la fermeture"
+    open_form(page, FORM)
+    fill_fields(page, {**example(FORM), "modele": "Fermée pendant l'enregistrement"})
+    page.evaluate("""import('/static/m/store.js').then(async (s) => {
+      const d = await s.open();
+      document.querySelector('button[data-action=save-form]').click();
+      d.close();
+    })""")
+    page.wait_for_selector(".banner")
+    open_form(page, FORM)
+    photo = page.evaluate("""async () => {
+      const att = await import('/static/ff/attachments.js');
+      (await att.db()).close();
+      const canvas = Object.assign(document.createElement('canvas'), { width: 8, height: 8 });
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg'));
+      const id = crypto.randomUUID();
+      await att.saveAttachment(document.querySelector('form[data-ff-form]'), id, blob, { field: 'test', kind: 'photo' });
+      att.attachments.clear();  // the page's memory gone (as after a reload): the bytes come from IndexedDB
+      return id;
+    }""")
+    page.go_back()
+    page.wait_for_selector(".banner")
+    page.evaluate(close_store)
+    settle(page)
+    assert phone_answers(page, server.uuids[key]) == "Fermée pendant l'enregistrement"
+    assert server_answers(server, key) == "Fermée pendant l'enregistrement"
+    assert server.query(lambda s: s.get(Attachment, photo)) is not None
+    assert not page._ff_errors

@@ -381,16 +381,38 @@ function homeHint() {
   document.getElementById("home-hint").textContent = ` — ${t("my_interventions")}`;
 }
 
+/** Whether the browser keeps the app's storage when space runs short (null: it cannot
+ *  say). Refused, changes not sent yet could be cleared with it: the technician is told,
+ *  discreetly, under the network line. */
+let persisted = null;
+
+function storageNote() {
+  let note = document.getElementById("storage-note");
+  if (persisted !== false) return note && note.remove();
+  if (!note) {
+    note = Object.assign(document.createElement("p"), { id: "storage-note", className: "storage-note" });
+    main.before(note);
+  }
+  note.textContent = t("storage_refused");
+}
+
+async function keepStorage() {
+  persisted = await store.persist();
+  storageNote();
+}
+
 async function boot() {
   homeHint();
   main.innerHTML = `<p class="empty">${V.esc(t("loading"))}</p>`;
   if ("serviceWorker" in navigator) registerWorker();
+  keepStorage();
   const user = await store.get("kv", "user");
   if (user) document.getElementById("who").textContent = user.display_name;
   sync.events.addEventListener("status", banner);
   sync.events.addEventListener("lang", () => {
     homeHint();
     banner();
+    storageNote();
     if (current) redrawForm();
     else render();
   });

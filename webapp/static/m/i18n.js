@@ -31,6 +31,7 @@ const fr = {
   expired: "Session expirée : reconnectez-vous pour envoyer vos modifications.", syncing: "Synchronisation…", syncing_n: "Synchronisation… ({w})",
   unreachable: "Serveur injoignable : nouvel essai dans un instant.", synced_at: "Synchronisé à {h}", synced: "Synchronisé", login: "Se connecter",
   first_login: "Connectez-vous une première fois avec du réseau.", remove: "Retirer", photo: "Photo", signed_by: "Signé par {n}",
+  storage_refused: "Le navigateur ne garantit pas de garder les données hors ligne s'il manque de place : ajoutez l'appli à l'écran d'accueil et synchronisez dès que possible.",
 };
 
 const en = {
@@ -61,6 +62,7 @@ const en = {
   expired: "Session expired: sign in again to send your changes.", syncing: "Syncing…", syncing_n: "Syncing… ({w})",
   unreachable: "Server unreachable: trying again in a moment.", synced_at: "Synced at {h}", synced: "Synced", login: "Sign in",
   first_login: "Sign in once with a network connection.", remove: "Remove", photo: "Photo", signed_by: "Signed by {n}",
+  storage_refused: "The browser does not promise to keep offline data when space runs low: add the app to your home screen and sync as soon as you can.",
 };
 
 const CATALOGUES = { fr, en };

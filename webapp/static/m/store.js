@@ -7,6 +7,11 @@
 //   rejected      operations the server refused or found in conflict, with its reason
 //   uploads       photos and signatures to upload (their bytes are in attachments.js' store)
 //
+// What lasts: the app asks the browser to keep this storage under pressure (persist()).
+// The connection may be closed under it (iOS Safari does so under memory pressure; another
+// tab upgrading the database asks for it with `versionchange`): the next transaction opens
+// a new one, and a transaction the closing aborted runs again on it, so no write is lost.
+//
 // Every change of the outbox, drafts, refusals, uploads and interventions goes through
 // outbox.js, each one a single transaction (transact) covering its read-modify-write.
 
@@ -14,6 +19,7 @@ const NAME = "fieldforms-m";
 const VERSION = 1;
 const KEYS = { kv: null, interventions: "uuid", drafts: "key", outbox: "id", rejected: "id", uploads: "id" };
 let opening = null;
+let connection = null;
 
 function connect() {
   return new Promise((resolve, reject) => {
@@ -23,18 +29,41 @@ function connect() {
         if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name, keyPath ? { keyPath } : undefined);
       }
     };
-    req.onsuccess = () => resolve(req.result);
+    req.onsuccess = () => {
+      const d = req.result;
+      d.onclose = () => forget(d); // closed by the browser, not by us
+      d.onversionchange = () => { d.close(); forget(d); }; // a newer app wants to upgrade: let it
+      connection = d;
+      resolve(d);
+    };
     req.onerror = () => reject(req.error);
   });
 }
 
-/** The open connection (opened on first use). */
+/** The next transaction opens a new connection (`d` is closed, or closing). */
+function forget(d) {
+  if (connection !== d) return;
+  connection = null;
+  opening = null;
+}
+
+/** The open connection (opened on first use, and again after the browser closed it). */
 export function open() {
   if (!opening) {
     opening = connect();
     opening.catch(() => { opening = null; });
   }
   return opening;
+}
+
+/** Whether `d` can no longer start a transaction (closed, by us or by the browser). */
+function closed(d) {
+  try {
+    d.transaction(Object.keys(KEYS)[0], "readonly").abort();
+    return false;
+  } catch (e) {
+    return e.name === "InvalidStateError";
+  }
 }
 
 const ask = (req) => new Promise((resolve, reject) => {
@@ -73,10 +102,26 @@ async function runIn(tx, fn) {
 /** `fn(t)` in one transaction over `stores`: its reads and writes (t.get, t.all, t.put,
  *  t.del) see and make one consistent change, committed together once `fn` returns; its
  *  result once committed. `fn` awaits nothing but those calls (anything else would let the
- *  transaction commit midway). */
+ *  transaction commit midway), and may run twice: a transaction aborted because the browser
+ *  closed the connection runs again on a new one (it changed nothing). */
 export async function transact(stores, mode, fn) {
-  const d = await open();
-  return runIn(d.transaction(stores, mode), fn);
+  for (let attempt = 0; ; attempt += 1) {
+    const d = await open();
+    let tx;
+    try {
+      tx = d.transaction(stores, mode);
+    } catch (e) {
+      if (e.name !== "InvalidStateError" || attempt > 2) throw e;
+      forget(d); // closed: open again
+      continue;
+    }
+    try {
+      return await runIn(tx, fn);
+    } catch (e) {
+      if (attempt > 2 || !closed(d)) throw e;
+      forget(d); // aborted by the connection closing: nothing was written, run it again
+    }
+  }
 }
 
 export const get = (name, key) => transact(name, "readonly", (t) => t.get(name, key));
@@ -91,4 +136,16 @@ let seq = 0;
 export function nextSeq() {
   seq = Math.max(seq + 1, Date.now() * 1000);
   return seq;
+}
+
+/** Ask the browser to keep this storage when space runs short (else it may clear it, with
+ *  changes not sent yet): true kept, false refused, null when the browser cannot say. */
+export async function persist() {
+  const s = navigator.storage;
+  if (!s || !s.persist) return null;
+  try {
+    return (s.persisted && (await s.persisted())) || (await s.persist());
+  } catch (e) {
+    return false;
+  }
 }
