@@ -399,8 +399,9 @@ class SyncOperation(db.Model):
     """One operation pushed by a device (answers, a status change, a time entry...), kept
     under the UUID the device made: a replayed push finds it here and changes nothing.
 
-    ``status`` is ``pending`` while it is being applied (the row is claimed first, then
-    the change and the final status are committed together), then ``applied``,
+    ``status`` is ``pending`` while it is being applied (in the applying request's
+    transaction, never committed so: the row commits with the change and its final status,
+    :mod:`webapp.sync.ops`), then ``applied``,
     ``refused`` (``code``/``message``/``errors`` say why) or ``conflict`` (made on a stale
     base: ``payload`` is the device's version, ``server_state`` the server's at that time;
     the back office sees both)."""

@@ -288,7 +288,9 @@ def test_status_operations_replayed_change_nothing(client, auth, world, app):
     assert count(app, AuditLog, action="status") == n
 
 
-def test_a_crashed_claim_is_applied_by_the_next_replay(client, auth, world, app):
+def test_a_claim_left_pending_is_applied_by_the_next_replay_at_once(client, auth, world, app):
+    """A row committed "pending" (a claim of an earlier version of the server, whose request
+    died: nothing was applied) is taken over by the next replay, at once."""
     from webapp.models import Submission, SyncOperation
 
     auth.login("tech1")
@@ -301,14 +303,96 @@ def test_a_crashed_claim_is_applied_by_the_next_replay(client, auth, world, app)
         db.session.add(SyncOperation(id=o["id"], user_id=tech.id, intervention_id=world["ids"]["mine"], type="answers", target="entretien-chaudiere",
                                      base_version=0, payload=o, status="pending", received_at=datetime.now(timezone.utc)))
         db.session.commit()
-    assert push(client, o)[0]["status"] == "retry"  # being applied: come back later
+    assert push(client, o)[0]["status"] == "applied"
+    assert push(client, o)[0]["status"] == "duplicate"
+    assert count(app, Submission, intervention_id=world["ids"]["mine"]) == 1
+
+
+class Died(Exception):
+    """The request's process died here (the transaction goes, as when its connection closes)."""
+
+
+def test_a_request_that_dies_mid_apply_leaves_nothing_claimed_and_the_replay_applies_it(client, auth, world, app, monkeypatch):
+    from webapp.models import AuditLog, SyncOperation
+    from webapp.sync.handlers import HANDLERS
+
+    auth.login("tech1")
+    start = op("start", world["uuid"]["mine"], 1)
+
+    def dies(ctx):  # claimed, not applied yet
+        raise Died()
+
+    monkeypatch.setitem(HANDLERS, "start", dies)
+    with pytest.raises(Died):
+        client.post("/api/v1/sync/push", json={"ops": [start]})
+    assert count(app, SyncOperation, id=start["id"]) == 0 and count(app, AuditLog, action="start") == 0
+    monkeypatch.undo()
+    assert push(client, start)[0]["status"] == "applied"  # at once: no claim to wait for
+    assert push(client, start)[0]["status"] == "duplicate"
+    assert count(app, AuditLog, action="start") == 1
+
+
+@pytest.mark.committed
+@pytest.mark.parametrize("first", ["applies", "dies"])
+def test_a_replay_while_the_operation_is_applied_waits_for_it(app, world, monkeypatch, first):
+    """The device sends the operation again while the first request still applies it: the
+    replay waits for the first's transaction (PostgreSQL: the row's lock; SQLite: the write
+    lock), then finds it applied — or, the first request having died, applies it. Never
+    "come back later", never twice; on SQLite and on PostgreSQL."""
+    import threading
+
+    from webapp.models import AuditLog, SyncOperation
+    from webapp.sync import ops
+    from webapp.sync.handlers import HANDLERS
+
+    clients = [app.test_client(), app.test_client()]
+    for c in clients:
+        c.post("/login", data={"username": "tech1", "password": "secret-pass"})
+    start = op("start", world["uuid"]["mine"], 1)
+    applying, claiming, release = threading.Event(), threading.Event(), threading.Event()
+    real, claim = HANDLERS["start"], ops._claim
+
+    def slow(ctx):
+        if not applying.is_set():  # the first request, its claim written and not committed
+            applying.set()
+            assert release.wait(20)
+            if first == "dies":
+                raise Died()
+        return real(ctx)
+
+    def watched_claim(user, iv, o):
+        if applying.is_set():
+            claiming.set()  # the replay reaches the claim, where it waits
+        return claim(user, iv, o)
+
+    monkeypatch.setitem(HANDLERS, "start", slow)
+    monkeypatch.setattr(ops, "_claim", watched_claim)
+    results: list = [None, None]
+
+    def send(i):
+        try:
+            results[i] = clients[i].post("/api/v1/sync/push", json={"ops": [start]}).get_json()["results"][0]
+        except Died:
+            results[i] = "died"
+
+    threads = [threading.Thread(target=send, args=(0,))]
+    threads[0].start()
+    assert applying.wait(20)
+    threads.append(threading.Thread(target=send, args=(1,)))
+    threads[1].start()
+    assert claiming.wait(20)
+    release.set()
+    for t in threads:
+        t.join(30)
+    if first == "applies":
+        assert results[0]["status"] == "applied" and (results[1]["status"], results[1]["original"]) == ("duplicate", "applied")
+    else:
+        assert results == ["died", {**results[1], "status": "applied"}]
     with app.app_context():
         from webapp.extensions import db
 
-        db.session.execute(sa.update(SyncOperation).values(received_at=datetime.now(timezone.utc) - timedelta(minutes=5)))
-        db.session.commit()
-    assert push(client, o)[0]["status"] == "applied"
-    assert count(app, Submission, intervention_id=world["ids"]["mine"]) == 1
+        assert db.session.scalars(sa.select(SyncOperation.status).where(SyncOperation.id == start["id"])).all() == ["applied"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.action == "start")) == 1
 
 
 def test_operation_ids_are_per_user(client, auth, world):
@@ -740,9 +824,9 @@ def test_the_same_batch_pushed_twice_at_once_is_applied_once(app, auth, world, f
             t.join(30)
         assert all(r is not None and r.status_code == 200 for r in results), results
         statuses = [[x["status"] for x in r.get_json()["results"]] for r in results]
-        for k in range(2):  # one request applied each operation; the other saw it done or in progress
+        for k in range(2):  # one request applied each operation; the other waited for it and saw it done
             pair = sorted(s[k] for s in statuses)
-            assert pair.count("applied") == 1 and set(pair) - {"applied"} <= {"duplicate", "retry"}, statuses
+            assert pair == ["applied", "duplicate"], statuses
         for r in push(clients[1], *batch):  # the retry of the device: confirmed, changes nothing
             assert r["status"] == "duplicate" and r["original"] == "applied"
     with app.app_context():

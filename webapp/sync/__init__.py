@@ -79,7 +79,6 @@ def init_app(app) -> None:
     app.config.setdefault("ATTACHMENT_MAX_BYTES", att_mod.DEFAULT_MAX_BYTES)
     app.config.setdefault("SYNC_DAYS_BEFORE", 1)
     app.config.setdefault("SYNC_DAYS_AFTER", 7)
-    app.config.setdefault("SYNC_PENDING_SECONDS", 60)
     app.register_blueprint(bp)
     app.register_blueprint(office.bp)
     app.jinja_env.globals["sync_problems"] = office.sync_problems

@@ -1,10 +1,16 @@
 """Applying the operations a device pushes, each exactly once.
 
-An operation is kept under its UUID (:class:`SyncOperation`). The row is claimed first
-(committed as ``pending``), then the change and the row's final status are committed
-together by the service that makes the change: a replay finds the row and gets the stored
-result; a crash in between leaves a ``pending`` row and nothing applied, which a later
-replay claims again. Two concurrent pushes of the same operation meet on the primary key.
+An operation is kept under its UUID (:class:`SyncOperation`). The request that applies it
+claims the row in its own transaction, and the row is committed only with the change and
+the row's final status (by the service that makes the change), or with its refusal: a
+replay finds the row and gets the stored result; a request that dies mid-apply leaves
+nothing behind (its transaction is rolled back with the claim), so the device's next replay
+applies it at once — nothing waits for a claim to expire. Two concurrent pushes of the same
+operation meet on the row: the second waits for the first's transaction (PostgreSQL: on the
+primary key's or the row's lock; SQLite: on the database's write lock), then finds the row
+final (a duplicate) or, if the first died, nothing (and applies it). A row committed as
+``pending`` (by an earlier version of this module, whose request died) is taken over the
+same way: an UPDATE in the applying transaction, conditioned on it still being pending.
 
 Versions: an operation carries the version it was based on. Operations the same device made
 one after the other before it heard back are chained: an operation based on version *v*
@@ -31,10 +37,7 @@ the services; this module never decides them.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -58,7 +61,7 @@ FORM_TYPES = ("answers", "discard")
 
 class Retry(Exception):
     """Not now, not refused: the device keeps the operation and sends it again later
-    (an attachment not uploaded yet, the same operation being applied right now)."""
+    (an attachment not uploaded yet)."""
 
     def __init__(self, code: str, message: str, missing: list[str] | None = None):
         super().__init__(message)
@@ -129,7 +132,10 @@ def _check_attachments(iv: Intervention, op: dict) -> None:
 
 
 def _claim(user: User, iv: Intervention | None, op: dict) -> tuple[SyncOperation, bool]:
-    """The operation's row, and whether this request owns it (must apply it)."""
+    """The operation's row, and whether this request owns it (must apply it). Owned, the
+    row is written in this request's transaction and not committed: it commits with the
+    change, or goes with the transaction if the request dies. Not owned, it is another
+    request's final row (or, with another user, someone else's id)."""
     row = db.session.get(SyncOperation, op["id"])
     if row is None:
         row = SyncOperation(
@@ -138,25 +144,20 @@ def _claim(user: User, iv: Intervention | None, op: dict) -> tuple[SyncOperation
         )
         db.session.add(row)
         try:
-            db.session.commit()
+            db.session.flush()  # waits here while another request holds the same id
             return row, True
-        except IntegrityError:  # the same operation arrived meanwhile
+        except IntegrityError:  # that request applied it (or refused it) meanwhile
             db.session.rollback()
             row = db.session.get(SyncOperation, op["id"])
             if row is None:  # pragma: no cover - another constraint
                 raise
             return row, False
-    if row.status == "pending" and row.user_id == user.id:
-        stale = utcnow() - timedelta(seconds=current_app.config.get("SYNC_PENDING_SECONDS", 60))
-        if row.received_at < stale:  # claimed by a request that died: nothing was applied
-            taken = db.session.execute(
-                sa.update(SyncOperation).where(SyncOperation.id == row.id, SyncOperation.status == "pending", SyncOperation.received_at == row.received_at)
-                .values(received_at=utcnow())
-            ).rowcount
-            db.session.commit()
-            if taken == 1:
-                db.session.refresh(row)
-                return row, True
+    if row.status == "pending" and row.user_id == user.id:  # committed by a request that died
+        taken = db.session.execute(
+            sa.update(SyncOperation).where(SyncOperation.id == row.id, SyncOperation.status == "pending").values(received_at=utcnow())
+        ).rowcount
+        db.session.refresh(row)
+        return row, taken == 1
     return row, False
 
 
@@ -189,16 +190,31 @@ def _keep_refusal(row: SyncOperation, exc: ServiceError, server_state: dict | No
     row.server_state = server_state
 
 
+def _not_mine(user: User, row: SyncOperation) -> dict:
+    """The result of an operation another request finished (the claim waited for it)."""
+    if row.user_id != user.id:
+        return _already_used(row.id)
+    return {**stored_result(row), "status": "duplicate", "original": row.status}
+
+
+def _refuse(user: User, iv: Intervention | None, op: dict, exc: ServiceError) -> dict:
+    """Keep a refusal (or a conflict, with the server's side), claiming the row again: the
+    failed attempt's transaction was rolled back, its claim with it."""
+    server_state = _server_state(iv.id, op) if iv is not None and isinstance(exc, Conflict) else None
+    row, mine = _claim(user, iv, op)
+    if not mine:
+        return _not_mine(user, row)
+    _keep_refusal(row, exc, server_state)
+    db.session.commit()
+    return stored_result(row)
+
+
 def apply_operation(user: User, op: dict) -> dict:
     """One operation (already loaded by the schema, ``op["raw"]`` the JSON as sent) -> its
     result: applied | duplicate | refused | conflict | retry."""
     existing = db.session.get(SyncOperation, op["id"])
     if existing is not None and existing.status != "pending":
-        if existing.user_id != user.id:
-            return _already_used(op["id"])
-        return {**stored_result(existing), "status": "duplicate", "original": existing.status}
-    iv = None
-    refusal: ServiceError | None = None
+        return _not_mine(user, existing)
     try:
         iv = _find_intervention(user, op["intervention"])
         if op["type"] == "answers":
@@ -206,19 +222,11 @@ def apply_operation(user: User, op: dict) -> dict:
     except Retry as exc:
         return _retry(op["id"], exc)
     except ServiceError as exc:
-        iv, refusal = None, exc
+        return _refuse(user, None, op, exc)
     row, mine = _claim(user, iv, op)
     if not mine:
-        if row.user_id != user.id:
-            return _already_used(op["id"])
-        if row.status == "pending":
-            return {"id": op["id"], "status": "retry", **error_body("in_progress", _("This change is being saved; it will be confirmed shortly."))}
-        return {**stored_result(row), "status": "duplicate", "original": row.status}
+        return _not_mine(user, row)
     op_id = row.id
-    if refusal is not None:
-        _keep_refusal(row, refusal, None)
-        db.session.commit()
-        return stored_result(row)
     ctx = OpContext(user=user, intervention=iv, op=op, at=op.get("at"), source=SOURCE,
                     base_version=effective_base(iv.id, row.target, user.id, op.get("base_version")))
     row.status, row.done_at = "applied", utcnow()  # committed together with the change
@@ -226,11 +234,9 @@ def apply_operation(user: User, op: dict) -> dict:
         version = HANDLERS[op["type"]](ctx)
     except ServiceError as exc:
         db.session.rollback()
-        row = db.session.get(SyncOperation, op_id)
-        _keep_refusal(row, exc, _server_state(iv.id, op) if isinstance(exc, Conflict) else None)
-    else:
-        row = db.session.get(SyncOperation, op_id)
-        row.result_version = version
+        return _refuse(user, iv, op, exc)
+    row = db.session.get(SyncOperation, op_id)
+    row.result_version = version
     db.session.commit()
     return stored_result(row)
 
