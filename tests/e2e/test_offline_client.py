@@ -153,8 +153,8 @@ def ctx(browser, server):
     contexts = []
 
     def make(**kw):
-        kw = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1, "locale": "fr-FR", "timezone_id": "Europe/Paris", **kw}
-        c = browser.new_context(base_url=server.url, **kw)
+        kw = {"base_url": server.url, "viewport": {"width": 360, "height": 740}, "device_scale_factor": 1, "locale": "fr-FR", "timezone_id": "Europe/Paris", **kw}
+        c = browser.new_context(**kw)
         c.clock.install(time=clock.now())  # the phone's clock is the server's (see E2E_START)
         c.set_default_timeout(15_000)
         contexts.append(c)

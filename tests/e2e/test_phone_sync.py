@@ -19,6 +19,9 @@ module gets its own server (its own database).
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -341,4 +344,165 @@ def test_a_connection_the_browser_closes_is_opened_again_without_losing_a_write(
     assert phone_answers(page, server.uuids[key]) == "Fermée pendant l'enregistrement"
     assert server_answers(server, key) == "Fermée pendant l'enregistrement"
     assert server.query(lambda s: s.get(Attachment, photo)) is not None
+    assert not page._ff_errors
+
+
+# --- fast recovery --------------------------------------------------------------------------
+
+
+class Listener:
+    """The module's app served on a fixed loopback port, stopped and started again on it (a
+    server killed and restarted: the phone's origin stays the same)."""
+
+    def __init__(self, app):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.app, self.url, self.srv = app, f"http://127.0.0.1:{self.port}", None
+
+    def start(self):
+        from werkzeug.serving import make_server
+
+        self.srv = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+        self.thread.join(5)
+
+
+class Died(Exception):
+    """The server's process died while applying the operation (its transaction goes with it)."""
+
+
+def phone_synced(page) -> bool:
+    return page.evaluate("window.__ffSync.countPending().then((n) => n === 0 && !window.__ffSync.state.syncing && !window.__ffSync.state.error)")
+
+
+def run_clock_until_synced(page, budget_ms: int, step_ms: int = 100) -> int:
+    """Moves the phone's (paused) clock ``step_ms`` at a time, letting each round its timers
+    start finish, until the phone has nothing left to send: the phone time it took."""
+    spent = 0
+    while not phone_synced(page):
+        assert spent < budget_ms, f"not synced {spent} ms (phone time) after the server came back: {page.inner_text('#net')}"
+        page.clock.run_for(step_ms)
+        spent += step_ms
+        page.wait_for_function("!window.__ffSync.state.syncing")
+    return spent
+
+
+def test_the_phone_catches_up_within_seconds_of_a_server_killed_mid_batch(ctx, server, monkeypatch):
+    """The server dies while it applies the phone's answers (the claim goes with it), stays
+    down 5 s while the phone keeps trying, and comes back on the same port: the phone has
+    sent everything within 10 s (its clock, which drives its back-off), exactly once."""
+    from webapp.models import Submission, SyncOperation
+    from webapp.sync.handlers import HANDLERS
+
+    listener = Listener(server.app)
+    listener.start()
+    applying, release = threading.Event(), threading.Event()
+    real = HANDLERS["answers"]
+
+    def dies_the_first_time(op_ctx):
+        if not applying.is_set():
+            applying.set()
+            assert release.wait(20)
+            raise Died()
+        return real(op_ctx)
+
+    try:
+        page = watch(ctx(base_url=listener.url, service_workers="block").new_page())
+        login(page)
+        pause_clock(page)
+        page.evaluate("import('/static/m/sync.js').then((s) => { window.__ffSync = s; })")
+        key = "conflict_en"
+        open_iv(page, server, key)
+        open_form(page, FORM)
+        fill_fields(page, {**example(FORM), "modele": "Envoyé pendant la panne"})
+        monkeypatch.setitem(HANDLERS, "answers", dies_the_first_time)
+        page.click("button[data-action=save-form]")
+        page.wait_for_selector(".banner")
+        page.clock.run_for(1000)  # the sync a moment after the save: its push is being applied...
+        assert applying.wait(20)
+        listener.stop()  # ... when the server is killed
+        release.set()
+        page.wait_for_function("!window.__ffSync.state.syncing && !!window.__ffSync.state.error")
+        down = 0
+        while down < 5000:  # 5 s down: the phone keeps trying, in vain
+            page.clock.run_for(250)
+            down += 250
+            page.wait_for_function("!window.__ffSync.state.syncing")
+        assert not phone_synced(page) and page.evaluate("window.__ffSync.state.error")
+        listener.start()
+        wall = time.monotonic()
+        recovery_ms = run_clock_until_synced(page, budget_ms=10_000)
+        wall = time.monotonic() - wall
+        print(f"recovery after the restart: {recovery_ms} ms of the phone's clock ({wall:.2f} s of wall time)")
+        assert recovery_ms <= 10_000
+
+        def check(s):
+            iv_id = server.ids[key]
+            sub = s.scalar(sa.select(Submission).where(Submission.intervention_id == iv_id, Submission.form_id == FORM))
+            ops = s.scalars(sa.select(SyncOperation.status).where(SyncOperation.intervention_id == iv_id)).all()
+            return sub.data["modele"], sub.version, ops
+
+        assert server.query(check) == ("Envoyé pendant la panne", 1, ["applied"])
+        assert not page._ff_errors
+    finally:
+        release.set()
+        if listener.srv is not None:
+            listener.stop()
+
+
+#: Test-only: the page as hidden or shown (headless Chromium keeps it visible), as a phone
+#: does when the technician leaves the app and comes back to it.
+SHOW = """(visible) => {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (visible ? 'visible' : 'hidden') });
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+
+def test_the_phone_syncs_at_once_when_the_page_or_the_network_comes_back(ctx, server):
+    """Hidden, the phone does not keep retrying an unreachable server (no back-off); shown
+    again, it syncs at once. Offline, it waits; back online, it syncs at once. 'At once':
+    with its clock paused, no timer of its own fires."""
+    context = ctx(service_workers="block")
+    page = watch(context.new_page())
+    login(page)
+    pause_clock(page)
+    page.evaluate("import('/static/m/sync.js').then((s) => { window.__ffSync = s; })")
+    key = "timer"  # automatic time tracking: Start, then Pause
+    open_iv(page, server, key)
+    tries = []
+
+    def unreachable(route):
+        tries.append(route.request.url)
+        route.abort("connectionrefused")
+
+    context.route("**/api/v1/**", unreachable)
+    page.evaluate(SHOW, False)
+    page.click("button[data-action=start]")
+    page.wait_for_selector("button[data-action=pause]")  # queued
+    page.clock.run_for(1000)  # the sync a moment after the change: refused by the network
+    page.wait_for_function("!window.__ffSync.state.syncing && !!window.__ffSync.state.error")
+    before = len(tries)
+    page.clock.run_for(20_000)
+    assert len(tries) == before  # hidden: no retry in 20 s
+    context.unroute("**/api/v1/**", unreachable)
+    page.evaluate(SHOW, True)
+    page.wait_for_function("!window.__ffSync.state.syncing")
+    assert phone_synced(page)
+    context.set_offline(True)
+    page.click("button[data-action=pause]")
+    page.wait_for_selector("button[data-action=resume]")
+    page.clock.run_for(1000)
+    assert not phone_synced(page) and page.evaluate("window.__ffSync.state.online") is False
+    context.set_offline(False)
+    page.wait_for_function("window.__ffSync.state.online && !window.__ffSync.state.syncing")
+    assert phone_synced(page)
+    from webapp.models import Intervention
+
+    assert server.query(lambda s: s.get(Intervention, server.ids[key]).status) == "in_progress"
     assert not page._ff_errors

@@ -4,8 +4,13 @@
 // network; every change of the device's data it makes goes through outbox.js, one
 // transaction each, so that a save made at any moment of a round is kept and sent.
 //
-// Runs when the app opens, when the network comes back, a moment after each change and
-// every minute.
+// When a round runs: when the app opens, a moment after each change, every minute, and at
+// once when the network comes back (`online`) or the page is shown again
+// (`visibilitychange`). A round that fails (server unreachable, or answering an error) is
+// tried again after a jittered exponential back-off, 0.5 s doubling up to RETRY_CAP (4 s),
+// while the page is visible: the phone catches up within seconds of the server coming back.
+// Operations the server asked to send again later ("retry": a photo not there yet) back off
+// the same way up to a minute.
 
 import * as store from "./store.js";
 import * as outbox from "./outbox.js";
@@ -23,9 +28,14 @@ export const formUrl = (hash, l = lang) => `${SCOPE}forms/${hash}/${l}`;
 export const events = new EventTarget();
 export const state = { online: navigator.onLine, syncing: false, auth: true, error: null, last: null, pending: 0 }; // last: when the last sync pulled, a label
 const BATCH = 50;
+const RETRY_FIRST = 500;
+const RETRY_CAP = 4_000; // the server unreachable or failing
+const BUSY_CAP = 60_000; // the server up, asking to send some operations again later
 let csrf = null;
 let timer = null;
 let again = false;
+let failures = 0; // rounds failed in a row
+let busy = 0; // rounds in a row that left operations to retry
 
 function emit(name, detail) {
   events.dispatchEvent(new CustomEvent(name, { detail }));
@@ -68,6 +78,14 @@ export const takeOffice = async (iv, formId) => changed(await outbox.takeOffice(
 export function soon(ms = 800) {
   clearTimeout(timer);
   timer = setTimeout(() => run().catch(() => {}), ms);
+}
+
+/** The wait before the `n`-th retry in a row (from 0): doubling from RETRY_FIRST up to
+ *  `cap`, each drawn between its half and itself, so that phones cut off together do not
+ *  come back in step. */
+export function backoff(n, cap) {
+  const d = Math.min(cap, RETRY_FIRST * 2 ** n);
+  return d / 2 + Math.random() * (d / 2);
 }
 
 async function sha256(buffer) {
@@ -158,6 +176,7 @@ export async function run() {
   state.syncing = true;
   state.error = null;
   emit("status", state);
+  let retry = 0;
   try {
     const session = await api("/sync/session");
     if (!session.ok) throw new Error(`session ${session.status}`);
@@ -170,7 +189,7 @@ export async function run() {
     state.auth = true;
     await store.put("kv", who.user, "user");
     await uploads();
-    await push();
+    retry = await push();
     state.last = (await pull()).server_time_label; // the server's clock, as the server writes it
     await store.put("kv", state.last, "last");
   } catch (e) {
@@ -184,9 +203,32 @@ export async function run() {
   if (again) {
     again = false;
     soon(100);
+  } else {
+    retryLater(retry);
   }
 }
 
-addEventListener("online", () => { state.online = true; run(); });
+/** After a round: again after a back-off if it failed or left operations to retry, while
+ *  the page is visible (hidden, the minute's timer and coming back visible do it; offline
+ *  or logged out, the network coming back or a login). */
+function retryLater(retry) {
+  if (state.error === "login") return;
+  failures = state.error ? failures + 1 : 0;
+  busy = !state.error && retry ? busy + 1 : 0;
+  if (!navigator.onLine || document.visibilityState === "hidden") return;
+  if (failures) soon(backoff(failures - 1, RETRY_CAP));
+  else if (busy) soon(backoff(busy - 1, BUSY_CAP));
+}
+
+/** At once, whatever the back-off said: the network or the technician is back. */
+function now() {
+  failures = 0;
+  busy = 0;
+  clearTimeout(timer);
+  run().catch(() => {});
+}
+
+addEventListener("online", () => { state.online = true; now(); });
 addEventListener("offline", () => { state.online = false; emit("status", state); });
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible" && navigator.onLine) now(); });
 setInterval(() => { if (navigator.onLine) run(); }, 60_000);
