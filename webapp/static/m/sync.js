@@ -83,7 +83,7 @@ export function soon(ms = 800) {
 /** The wait before the `n`-th retry in a row (from 0): doubling from RETRY_FIRST up to
  *  `cap`, each drawn between its half and itself, so that phones cut off together do not
  *  come back in step. */
-export function backoff(n, cap) {
+function backoff(n, cap) {
   const d = Math.min(cap, RETRY_FIRST * 2 ** n);
   return d / 2 + Math.random() * (d / 2);
 }
@@ -221,14 +221,14 @@ function retryLater(retry) {
 }
 
 /** At once, whatever the back-off said: the network or the technician is back. */
-function now() {
+function runNow() {
   failures = 0;
   busy = 0;
   clearTimeout(timer);
   run().catch(() => {});
 }
 
-addEventListener("online", () => { state.online = true; now(); });
+addEventListener("online", () => { state.online = true; runNow(); });
 addEventListener("offline", () => { state.online = false; emit("status", state); });
-document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible" && navigator.onLine) now(); });
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible" && navigator.onLine) runNow(); });
 setInterval(() => { if (navigator.onLine) run(); }, 60_000);
