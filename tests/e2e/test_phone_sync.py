@@ -1,15 +1,17 @@
 """The phone's sync against the real app, in headless Chromium, at exact moments (issue 13):
 
 - a form saved again at any moment of a sync round (before it, while each request is on its
-  way, and a given number of event-loop turns after each answer) keeps the newest answers,
-  on the phone and on the server;
+  way, a counted number of event-loop turns after each answer, and as each IndexedDB
+  transaction of the round begins from each answer to the next request) keeps the newest
+  answers, on the phone and on the server;
 - offline storage that lasts: persistence asked, a refusal shown, a connection the browser
   closes reopened without losing a write;
 - fast recovery: the phone catches up within seconds once its server comes back.
 
 Moments are exact, not timed: a request is held (``page.route``) until the save is done, or
-the save is tapped from inside the page a counted number of event-loop turns after the
-answer reached it (a test-only wrapper of ``fetch`` installed by ``add_init_script``). The
+the save is tapped from inside the page a counted number of event-loop turns or
+transactions after the answer reached it (test-only wrappers of ``fetch`` and
+``IDBDatabase.transaction`` installed by ``add_init_script``, see TAP). The
 phone's clock (Playwright's) is paused: the app's own timers (the sync a moment after a
 change, the back-off) fire only when the test moves it.
 
