@@ -136,9 +136,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["BABEL_DEFAULT_TIMEZONE"] = clock.configure(app.config["FIELDFORMS_TZ"]).key
 
-    from . import auth, errors, i18n, registry, templating
+    from . import auth, errors, i18n, logs, metrics, registry, templating
     from .extensions import csrf, db, migrate
 
+    logs.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)

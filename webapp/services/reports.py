@@ -29,7 +29,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from engine import display, walk
 from engine.facts import attachment_ids
 
-from .. import tasks
+from .. import metrics, tasks
 from ..extensions import db
 from ..models import Attachment, Intervention, ReportSending, User, utcnow
 from ..registry import definition_of, get_registry
@@ -278,6 +278,7 @@ def deliver_sending(sending_id: int, *, last_attempt: bool = True, retry_in: flo
     if not current_app.config.get("MAIL_SERVER"):
         s.status, s.last_error = "pending", not_configured_message()
         db.session.commit()
+        metrics.report_sending(s.status)
         return True
     now = utcnow()
     s.status, s.attempts, s.last_attempt_at, s.next_attempt_at = "sending", (s.attempts or 0) + 1, now, None
@@ -305,6 +306,7 @@ def deliver_sending(sending_id: int, *, last_attempt: bool = True, retry_in: flo
             s.status, s.next_attempt_at = "retrying", utcnow() + timedelta(seconds=retry_in)
         audit(None, "intervention", s.intervention_id, "report_failed", None, s.status, {"sending": s.id, "attempt": s.attempts, "error": s.last_error[:300]})
         db.session.commit()
+        metrics.report_sending(s.status)
         current_app.logger.warning("report sending %s attempt %s failed: %s", s.id, s.attempts, s.last_error)
         return False
     s.status, s.sent_at, s.last_error = "sent", utcnow(), None
@@ -312,4 +314,5 @@ def deliver_sending(sending_id: int, *, last_attempt: bool = True, retry_in: flo
     s.message_id = str(msg["Message-ID"])[:250]
     audit(None, "intervention", s.intervention_id, "report_sent", None, ", ".join(s.recipients), {"sending": s.id, "sha256": s.pdf_sha256})
     db.session.commit()
+    metrics.report_sending(s.status)
     return True

@@ -45,6 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from engine import walk
 from engine.facts import attachment_ids
 
+from .. import metrics
 from ..errors import describe, error_body
 from ..extensions import db
 from ..models import Attachment, Intervention, Submission, SyncOperation, User, utcnow
@@ -263,4 +264,13 @@ def apply_batch(user: User, raw_ops: list[dict]) -> list[dict]:
         if result["status"] == "retry":
             blocked.add(op["intervention"])
         results.append(result)
+    for raw, result in zip(raw_ops, results):
+        metrics.sync_operation(_type_label(raw), result["status"])
     return results
+
+
+def _type_label(raw: dict) -> str:
+    """An operation's type for the metrics: one the server knows, else ``invalid`` (a
+    device cannot make up label values)."""
+    kind = raw.get("type")
+    return kind if isinstance(kind, str) and kind in HANDLERS else "invalid"
