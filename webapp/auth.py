@@ -1,7 +1,8 @@
 """Logins: Flask-Login, password hashing, a small rate limit, and "everything needs a login".
 
-Only ``/login``, ``/static/`` (and the renderers' assets under it) are public. Accounts are
-made by the account manager (T1): there is no self-registration.
+Only ``/login``, ``/static/`` (and the renderers' assets under it), the favicon and the load
+balancer's ``/healthz`` and ``/readyz`` are public. Accounts are made by the account manager
+(T1): there is no self-registration.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .extensions import db, login_manager
 from .models import User
 
-PUBLIC_ENDPOINTS = {"auth.login", "static", "ff_static", "favicon"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "ff_static", "favicon", "health.healthz", "health.readyz"}
 
 # A hash to compare against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH: dict[str, str] = {}

@@ -1,5 +1,6 @@
-"""Every route for every role: login required everywhere but /login and static files; a
-technician reaches only the interventions they are assigned to."""
+"""Every route for every role: login required everywhere but /login, static files and the
+load balancer's /healthz and /readyz; a technician reaches only the interventions they are
+assigned to."""
 
 from __future__ import annotations
 
@@ -83,6 +84,10 @@ TABLE = [
     ("POST", "/logout", (302, 302, 302, 302, 302)),
     ("GET", "/login", (200, 302, 302, 302, 302)),
     ("GET", "/static/app.css", (200, 200, 200, 200, 200)),
+    # the load balancer's probes (issue 14): no login, nothing but whether the node answers
+    # and what it can reach (webapp/views/health.py)
+    ("GET", "/healthz", (200, 200, 200, 200, 200)),
+    ("GET", "/readyz", (200, 200, 200, 200, 200)),
     ("GET", "/static/ff/form.js", (200, 200, 200, 200, 200)),
     ("GET", "/favicon.ico", (200, 200, 200, 200, 200)),  # every browser asks, signed in or not
 ]
