@@ -5,7 +5,7 @@ attachments, secret key, ``config.py``) is ``instance/`` next to the package, or
 ``FIELDFORMS_INSTANCE`` (a folder) when set. Configuration, in order: the
 defaults below, then ``instance/config.py`` if present, then the environment
 (``DATABASE_URL``, ``FIELDFORMS_SECRET_KEY``, ``FIELDFORMS_DEFINITIONS``, ``FIELDFORMS_TZ``,
-``REDIS_URL``, ``MAIL_*``, ``COMPANY_*``), then ``test_config``.
+``FIELDFORMS_PROXY_FIX``, ``REDIS_URL``, ``MAIL_*``, ``COMPANY_*``), then ``test_config``.
 
 The company's time zone, ``FIELDFORMS_TZ``, is checked here and handed to
 :mod:`engine.clock`, which everything else asks: an unknown zone stops the start with
@@ -56,7 +56,7 @@ def _default_definitions() -> str:
 
 
 _ENV_SETTINGS = {  # name -> type, for settings the environment may give (issue 6)
-    "FIELDFORMS_TZ": str, "REDIS_URL": str, "MAIL_SERVER": str, "MAIL_PORT": int, "MAIL_USE_TLS": bool, "MAIL_USE_SSL": bool,
+    "FIELDFORMS_TZ": str, "FIELDFORMS_PROXY_FIX": int, "REDIS_URL": str, "MAIL_SERVER": str, "MAIL_PORT": int, "MAIL_USE_TLS": bool, "MAIL_USE_SSL": bool,
     "MAIL_USERNAME": str, "MAIL_PASSWORD": str, "MAIL_DEFAULT_SENDER": str, "COMPANY_NAME": str,
     "COMPANY_ADDRESS": str, "COMPANY_PHONE": str, "COMPANY_EMAIL": str, "COMPANY_LOGO": str,
 }
@@ -73,6 +73,28 @@ def _config_from_env(app: Flask) -> None:
             app.config[name] = kind(value)
 
 
+def _size_pool(config) -> None:
+    """Each process's database pool sized to the threads that share it (``DB_POOL_SIZE``
+    and ``DB_MAX_OVERFLOW``, set by ``fieldforms serve`` from its thread count); a
+    ``pool_size`` given in ``SQLALCHEMY_ENGINE_OPTIONS`` wins."""
+    size = config.get("DB_POOL_SIZE")
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    if not size or ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+        return
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": int(size), "max_overflow": int(config.get("DB_MAX_OVERFLOW") or 0), **config["SQLALCHEMY_ENGINE_OPTIONS"]}
+
+
+def _behind_proxies(app: Flask) -> None:
+    """``FIELDFORMS_PROXY_FIX=N``: N reverse proxies in front of the app, whose
+    ``X-Forwarded-For/-Proto/-Host/-Port/-Prefix`` are trusted (the client's address for the
+    login throttle, https for URLs and Secure cookies); 0 (the default) trusts none."""
+    n = int(app.config.get("FIELDFORMS_PROXY_FIX") or 0)
+    if n > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     instance = os.environ.get("FIELDFORMS_INSTANCE")
     app = Flask(__name__, instance_relative_config=True, instance_path=str(Path(instance).expanduser().resolve()) if instance else None)
@@ -81,6 +103,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI="sqlite:///" + str(Path(app.instance_path) / "fieldforms.sqlite"),
         SQLALCHEMY_ENGINE_OPTIONS={},
+        DB_POOL_SIZE=None,
+        DB_MAX_OVERFLOW=None,
+        FIELDFORMS_PROXY_FIX=0,
         FORM_DEFINITIONS=_default_definitions(),
         ATTACHMENTS_DIR=str(Path(app.instance_path) / "attachments"),
         PASSWORD_HASH_METHOD="scrypt",
@@ -134,6 +159,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _size_pool(app.config)
     app.config["BABEL_DEFAULT_TIMEZONE"] = clock.configure(app.config["FIELDFORMS_TZ"]).key
 
     from . import auth, errors, i18n, logs, metrics, registry, templating
@@ -141,6 +167,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     logs.init_app(app)
     metrics.init_app(app)
+    _behind_proxies(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)

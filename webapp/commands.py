@@ -5,9 +5,8 @@ They build the app with :func:`webapp.create_app` and work inside its app contex
 
 from __future__ import annotations
 
-import ipaddress
-from datetime import date, datetime
 import sys
+from datetime import date, datetime
 
 import click
 
@@ -91,26 +90,47 @@ def _logins(app, base_url: str = "http://127.0.0.1:5000") -> str:
     return logins_text(url)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+def _serving_options(f):
+    """The options of ``serve`` and ``run`` (each with its environment variable)."""
+    from .logs import FORMATS
+    from .server import DEFAULT_THREADS
+
+    for opt in reversed([
+        click.option("--host", default="127.0.0.1", show_default=True, help="with --port: the address to serve on (ignored when --bind is given)"),
+        click.option("--port", default=5000, show_default=True, type=int),
+        click.option("--bind", "binds", multiple=True, envvar="FIELDFORMS_BIND", metavar="ADDRESS",
+                     help="HOST:PORT or unix:PATH, repeatable (env FIELDFORMS_BIND, space-separated)  [default: HOST:PORT]"),
+        click.option("--workers", type=click.IntRange(1), envvar="FIELDFORMS_WORKERS", show_envvar=True,
+                     help="gunicorn worker processes  [default: the number of CPUs, at least 2]"),
+        click.option("--threads", type=click.IntRange(1), default=DEFAULT_THREADS, show_default=True, envvar="FIELDFORMS_THREADS", show_envvar=True,
+                     help="threads per worker; each worker's database pool is this many connections (+2)"),
+        click.option("--metrics-bind", envvar="FIELDFORMS_METRICS_BIND", show_envvar=True, metavar="HOST:PORT",
+                     help="serve Prometheus metrics there (keep it private, e.g. 127.0.0.1:9100)"),
+        click.option("--log-format", type=click.Choice(FORMATS), envvar="FIELDFORMS_LOG_FORMAT", show_envvar=True,
+                     help="one JSON object per line, or text  [default: json for serve, text for run and --dev]"),
+        click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn (one process)"),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _serve_options(default_log_format: str, host: str, port: int, binds: tuple[str, ...], workers: int | None, threads: int,
+                   metrics_bind: str | None, log_format: str | None, dev: bool):
+    from .server import ServeOptions, default_workers
+
+    return ServeOptions(binds=list(binds) or [f"{host}:{port}"], workers=workers or default_workers(), threads=threads,
+                        metrics_bind=metrics_bind, log_format=log_format or ("text" if dev else default_log_format), dev=dev)
+
+
+def _serve(options, master_app) -> None:
+    """Serve until stopped (:func:`webapp.server.serve`): ``master_app()`` builds the app
+    the serving process works with once."""
+    from .server import ServeError, serve
+
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _serve(app, host: str, port: int) -> None:
-    if _is_loopback(host):
-        # Browsers do not all keep Secure cookies over plain http://127.0.0.1; behind TLS
-        # (any other host) the cookies stay Secure.
-        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
-    with app.app_context():
-        from .registry import sync_on_start
-
-        sync_on_start()
-    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        serve(options, master_app)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def register(group: click.Group) -> None:
@@ -133,22 +153,27 @@ def register(group: click.Group) -> None:
         click.echo(_logins(app))
 
     @group.command("serve")
-    @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=5000, show_default=True, type=int)
-    def serve_command(host: str, port: int) -> None:
-        """Serve the web app."""
-        _serve(_app(), host, port)
+    @_serving_options
+    def serve_command(**kw) -> None:
+        """Serve the web app with gunicorn (gthread workers); Flask's server with --dev.
+
+        SIGTERM stops it once the requests under way are answered; Ctrl+C at once."""
+        _serve(_serve_options("json", **kw), _app)
 
     @group.command("run")
-    @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=5000, show_default=True, type=int)
-    def run_command(host: str, port: int) -> None:
-        """init-db, demo data if the database is empty, then serve."""
-        app = _app()
-        _init_db(app)
-        _demo(app, reset=False)
-        click.echo(_logins(app, f"http://{host}:{port}"))
-        _serve(app, host, port)
+    @_serving_options
+    def run_command(**kw) -> None:
+        """init-db, demo data if the database is empty, print the logins, then serve."""
+        options = _serve_options("text", **kw)
+
+        def master_app():
+            app = _app()
+            _init_db(app)
+            _demo(app, reset=False)
+            click.echo(_logins(app, options.base_url.rstrip("/")))
+            return app
+
+        _serve(options, master_app)
 
     @group.command("sync-definitions")
     def sync_command() -> None:

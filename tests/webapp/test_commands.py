@@ -125,10 +125,11 @@ def test_demo_shows_issue_6_and_run_prints_the_logins(runner, tmp_path, monkeypa
 
     # `make run` = `fieldforms run`: init-db, the demo only when empty, the logins, serve
     served = []
-    monkeypatch.setattr(webapp.commands, "_serve", lambda app, host, port: served.append((host, port)))
+    monkeypatch.setattr(webapp.commands, "_serve", lambda options, master_app: served.append((options, master_app())))
     result = runner.invoke(main, ["run", "--port", "5091"])
     assert result.exit_code == 0, result.output
-    assert served == [("127.0.0.1", 5091)]
+    [(options, _app)] = served
+    assert (options.binds, options.dev, options.log_format) == (["127.0.0.1:5091"], False, "text")
     for username in ("manager", "office", "tech1", "tech2"):
         assert f"  {username:<8} / demo" in result.output
     assert f"http://127.0.0.1:5091/calendar/{token}.ics" in result.output
