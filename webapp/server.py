@@ -27,7 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -91,12 +91,14 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def app_config(options: ServeOptions) -> dict:
-    """What every app of this server gets on top of its configuration: the pool sized to
-    the threads, and cookies without Secure when only loopback http is served (browsers do
-    not all keep Secure cookies over http://127.0.0.1; behind TLS they stay Secure)."""
+def app_config(options: ServeOptions, config: Mapping) -> dict:
+    """What every app of this server gets on top of its configuration ``config``: the pool
+    sized to the threads, and cookies without Secure when browsers talk plain http to a
+    loopback address: every bind is loopback and no reverse proxy is configured
+    (``FIELDFORMS_PROXY_FIX``). Browsers do not all keep Secure cookies over
+    http://127.0.0.1; behind a proxy they talk https, and the cookies stay Secure."""
     cfg: dict = {"SYNC_DEFINITIONS_ON_START": False, "DB_POOL_SIZE": options.threads, "DB_MAX_OVERFLOW": POOL_OVERFLOW}
-    if all(is_loopback(bind_host(b)) for b in options.binds):
+    if all(is_loopback(bind_host(b)) for b in options.binds) and not int(config.get("FIELDFORMS_PROXY_FIX") or 0):
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = False
     return cfg
 
@@ -209,7 +211,7 @@ def serve(options: ServeOptions, master_app: Callable[[], Flask]) -> None:
         app = master_app()
         # after it: the migrations it may run set up logging from alembic.ini
         logs.configure(options.log_format)
-        overrides = app_config(options)
+        overrides = app_config(options, app.config)
         with app.app_context():
             from .extensions import db
             from .registry import sync_on_start

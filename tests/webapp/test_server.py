@@ -169,10 +169,13 @@ def test_dev_serves_with_flasks_development_server(tmp_path):
     (["127.0.0.1:5000"], True), (["localhost:8000", "[::1]:8000"], True),
     (["0.0.0.0:8000"], False), (["127.0.0.1:8000", "192.0.2.10:8000"], False), (["unix:/run/fieldforms.sock"], False),
 ])
-def test_cookies_lose_secure_only_when_every_bind_is_loopback(binds, secure_off):
-    cfg = server.app_config(ServeOptions(binds=binds, threads=6))
+def test_cookies_lose_secure_only_when_every_bind_is_loopback_and_no_proxy_is_in_front(binds, secure_off):
+    cfg = server.app_config(ServeOptions(binds=binds, threads=6), {"FIELDFORMS_PROXY_FIX": 0})
     assert (cfg.get("SESSION_COOKIE_SECURE") is False and cfg.get("REMEMBER_COOKIE_SECURE") is False) is secure_off
     assert (cfg["DB_POOL_SIZE"], cfg["DB_MAX_OVERFLOW"]) == (6, server.POOL_OVERFLOW)
+    # nginx on the same machine proxies https to 127.0.0.1: the browser talks https, Secure stays
+    behind_proxy = server.app_config(ServeOptions(binds=binds, threads=6), {"FIELDFORMS_PROXY_FIX": 1})
+    assert "SESSION_COOKIE_SECURE" not in behind_proxy and "REMEMBER_COOKIE_SECURE" not in behind_proxy
 
 
 def test_the_database_pool_is_sized_to_the_threads(tmp_path, app_config):
@@ -181,13 +184,13 @@ def test_the_database_pool_is_sized_to_the_threads(tmp_path, app_config):
 
     options = ServeOptions(binds=["127.0.0.1:5000"], threads=6)
     cfg = {**app_config, "SQLALCHEMY_ENGINE_OPTIONS": dict(app_config["SQLALCHEMY_ENGINE_OPTIONS"])}
-    app = create_app({**cfg, **server.app_config(options)})
+    app = create_app({**cfg, **server.app_config(options, cfg)})
     with app.app_context():
         assert (db.engine.pool.size(), db.engine.pool._max_overflow) == (6, server.POOL_OVERFLOW)
         db.engine.dispose()
     # a pool_size written in the configuration wins
     cfg["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] = 3
-    app = create_app({**cfg, **server.app_config(options)})
+    app = create_app({**cfg, **server.app_config(options, cfg)})
     with app.app_context():
         assert db.engine.pool.size() == 3
         db.engine.dispose()
