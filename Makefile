@@ -55,6 +55,8 @@ system-deps:
 	  fi; \
 	fi
 
+# The database (migrations), the demo when it is empty, the logins, then gunicorn as in
+# production (PORT=5077 make run; FIELDFORMS_WORKERS, FIELDFORMS_THREADS: see the README).
 run: install
 	@$(VENV)/bin/fieldforms run --host $(HOST) --port $(PORT)
 
