@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -74,6 +75,25 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
 
 
+@contextmanager
+def _running(tmp_path: Path, args: list[str], stderr):
+    """``fieldforms ARGS`` with its own instance folder; killed if the test left it running."""
+    proc = subprocess.Popen([str(FIELDFORMS), *args], env=_env(tmp_path / "instance"), stdout=subprocess.PIPE, stderr=stderr,
+                            text=True, cwd=tmp_path)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    """SIGTERM, then what it printed once it exited."""
+    proc.send_signal(signal.SIGTERM)
+    return proc.communicate(timeout=60)[0]
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -83,18 +103,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def test_run_serves_the_demo_with_gunicorn_and_stops_on_sigterm(tmp_path):
     port, metrics_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
-    stderr = (tmp_path / "stderr.log").open("w")
-    proc = subprocess.Popen(
-        [str(FIELDFORMS), "run", "--port", str(port), "--workers", "2", "--threads", "2",
-         "--metrics-bind", f"127.0.0.1:{metrics_port}", "--log-format", "json"],
-        env=_env(tmp_path / "instance"), stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=tmp_path,
-    )
-    try:
+    args = ["run", "--port", str(port), "--workers", "2", "--threads", "2", "--metrics-bind", f"127.0.0.1:{metrics_port}", "--log-format", "json"]
+    with (tmp_path / "stderr.log").open("w") as stderr, _running(tmp_path, args, stderr) as proc:
         with _wait_for(base + "/healthz", proc) as health:
             assert health.headers["Server"] == "gunicorn"  # not werkzeug's development server
             assert json.load(health) == {"status": "alive"}
 
-        # gunicorn's master, its two workers and the metrics process
+        # the master (the process started) forked two workers and started the metrics process
         children = _children(proc.pid)
         assert len(children) == 3, [_cmdline(c) for c in children]
         assert sum("webapp.metrics_server" in _cmdline(c) for c in children) == 1
@@ -120,20 +135,14 @@ def test_run_serves_the_demo_with_gunicorn_and_stops_on_sigterm(tmp_path):
         for _ in range(12):  # new connections: both workers serve some
             with urllib.request.urlopen(urllib.request.Request(base + "/healthz", headers={"Connection": "close"})) as response:
                 response.read()
-        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as response:
+        with _wait_for(f"http://127.0.0.1:{metrics_port}/metrics", proc) as response:  # its process may still be starting
             scraped = response.read().decode()
         healthz = re.search(r'fieldforms_request_duration_seconds_count\{endpoint="health.healthz",method="GET"\} (\S+)', scraped)
         assert healthz and float(healthz.group(1)) >= 13  # every worker's requests, added up
         assert 'fieldforms_requests_total{endpoint="auth.login",method="POST",status="302"} 1.0' in scraped
         assert 'fieldforms_request_duration_seconds_count{endpoint="agenda.week",method="GET"} 1.0' in scraped
 
-        proc.send_signal(signal.SIGTERM)
-        out, _err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-        stderr.close()
+        out = _stop(proc)
     assert proc.returncode == 0
     assert "Serving on http://127.0.0.1:%d/  (gunicorn, 2 workers × 2 threads" % port in out
     for username in ("manager", "office", "tech1", "tech2"):
@@ -150,17 +159,10 @@ def test_run_serves_the_demo_with_gunicorn_and_stops_on_sigterm(tmp_path):
 @pytest.mark.skipif(not FIELDFORMS.exists(), reason="the fieldforms command is not installed next to this Python")
 def test_dev_serves_with_flasks_development_server(tmp_path):
     port = free_port()
-    proc = subprocess.Popen([str(FIELDFORMS), "serve", "--dev", "--port", str(port)], env=_env(tmp_path / "instance"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    try:
+    with _running(tmp_path, ["serve", "--dev", "--port", str(port)], subprocess.DEVNULL) as proc:
         with _wait_for(f"http://127.0.0.1:{port}/healthz", proc) as health:
             assert health.headers["Server"].startswith("Werkzeug/")
-        proc.send_signal(signal.SIGTERM)
-        out, _err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        out = _stop(proc)
     assert proc.returncode == 0
     assert "Flask's development server" in out
 
