@@ -7,11 +7,11 @@ carries it (``request_id``), whichever logger wrote it: the access line this mod
 at the end of the request, a service's warning, the traceback of a 500.
 
 The format is chosen once per process by :func:`configure`: ``json`` (one object per line:
-``time``, ``level``, ``logger``, ``pid``, ``message``, ``request_id``, the access line's ``method``,
-``path``, ``endpoint``, ``status``, ``duration_ms``, and ``exc_info`` for a traceback) or
-``text`` for a person at a terminal. A JSON line also says which process wrote it
-(``pid``: gunicorn's workers are processes). ``FIELDFORMS_LOG_FORMAT`` and ``FIELDFORMS_LOG_LEVEL``
-choose; ``fieldforms serve`` defaults to json, the other commands to text.
+``time``, ``level``, ``logger``, ``pid`` (gunicorn's workers are processes), ``message``,
+``request_id``, the access line's ``method``, ``path``, ``endpoint``, ``status``,
+``duration_ms``, and ``exc_info`` for a traceback) or ``text`` for a person at a terminal.
+``FIELDFORMS_LOG_FORMAT`` and ``FIELDFORMS_LOG_LEVEL`` choose; ``fieldforms serve`` defaults to
+json, ``fieldforms run`` and ``--dev`` to text.
 """
 
 from __future__ import annotations
