@@ -54,6 +54,14 @@ def _field_label(key: str) -> str:
     return str(label) if label is not None else key
 
 
+def _field_labels(keys) -> str:
+    """The fields an "update" row names, in the form's order whatever order the database
+    gives the keys back in (PostgreSQL's jsonb sorts them by length)."""
+    order = list(_INTERVENTION_FIELDS)
+    ranked = sorted(keys, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return ", ".join(_field_label(k) for k in ranked)
+
+
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (None removes one)."""
     args = request.args.to_dict(flat=False)
@@ -76,7 +84,7 @@ def _abilities() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(when=_when, hm=_hm, day=_day, duration=_duration, input_dt=clock.input_value, field_label=_field_label)
+    app.jinja_env.filters.update(when=_when, hm=_hm, day=_day, duration=_duration, input_dt=clock.input_value, field_labels=_field_labels)
     app.jinja_env.globals.update(url_with=url_with, csrf_token=generate_csrf, time_range=_time_range)
 
     @app.context_processor
