@@ -29,6 +29,12 @@ SETTING = "FIELDFORMS_TZ"
 DEFAULT_ZONE = "Europe/Paris"
 UTC = timezone.utc
 
+#: The company's calendar: the days a date typed or sent may name. Far enough from the
+#: ends of Python's calendar (years 1 and 9999) that a day's bounds in any zone, a week or a
+#: month from it are still days; an agenda needs no more.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
 _zone: ZoneInfo | None = None
 
 
@@ -124,21 +130,35 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def in_calendar(day: date) -> bool:
+    """Whether ``day`` is in the company's calendar (:data:`FIRST_DAY` to :data:`LAST_DAY`)."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 def parse_day(value: str | None, default: date | None = None) -> date:
-    """``2026-11-30`` from a query string; ``default`` (else today) when absent or invalid."""
+    """``2026-11-30`` from a query string; ``default`` (else today) when absent, invalid or
+    out of the company's calendar."""
     try:
-        return date.fromisoformat(value) if value else (default or today())
+        day = date.fromisoformat(value) if value else None
     except ValueError:
-        return default or today()
+        day = None
+    return day if day is not None and in_calendar(day) else (default or today())
 
 
 def parse_local_datetime(value: str) -> datetime:
     """``2026-11-24T09:00`` (an ``<input type=datetime-local>``) as company time, or an ISO
-    datetime with its offset; returned in UTC. Raises ValueError."""
+    datetime with its offset; returned in UTC. Raises ValueError, also for an instant out
+    of the company's calendar (an offset that would carry it past year 9999 included)."""
     at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if at.tzinfo is None:
         at = at.replace(tzinfo=company_tz())
-    return at.astimezone(UTC)
+    try:
+        at = at.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of the calendar") from None
+    if not in_calendar(at.date()):
+        raise ValueError(f"{value!r} is out of the calendar")
+    return at
 
 
 def input_value(at: datetime | None) -> str:

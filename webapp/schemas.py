@@ -2,6 +2,12 @@
 
 Fields are listed explicitly; no hook queries the database (existence checks belong to the
 services). Messages are lazy translations, turned to text by :func:`error_dict`.
+
+Every input schema is an :class:`InputSchema`: text the database cannot store (a NUL, a
+lone surrogate), anywhere in the input, is refused by field before any field is read; and
+its integers and instants are :class:`Int`, :class:`Id` and :class:`Instant` (or
+:class:`LocalDateTime`), bounded to what the database and the calendar hold
+(:mod:`webapp.bounds`, :mod:`engine.clock`).
 """
 
 from __future__ import annotations
@@ -10,9 +16,11 @@ import re
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from engine import clock
+
+from . import bounds
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 REQUIRED = {"required": _l("This field is required."), "null": _l("This field is required.")}
@@ -22,8 +30,95 @@ def msgs(**extra) -> dict:
     return {**REQUIRED, **extra}
 
 
+#: Why a text was refused, by :func:`webapp.bounds.text_fault`'s reason.
+TEXT_FAULTS = {
+    bounds.NUL: _l("Contains a NUL character, which cannot be stored."),
+    bounds.SURROGATE: _l("Contains an invalid character (a lone surrogate), which cannot be stored."),
+}
+
+
+def text_fault_messages(value, path: tuple = ()) -> dict:
+    """The strings of ``value`` that cannot be stored, as marshmallow's nested messages
+    (``{"data": {"x": {0: [message]}}}``): empty when there is none. A faulty key is
+    reported once, for itself, not again for what it holds."""
+    out: dict = {}
+    for where, fault in bounds.text_faults(value, path):
+        where = where or ("_schema",)  # the value itself is the text
+        node = out
+        for key in where[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                break  # under a key already refused
+        else:
+            node.setdefault(where[-1], []).append(str(TEXT_FAULTS[fault]))
+    return out
+
+
+class InputSchema(Schema):
+    """The base of every input schema: unknown fields are ignored, and text the database
+    cannot store is refused by field (422) wherever it is, object keys included."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    #: Fields whose items another input schema loads (and checks) one by one, so that one
+    #: faulty item is refused alone (a push's operations).
+    items_loaded_alone: tuple[str, ...] = ()
+
+    @pre_load
+    def _storable_text(self, data, **kwargs):
+        if isinstance(data, dict) and self.items_loaded_alone:
+            data_checked = {k: v for k, v in data.items() if k not in self.items_loaded_alone}
+        else:
+            data_checked = data
+        faults = text_fault_messages(data_checked)
+        if faults:
+            raise ValidationError(faults)
+        return data
+
+
+class Int(fields.Integer):
+    """An integer a database column holds: ``minimum`` (0 by default) to
+    :data:`webapp.bounds.MAX_INT`; a larger one is refused like any invalid value."""
+
+    def __init__(self, *, minimum: int = 0, maximum: int = bounds.MAX_INT, **kwargs):
+        checks = kwargs.pop("validate", None)
+        checks = [] if checks is None else list(checks) if isinstance(checks, (list, tuple)) else [checks]
+        kwargs.setdefault("error_messages", {}).setdefault("invalid", _l("Not a valid number."))
+        super().__init__(validate=[validate.Range(minimum, maximum, error=_l("Between {min} and {max}.")), *checks], **kwargs)
+
+
+class Id(Int):
+    """A row's id: 1 to :data:`webapp.bounds.MAX_INT`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(minimum=1, **kwargs)
+
+
+class Instant(fields.AwareDateTime):
+    """An instant with its offset (a naive one is UTC), as aware UTC, within the company's
+    calendar (:data:`engine.clock.FIRST_DAY` to :data:`engine.clock.LAST_DAY`): an offset
+    that carries it past year 9999 is refused, not an overflow later."""
+
+    default_error_messages = {"invalid": _l("Not a valid date and time."), "range": _l("Out of the calendar's range.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=clock.UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        at = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            at = at.astimezone(clock.UTC)
+        except OverflowError:
+            raise self.make_error("range") from None
+        if not clock.in_calendar(at.date()):
+            raise self.make_error("range")
+        return at
+
+
 class LocalDateTime(fields.Field):
-    """Company wall-clock time (``2026-11-24T09:00``) or ISO with an offset -> aware UTC."""
+    """Company wall-clock time (``2026-11-24T09:00``) or ISO with an offset -> aware UTC,
+    within the company's calendar."""
 
     default_error_messages = {"invalid": _l("Not a valid date and time.")}
 
@@ -32,7 +127,7 @@ class LocalDateTime(fields.Field):
             return value
         try:
             return clock.parse_local_datetime(str(value))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise self.make_error("invalid") from None
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -83,10 +178,7 @@ def form_to_dict(form, *, lists=(), drop_empty=True) -> dict:
     return out
 
 
-class ClientInputSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class ClientInputSchema(InputSchema):
     name = Text(required=True, validate=validate.Length(min=1, max=160, error=_l("Between {min} and {max} characters.")), error_messages=msgs())
     address = Text(load_default=None, validate=validate.Length(max=250))
     postcode = Text(load_default=None, validate=validate.Regexp(r"^[0-9A-Za-z -]{2,10}$", error=_l("Not a valid postcode.")))
@@ -102,23 +194,20 @@ class ClientInputSchema(Schema):
             raise ValidationError(_l("Give both latitude and longitude, or neither."), "lon")
 
 
-class InterventionInputSchema(Schema):
+class InterventionInputSchema(InputSchema):
     """Create or edit an intervention. Existence of the client, technicians, store and
     event type is checked by the service."""
 
-    class Meta:
-        unknown = EXCLUDE
-
     uuid = fields.UUID(load_default=None, error_messages={"invalid": _l("Not a valid identifier.")})
-    version = fields.Integer(load_default=None, error_messages={"invalid": _l("Not a valid number.")})
+    version = Int(load_default=None)
     event_type_id = Text(required=True, error_messages=msgs())
     title = Text(load_default="", validate=validate.Length(max=200, error=_l("At most {max} characters.")))
-    client_id = fields.Integer(required=True, error_messages=msgs(invalid=_l("Choose a client.")))
-    store_id = fields.Integer(load_default=None, error_messages={"invalid": _l("Choose a store.")})
+    client_id = Id(required=True, error_messages=msgs(invalid=_l("Choose a client.")))
+    store_id = Id(load_default=None, error_messages={"invalid": _l("Choose a store.")})
     start_at = LocalDateTime(required=True, error_messages=msgs())
     end_at = LocalDateTime(required=True, error_messages=msgs())
     technician_ids = fields.List(
-        fields.Integer(error_messages={"invalid": _l("Not a valid technician.")}),
+        Id(error_messages={"invalid": _l("Not a valid technician.")}),
         required=True,
         validate=validate.Length(min=1, error=_l("Choose at least one technician.")),
         error_messages=msgs(),
@@ -136,10 +225,7 @@ class InterventionInputSchema(Schema):
 TAG_RE = re.compile(r"^[^,<>]{1,40}$")
 
 
-class UserInputSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class UserInputSchema(InputSchema):
     username = Text(required=True, validate=validate.Regexp(r"^[a-zA-Z0-9._-]{2,64}$", error=_l("2 to 64 letters, digits, dots, dashes or underscores.")), error_messages=msgs())
     display_name = Text(required=True, validate=validate.Length(min=1, max=120), error_messages=msgs())
     email = Text(load_default=None, validate=[validate.Length(max=254), validate.Regexp(EMAIL_RE, error=_l("Not a valid e-mail address."))])

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from engine import clock
 
+from ..bounds import bounded_int
 from ..extensions import db
 from ..models import MAX_INTERVENTION_DAYS, Client, Intervention, User, intervention_tags, intervention_technicians
 from . import access
@@ -26,13 +27,7 @@ class Filters:
     @classmethod
     def from_args(cls, args) -> "Filters":
         def ints(name):
-            out = []
-            for v in args.getlist(name):
-                try:
-                    out.append(int(v))
-                except ValueError:
-                    pass
-            return out
+            return [n for n in (bounded_int(v, minimum=1) for v in args.getlist(name)) if n is not None]
 
         return cls(ints("tech"), [v for v in args.getlist("type") if v], [v for v in args.getlist("status") if v], ints("tag"))
 

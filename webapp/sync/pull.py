@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from engine import clock, display
 from engine.uihints import localise
 
+from .. import bounds
 from ..extensions import db
 from ..i18n import current_lang
 from ..models import Client, Intervention, InterventionWork, Submission, SyncOperation, TimeSegment, User, intervention_technicians, utcnow
@@ -38,6 +39,9 @@ CURSOR_VERSION = 3
 #: flight then, and clocks of several app servers, are covered (a repeat is harmless).
 OVERLAP = timedelta(seconds=5)
 HISTORY_ITEMS = 5
+#: A cursor names when the previous pull of today's window started: one further from now
+#: than this was not made by this server (a forged date, year 1 included).
+MAX_CURSOR_AGE_DAYS = 2
 
 
 def encode_cursor(at: datetime, first_day) -> str:
@@ -51,13 +55,15 @@ def decode_cursor(cursor: str | None, first_day) -> datetime | None:
     if not cursor:
         return None
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        raw = bounds.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), max_depth=1)
         if raw.get("v") != CURSOR_VERSION or raw.get("d") != first_day.isoformat():
             return None
         at = datetime.fromisoformat(raw["t"])
-    except (ValueError, TypeError, KeyError, AttributeError):
+        if at.tzinfo is None or abs(at - utcnow()) > timedelta(days=MAX_CURSOR_AGE_DAYS):
+            return None  # not a cursor this server made: pull everything
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         return None
-    return at if at.tzinfo is not None else None
+    return at
 
 
 def _label(value, lang: str) -> str:

@@ -4,29 +4,26 @@ an operation names are checked when it is applied)."""
 
 from __future__ import annotations
 
-from datetime import timezone
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from ..schemas import InputSchema, Instant, Int
 
 OP_TYPES = ("answers", "transition", "start", "pause", "resume", "finish", "time", "back_to_confirmed", "send_report", "discard")
 MAX_OPS_PER_PUSH = 200
 MAX_MINUTES = 7 * 24 * 60
 
 
-class OperationSchema(Schema):
+class OperationSchema(InputSchema):
     """One operation, made on the device with its own UUID."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     id = fields.UUID(required=True)
     type = fields.String(required=True, validate=validate.OneOf(OP_TYPES))
     intervention = fields.UUID(required=True)
     #: The version the device based the change on: the submission's for answers (0 = no
     #: answers yet), the intervention's for the others.
-    base_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    base_version = Int(load_default=None, allow_none=True)
     #: When the technician did it, on the device's clock (an instant with its offset).
-    at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
+    at = Instant(load_default=None, allow_none=True)
     # answers, discard (the form whose refused or conflicting answers the device dropped)
     form_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     form_hash = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
@@ -34,8 +31,8 @@ class OperationSchema(Schema):
     # transition
     to = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
     # finish and time
-    duration_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_MINUTES))
-    travel_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_MINUTES))
+    duration_minutes = Int(load_default=None, allow_none=True, maximum=MAX_MINUTES)
+    travel_minutes = Int(load_default=None, allow_none=True, maximum=MAX_MINUTES)
     # send_report
     recipients = fields.List(fields.Email(), load_default=None, allow_none=True, validate=validate.Length(max=10))
 
@@ -52,12 +49,11 @@ class OperationSchema(Schema):
             raise ValidationError({"to": ["Required for a transition."]})
 
 
-class PushSchema(Schema):
+class PushSchema(InputSchema):
     """A batch; each operation is loaded on its own so that one bad operation does not
     refuse the others."""
 
-    class Meta:
-        unknown = EXCLUDE
+    items_loaded_alone = ("ops",)
 
     ops = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_OPS_PER_PUSH))
     device = fields.String(load_default=None, validate=validate.Length(max=100))

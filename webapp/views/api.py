@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from engine import clock
 
 from .. import services
+from ..bounds import bounded_int
 from ..extensions import db
 from ..models import Intervention
 from ..schemas import ClientSchema, InterventionInputSchema, InterventionSchema, SubmissionSchema, UserRefSchema
@@ -36,10 +37,7 @@ def me():
 @login_required
 def interventions():
     first = clock.parse_day(request.args.get("from"), clock.today())
-    try:
-        days = min(31, max(1, int(request.args.get("days", 7))))
-    except ValueError:
-        days = 7
+    days = min(31, bounded_int(request.args.get("days"), 7, minimum=1))
     start, end = clock.day_bounds_utc(first, days)
     stmt = (
         sa.select(Intervention)

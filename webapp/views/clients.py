@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from engine import clock
 
 from .. import services
+from ..bounds import bounded_int
 from ..extensions import db
 from ..models import Client, Intervention, Submission
 from ..registry import get_registry
@@ -31,10 +32,7 @@ def _back_office_only():
 @bp.route("/")
 def index():
     q = request.args.get("q", "")
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = bounded_int(request.args.get("page"), 1, minimum=1)
     clients, total = services.search_clients(q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render_template("clients/index.html", clients=clients, total=total, q=q, page=page, pages=max(1, -(-total // PER_PAGE)))
 

@@ -19,6 +19,7 @@ from engine import decode_form
 from engine import clock
 
 from .. import render, services
+from ..bounds import bounded_int
 from ..extensions import db
 from ..i18n import current_lang
 from ..models import Attachment, AuditLog, Client, Intervention, Store, User
@@ -54,13 +55,6 @@ def _form_choices(selected_client_id):
     return {"techs": techs, "stores": stores, "clients": clients, "client_search": n_clients > CLIENT_SELECT_LIMIT}
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @bp.route("/interventions/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -78,8 +72,8 @@ def new():
         else:
             flash(_("Intervention planned.") if created else _("This intervention was already created."), "success" if created else "info")
             return redirect(url_for("interventions.show", intervention_id=iv.id))
-        selected_client = _int(values.get("client_id"))
-        selected_techs = {_int(v) for v in values.getlist("technician_ids")}
+        selected_client = bounded_int(values.get("client_id"))
+        selected_techs = {bounded_int(v) for v in values.getlist("technician_ids")}
     else:
         type_id = request.args.get("type") or next(iter(reg.event_types), "")
         et = reg.event_types.get(type_id)
@@ -94,8 +88,8 @@ def new():
             "uuid": str(uuid.uuid4()), "event_type_id": type_id, "client_id": request.args.get("client_id", ""),
             "start_at": clock.input_value(start), "end_at": clock.input_value(end), "title": "", "tags": "", "notes": "", "store_id": "",
         }
-        selected_client = _int(request.args.get("client_id"))
-        selected_techs = {_int(v) for v in request.args.getlist("tech")}
+        selected_client = bounded_int(request.args.get("client_id"))
+        selected_techs = {bounded_int(v) for v in request.args.getlist("tech")}
     return (
         render_template("interventions/form.html", iv=None, values=values, errors=errors, selected_client=selected_client, selected_techs=selected_techs, **_form_choices(selected_client)),
         422 if errors else 200,
@@ -120,8 +114,8 @@ def edit(intervention_id: int):
         else:
             flash(_("Intervention saved."), "success")
             return redirect(url_for("interventions.show", intervention_id=iv.id))
-        selected_client = _int(values.get("client_id"))
-        selected_techs = {_int(v) for v in values.getlist("technician_ids")}
+        selected_client = bounded_int(values.get("client_id"))
+        selected_techs = {bounded_int(v) for v in values.getlist("technician_ids")}
     else:
         values = {
             "version": iv.version, "event_type_id": iv.event_type_id, "client_id": iv.client_id, "title": iv.title,
@@ -179,7 +173,7 @@ def show(intervention_id: int):
 @login_required
 def cancel(intervention_id: int):
     try:
-        services.cancel_intervention(current_user, intervention_id, expected_version=_int(request.form.get("version")))
+        services.cancel_intervention(current_user, intervention_id, expected_version=bounded_int(request.form.get("version")))
     except Conflict as exc:
         flash(exc.message, "error")
     else:
@@ -191,7 +185,7 @@ def cancel(intervention_id: int):
 @login_required
 def status(intervention_id: int):
     try:
-        services.transition(current_user, intervention_id, request.form.get("status", ""), expected_version=_int(request.form.get("version")))
+        services.transition(current_user, intervention_id, request.form.get("status", ""), expected_version=bounded_int(request.form.get("version")))
     except Conflict as exc:
         flash(exc.message, "error")
     else:
@@ -255,7 +249,7 @@ def edit_answers(intervention_id: int, form_id: str):
         pairs = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
         data = decode_form(d, pairs)
         try:
-            services.save_submission(current_user, iv.id, form_id, data, expected_version=_int(request.args.get("v")), lang=lang)
+            services.save_submission(current_user, iv.id, form_id, data, expected_version=bounded_int(request.args.get("v")), lang=lang)
         except InvalidAnswers as exc:
             errors, status = exc.errors, 422
             message = _("The answers were not saved: correct the fields in red.")

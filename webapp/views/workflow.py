@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import services
+from ..bounds import bounded_int
 from ..extensions import db
 from ..i18n import current_lang
 from ..models import User
@@ -28,13 +29,6 @@ def _public_feed(state) -> None:
     from ..auth import PUBLIC_ENDPOINTS
 
     PUBLIC_ENDPOINTS.add("workflow.calendar_feed")
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _minutes(form, name):
@@ -74,7 +68,7 @@ def _run(intervention_id: int, fn, ok: str, anchor: str = ""):
 
 
 def _kw():
-    return {"expected_version": _int(request.form.get("version")), "source": "web"}
+    return {"expected_version": bounded_int(request.form.get("version")), "source": "web"}
 
 
 @bp.route("/interventions/<int:intervention_id>/start", methods=["POST"])
@@ -209,7 +203,7 @@ def calendar_page():
     manage the technicians' from here too (``?user=ID``); the account manager does it from
     the user's page, which the forms come back to (``back=user``)."""
     target = current_user
-    uid = _int(request.values.get("user"))
+    uid = bounded_int(request.values.get("user"))
     if uid is not None and uid != current_user.id:
         if not access.is_back_office(current_user):
             abort(403)
