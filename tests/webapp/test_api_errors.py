@@ -212,7 +212,7 @@ def test_a_refused_operation_carries_the_error_fields(client, auth, users, iv_uu
         {"id": str(uuid.uuid4()), "type": "start", "intervention": str(uuid.uuid4()), "at": at},
         {"id": str(uuid.uuid4()), "type": "time", "intervention": iv_uuid, "base_version": 0, "at": at, "duration_minutes": 5},
     ]
-    results = client.post("/api/v1/sync/push", json={"ops": ops}).get_json()["results"]
+    results = [client.post("/api/v1/sync/push", json={"ops": [o]}).get_json()["results"][0] for o in ops]  # one by one: none holds the next back
     assert [r["status"] for r in results] == ["refused", "refused", "refused", "conflict"]
     assert [r["code"] for r in results] == ["invalid", "invalid_answers", "not_found", "conflict"]
     result_keys = {"id", "status", "original", "version", "server_version", "resolved", "missing"}

@@ -574,7 +574,7 @@ def test_upload_refusals(client, auth, world, app, case, status, code):
 def test_technician_cannot_reach_another_technicians_intervention(client, auth, world):
     auth.login("tech1")
     theirs = world["uuid"]["theirs"]
-    r = push(client, op("answers", theirs, 0, form_id="entretien-chaudiere", data=example("entretien-chaudiere")), op("start", theirs, 1))
+    r = [push(client, o)[0] for o in (op("answers", theirs, 0, form_id="entretien-chaudiere", data=example("entretien-chaudiere")), op("start", theirs, 1))]
     assert [x["status"] for x in r] == ["refused", "refused"] and {x["code"] for x in r} == {"not_found"}
     response, _ = upload(client, theirs, jpeg())
     assert response.status_code == 404
@@ -713,7 +713,7 @@ def test_taking_the_offices_version_resolves_the_conflict_on_the_server(client, 
     auth.logout()
     auth.login("tech1")
     stale = [op("answers", iv_uuid, 0, form_id="entretien-chaudiere", data={**data, "modele": f"Tech {i}"}) for i in range(2)]
-    assert [r["status"] for r in push(client, *stale)] == ["conflict", "conflict"]
+    assert [push(client, s)[0]["status"] for s in stale] == ["conflict", "conflict"]
     refused = op("answers", iv_uuid, 1, form_id="entretien-chaudiere", data={**data, "modele": 12})  # wrong type: refused
     assert push(client, refused)[0]["status"] == "refused"
     other_form = op("answers", iv_uuid, 0, form_id="photos-signatures", data={"nope": 1})

@@ -82,8 +82,9 @@ def answers(ctx: OpContext) -> int:
     fv = form_for(iv, op["form_id"], sub)
     if op.get("form_hash") and op["form_hash"] != fv.content_hash:
         raise Conflict(_("This form was filled in another version than the one of the intervention."))
-    saved = save_submission(ctx.user, iv.id, op["form_id"], op["data"], expected_version=expected or None, at=ctx.at, source=ctx.source)
+    # before the save: committed with it (one commit, the operation's), or not at all
     db.session.execute(sa.update(SyncOperation).where(*_open_answers(ctx)).values(superseded_by=op["id"]))
+    saved = save_submission(ctx.user, iv.id, op["form_id"], op["data"], expected_version=expected or None, at=ctx.at, source=ctx.source)
     return saved.version
 
 

@@ -1,4 +1,4 @@
-"""Applying the operations a device pushes, each exactly once.
+"""Applying the operations a device pushes, each exactly once, each whole or not at all.
 
 An operation is kept under its UUID (:class:`SyncOperation`). The request that applies it
 claims the row in its own transaction, and the row is committed only with the change and
@@ -11,6 +11,35 @@ primary key's or the row's lock; SQLite: on the database's write lock), then fin
 final (a duplicate) or, if the first died, nothing (and applies it). A row committed as
 ``pending`` (by an earlier version of this module, whose request died) is taken over the
 same way: an UPDATE in the applying transaction, conditioned on it still being pending.
+
+Each operation is its own unit of work, from its claim to that one commit: a refusal, a
+conflict or *any* exception of its handler rolls back everything it did (its claim too), and
+only then is its final status kept. It is a transaction of its own rather than a savepoint of
+the batch's because the services commit what they change (a report queued must be committed
+before a worker looks for it); the other operations of the batch are not touched either way.
+An exception nobody expected (a bug) refuses the operation with the code ``server_error``
+(logged, no detail in the answer): the same operation would fail the same way again, so it
+is kept as refused, replays answer ``duplicate``, and the device keeps the technician's data
+and shows the reason, instead of retrying it forever. Had the service already committed the
+change (and the operation as applied) before the exception, the operation *is* applied: its
+result says so.
+
+The results of a batch: exactly one per operation, in order, each of one status:
+
+* ``applied`` — done now; an operation that changes nothing (Start on a started
+  intervention, times equal to those kept) is applied too, its ``version`` unchanged;
+* ``duplicate`` — done before (a replay): ``original`` says how (applied, refused,
+  conflict) and the stored result follows; nothing changes;
+* ``refused`` — never to be applied (an invalid operation, the rules, ``server_error``);
+* ``conflict`` — based on a version someone else changed since: not applied, both sides
+  kept for the back office;
+* ``retry`` — not now, send it again: an attachment not uploaded yet
+  (``missing_attachment``), or ``blocked``: an earlier operation of the same intervention in
+  this batch was not applied (refused, in conflict, or to retry), so the later ones of that
+  intervention wait for the device to hear of it — Finish never overtakes refused answers,
+  a transition never overtakes the refused one before it. Nothing of a blocked operation
+  is kept. Operations of other interventions go on. A ``duplicate`` holds nothing back:
+  its outcome was decided before, and the device hears it in this answer.
 
 Versions: an operation carries the version it was based on. Operations the same device made
 one after the other before it heard back are chained: an operation based on version *v*
@@ -27,9 +56,7 @@ instant, the source and the (chained) base version.
 
 A result's error part (why it was refused, in conflict or to retry) has the fields of every
 API error (:mod:`webapp.errors`): ``error`` (the reason, in the user's language), ``code``,
-``errors`` and ``pointer``. Its statuses: applied (an operation that changes nothing, e.g.
-times equal to those kept, is applied too: its ``version`` is unchanged), duplicate,
-refused, conflict, retry.
+``errors`` and ``pointer``.
 
 The rules themselves (closed, rights, mandatory time, transitions, completion) belong to
 the services; this module never decides them.
@@ -37,7 +64,10 @@ the services; this module never decides them.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +85,9 @@ from .handlers import HANDLERS, SOURCE, OpContext
 from .schemas import OperationSchema
 
 STATUS_TARGET = ""
+#: The statuses of an operation not applied in this batch: they hold back the later
+#: operations of the same intervention (``retry``/``blocked``).
+NOT_APPLIED = ("refused", "conflict", "retry")
 #: Operations about one form's answers (their target is the form): the answers, and the
 #: device dropping its refused or conflicting answers for the office's ("discard").
 FORM_TYPES = ("answers", "discard")
@@ -210,6 +243,13 @@ def _refuse(user: User, iv: Intervention | None, op: dict, exc: ServiceError) ->
     return stored_result(row)
 
 
+class ServerFailure(ServiceError):
+    """What an unexpected exception of a handler is kept as: refused, ``server_error``."""
+
+    status_code = 500
+    code = "server_error"
+
+
 def apply_operation(user: User, op: dict) -> dict:
     """One operation (already loaded by the schema, ``op["raw"]`` the JSON as sent) -> its
     result: applied | duplicate | refused | conflict | retry."""
@@ -236,24 +276,40 @@ def apply_operation(user: User, op: dict) -> dict:
     except ServiceError as exc:
         db.session.rollback()
         return _refuse(user, iv, op, exc)
+    except Exception:  # noqa: BLE001 - a bug of one operation must not fail the batch
+        current_app.logger.exception("sync operation %s (%s) failed", op_id, op["type"])
+        db.session.rollback()
+        done = db.session.get(SyncOperation, op_id)
+        if done is not None and done.status == "applied":  # committed with its change before the bug
+            return stored_result(done)
+        return _refuse(user, iv, op, ServerFailure(_("The server failed to apply this change (the error was logged). It stays on your device.")))
     row = db.session.get(SyncOperation, op_id)
     row.result_version = version
     db.session.commit()
     return stored_result(row)
 
 
+def _intervention_of(raw: dict) -> str | None:
+    """The intervention an operation that did not load names, if it names one."""
+    try:
+        return str(UUID(str(raw.get("intervention"))))
+    except ValueError:
+        return None
+
+
 def apply_batch(user: User, raw_ops: list[dict]) -> list[dict]:
     """A pushed batch, in order: one result per operation. An operation that does not load
-    is refused alone; one to retry (an attachment not uploaded yet) holds back the later ones
-    of the same intervention, so that Finish never overtakes the answers it depends on."""
+    is refused alone; one not applied (refused, in conflict, to retry) holds back the later
+    ones of the same intervention (``retry``/``blocked``), the others go on."""
     schema = OperationSchema()
     results = []
-    blocked: set[str] = set()
+    blocked: set[str | None] = set()
     for raw in raw_ops:
         try:
             op = schema.load(raw)
         except ValidationError as err:
             results.append({"id": str(raw.get("id", "")), "status": "refused", **describe(err)[1]})
+            blocked.add(_intervention_of(raw))
             continue
         op["id"], op["intervention"] = str(op["id"]), str(op["intervention"])
         op["raw"] = raw
@@ -261,7 +317,7 @@ def apply_batch(user: User, raw_ops: list[dict]) -> list[dict]:
             results.append({"id": op["id"], "status": "retry", **error_body("blocked", _("An earlier change of this intervention must go first."))})
             continue
         result = apply_operation(user, op)
-        if result["status"] == "retry":
+        if result["status"] in NOT_APPLIED:
             blocked.add(op["intervention"])
         results.append(result)
     for raw, result in zip(raw_ops, results):
