@@ -964,3 +964,45 @@ def test_the_phone_shows_what_the_server_decided_online_and_offline(ctx, server)
     status = server.query(lambda s: s.get(Intervention, ivs["fresh"][0]).status)
     assert status == "in_progress" and page.locator("button[data-action=pause]").count() == 1
     assert not page._ff_errors
+
+
+# --- a change the server keeps failing on (issue 11) ---------------------------------------
+
+
+def test_a_change_the_server_keeps_failing_on_is_shown_refused_and_kept(ctx, server):
+    """A push answered 500 is sent again, but not forever: after five failures of the same
+    operation the phone shows the technician that the server refused it, keeps it (with its
+    data) among the refused changes, and the outbox is free again. Nothing reaches the
+    server: every push is answered 500 here."""
+    context = ctx(service_workers="block")  # the page's own fetches, so that the route sees them
+    page = watch(context.new_page())
+    login(page)
+    pushes = []
+
+    def fail(route):
+        pushes.append(route.request.post_data_json)
+        route.fulfill(status=500, content_type="application/json", body='{"error": "boom", "code": "server_error"}')
+
+    page.route("**/api/v1/sync/push", fail)
+    open_iv(page, server, "online")
+    page.click("button[data-action=start]")
+    rounds = page.evaluate("""async () => {
+      const sync = await import('/static/m/sync.js');
+      const store = await import('/static/m/store.js');
+      for (let i = 1; i <= 20; i++) {
+        await sync.run();
+        if ((await store.all('rejected')).length) return i;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return -1;
+    }""")
+    assert rounds > 0
+    kept = page.evaluate("import('/static/m/store.js').then(async (s) => [await s.all('rejected'), await s.all('outbox')])")
+    rejected, outbox = kept
+    assert outbox == [] and len(rejected) == 1
+    assert rejected[0]["op"]["type"] == "start" and rejected[0]["result"]["code"] == "server_error"
+    assert len({o["id"] for p in pushes for o in p["ops"]}) == 1 and len(pushes) == 5  # the same operation, five times
+    page.wait_for_selector(".alert")  # the intervention's page, drawn again after the sync
+    assert "Le serveur a refusé cette modification" in page.inner_text(".alert")
+    assert server.query(lambda s: s.get(__import__("webapp.models", fromlist=["Intervention"]).Intervention, server.ids["online"]).status) == "confirmed"
+    assert not page._ff_errors

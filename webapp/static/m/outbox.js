@@ -110,6 +110,25 @@ export function settle(batch, results) {
   });
 }
 
+/** A push the server failed on (not down, not busy): one more failure for each operation
+ *  sent; one that reached `giveUpAfter` leaves the outbox for the refused ones, with its
+ *  data and `result(op)` as the reason, so that it no longer holds the others back. */
+export function serverFailed(batch, giveUpAfter, result) {
+  return transact(["outbox", "rejected"], "readwrite", async (t) => {
+    for (const sent of batch) {
+      const op = await t.get("outbox", sent.id);
+      if (!op) continue;
+      op.failures = (op.failures || 0) + 1;
+      if (op.failures < giveUpAfter) {
+        await t.put("outbox", op);
+      } else {
+        await t.del("outbox", op.id);
+        await t.put("rejected", { id: op.id, op, result: result(op), intervention: op.intervention, at: now() });
+      }
+    }
+  });
+}
+
 /** The draft holding exactly what an applied operation sent now knows its version. */
 async function synced(t, op, version) {
   const key = draftKey(op.intervention, op.form_id);

@@ -14,7 +14,7 @@
 
 import * as store from "./store.js";
 import * as outbox from "./outbox.js";
-import { lang, setPreference } from "./i18n.js";
+import { lang, setPreference, t } from "./i18n.js";
 import { loadAttachment } from "/static/ff/attachments.js";
 
 const API = document.body.dataset.api || "/api/v1";
@@ -106,7 +106,13 @@ async function uploads() {
       method: "PUT", body, headers: { "Content-Type": blob.type || "image/jpeg", "X-Content-SHA256": await sha256(body) },
     });
     if (response.ok) await outbox.markUpload(up.id, { state: "done" });
-    else if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Error(`upload ${response.status}`);
+    else if (response.status >= 500 || response.status === 408 || response.status === 429) {
+      if (!BUSY.includes(response.status)) {
+        const failures = (up.failures || 0) + 1;
+        await outbox.markUpload(up.id, failures >= GIVE_UP_AFTER ? { failures, state: "failed", code: "server_error", message: t("server_refused") } : { failures });
+      }
+      throw new Error(`upload ${response.status}`);
+    }
     else {
       const info = await response.json().catch(() => ({}));
       await outbox.markUpload(up.id, { state: "failed", code: info.code || String(response.status), message: info.error });
@@ -114,19 +120,33 @@ async function uploads() {
   }
 }
 
+// A push or an upload the server failed on, not because it is down or busy (a 500, or a 4xx
+// of the whole push), counts against what was sent; one the server failed on GIVE_UP_AFTER
+// times is kept as refused by the server, data and all (outbox.js), instead of blocking the
+// outbox for good. Once a push failed, operations go one by one until then, so that only the
+// culprit is given up.
+const GIVE_UP_AFTER = 5;
+const BUSY = [408, 425, 429, 502, 503, 504]; // try again later, nothing to count
+
 /** The outbox in batches, oldest first; each batch is marked as sent when it is read (a
  *  save of its forms from then on makes a new operation). Returns how many operations the
  *  server asked to send again later. */
 async function push() {
   let after = -Infinity;
   let retry = 0;
+  const size = (await store.all("outbox")).some((o) => o.failures) ? 1 : BATCH;
   for (;;) {
-    const batch = await outbox.takeBatch(after, BATCH);
+    const batch = await outbox.takeBatch(after, size);
     if (!batch.length) return retry;
     after = batch[batch.length - 1].seq;
-    const body = JSON.stringify({ ops: batch.map(({ seq, attempts, ...op }) => op) });
+    const body = JSON.stringify({ ops: batch.map(({ seq, attempts, failures, ...op }) => op) });
     const response = await api("/sync/push", { method: "POST", body, headers: { "Content-Type": "application/json" } });
-    if (!response.ok) throw new Error(`push ${response.status}`);
+    if (!response.ok) {
+      if (!BUSY.includes(response.status)) {
+        await outbox.serverFailed(batch, GIVE_UP_AFTER, (op) => ({ id: op.id, status: "refused", code: "server_error", error: t("server_refused") }));
+      }
+      throw new Error(`push ${response.status}`);
+    }
     const { results } = await response.json();
     retry += await outbox.settle(batch, results);
   }
