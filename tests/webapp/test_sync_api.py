@@ -308,8 +308,11 @@ def test_a_claim_left_pending_is_applied_by_the_next_replay_at_once(client, auth
     assert count(app, Submission, intervention_id=world["ids"]["mine"]) == 1
 
 
-class Died(Exception):
-    """The request's process died here (the transaction goes, as when its connection closes)."""
+class Died(BaseException):
+    """The request's process died here (the transaction goes, as when its connection closes).
+    Not an ``Exception``: the app handles those (a handler's bug refuses its operation,
+    webapp/sync/ops.py), as it cannot handle a death; a worker killed on its timeout gets a
+    ``SystemExit``, a BaseException too."""
 
 
 def test_a_request_that_dies_mid_apply_leaves_nothing_claimed_and_the_replay_applies_it(client, auth, world, app, monkeypatch):
