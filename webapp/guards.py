@@ -24,6 +24,8 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+from engine.paths import to_pointer
+
 from . import bounds
 from .errors import error_body, message_for, wants_json
 from .schemas import TEXT_FAULTS
@@ -66,7 +68,7 @@ def _fields_at_fault() -> list[dict]:
         for name, values in source.lists():
             fault = bounds.text_fault(name) or next((f for f in map(bounds.text_fault, values) if f), None)
             if fault:
-                items.append({"pointer": "/" + name.replace("~", "~0").replace("/", "~1"), "name": name, "message": str(TEXT_FAULTS[fault])})
+                items.append({"pointer": to_pointer((name,)), "name": name, "message": str(TEXT_FAULTS[fault])})
     return items
 
 

@@ -240,3 +240,23 @@ def test_nothing_hostile_was_stored(app, client, auth, world):
     client.post("/api/v1/interventions", json=_plan(world, title=NUL))
     client.post("/interventions/new", data={**_plan_form(world), "title": NUL})
     assert counts() == before
+
+
+def test_every_input_schema_refuses_unstorable_text():
+    """A schema that loads input (a field required or with a default) is an InputSchema: its
+    text is checked before any field is read; output schemas only dump."""
+    import marshmallow
+
+    import webapp.schemas
+    import webapp.sync.schemas
+    from webapp.schemas import InputSchema
+
+    def all_subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from all_subclasses(sub)
+
+    ours = [c for c in all_subclasses(marshmallow.Schema) if c.__module__.startswith("webapp.")]
+    loading = [c for c in ours if any(f.required or f.load_default is not marshmallow.missing for f in c._declared_fields.values())]
+    assert {c.__name__ for c in loading} >= {"ClientInputSchema", "InterventionInputSchema", "UserInputSchema", "OperationSchema", "PushSchema"}
+    assert [c.__name__ for c in loading if not issubclass(c, InputSchema)] == []
