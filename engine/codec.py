@@ -23,12 +23,15 @@ _LOCAL_DT = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?$")
 
 def scalar_to_text(node: Node, value: Any) -> str:
     """The ``value`` attribute of an input showing ``value`` in ``node``'s widget."""
-    if value is MISSING or value is None:
+    if node.widget == "json":
+        return "" if value is MISSING else json.dumps(value, ensure_ascii=False)
+    if value is MISSING:
         return ""
-    if node.choices:
-        for c in node.choices:
-            if c.value == value and type(c.value) is type(value):
-                return c.token
+    for c in node.choices:
+        if c.value == value and type(c.value) is type(value):
+            return c.token
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -76,6 +79,10 @@ def duration_parts(value: Any) -> tuple[str, str]:
     return str(total // 60), str(total % 60)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def text_to_scalar(node: Node, text: str) -> Any:
     """One posted value as the typed answer of ``node``; MISSING for an empty input."""
     if text == "":
@@ -86,6 +93,11 @@ def text_to_scalar(node: Node, text: str) -> Any:
             if c.token == text:
                 return c.value
         return text
+    if node.widget == "json":
+        try:
+            return json.loads(text, parse_constant=_no_constant)
+        except ValueError:
+            return text  # validation says it is not what the field expects
     kind = node.kind if node.kind != "array" else "string"
     if kind == "boolean":
         if text.lower() in TRUE_TOKENS:

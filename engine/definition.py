@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from jsonschema import Draft202012Validator
 
-from .dialect import python_validator
+from .dialect import python_validator, upgrade_tuples
 from .ecma import pattern_problem
 from .formats import FORMAT_CHECKER
 from .problems import DefinitionError, Problem
@@ -224,7 +224,10 @@ def load_definition(source: str | os.PathLike | Mapping) -> FormDefinition:
         raw, name = copy.deepcopy(dict(source)), "<dict>"
     else:
         raw, name = read_json_file(source), str(source)
-    problems = structural_problems(raw, name)
+    # draft-7 tuples (RJSF's ``items: [...]``) are read in 2020-12 spelling; the file (raw,
+    # and so the content hash) stays as written
+    checked = {**raw, "schema": upgrade_tuples(raw["schema"])} if isinstance(raw, dict) and "schema" in raw else raw
+    problems = structural_problems(checked, name)
     if problems:
         raise DefinitionError(problems)
     definition = FormDefinition(
@@ -232,7 +235,7 @@ def load_definition(source: str | os.PathLike | Mapping) -> FormDefinition:
         version=raw["version"],
         title=raw.get("title", raw["id"]),
         description=raw.get("description"),
-        schema=raw["schema"],
+        schema=checked["schema"],
         ui=raw.get("ui", {}),
         source=name,
         raw=raw,

@@ -68,6 +68,45 @@ FormValidator = validators.extend(
 )
 
 
+def upgrade_tuples(schema: Any) -> Any:
+    """Draft-7 fixed-position arrays, as RJSF forms write them, in 2020-12 spelling.
+
+    ``"items": [a, b]`` becomes ``"prefixItems": [a, b]`` and ``additionalItems`` becomes
+    ``items`` (absent: any extra item, as in draft 7). A 2020-12 schema cannot have a list
+    under ``items``, so nothing written for 2020-12 changes; a copy is returned only when
+    something did. References into the old spelling (``#/…/items/0``) are not rewritten.
+    """
+    from .schema import SUBSCHEMA_KEYWORDS, SUBSCHEMA_LIST_KEYWORDS, SUBSCHEMA_MAP_KEYWORDS
+
+    if not isinstance(schema, dict):
+        return schema
+    out = schema
+    changed = {}
+    for kw in SUBSCHEMA_KEYWORDS:
+        if kw in schema and not (kw == "items" and isinstance(schema[kw], list)):
+            new = upgrade_tuples(schema[kw])
+            if new is not schema[kw]:
+                changed[kw] = new
+    for kw in SUBSCHEMA_LIST_KEYWORDS:
+        if isinstance(schema.get(kw), list):
+            new_list = [upgrade_tuples(x) for x in schema[kw]]
+            if any(a is not b for a, b in zip(new_list, schema[kw])):
+                changed[kw] = new_list
+    for kw in (*SUBSCHEMA_MAP_KEYWORDS, "dependencies"):
+        if isinstance(schema.get(kw), dict):
+            new_map = {k: upgrade_tuples(v) for k, v in schema[kw].items()}
+            if any(new_map[k] is not v for k, v in schema[kw].items()):
+                changed[kw] = new_map
+    if changed:
+        out = {**schema, **changed}
+    if isinstance(out.get("items"), list):
+        out = {k: v for k, v in out.items() if k not in ("items", "additionalItems")}
+        out["prefixItems"] = [upgrade_tuples(x) for x in schema["items"]]
+        if "additionalItems" in schema:
+            out["items"] = upgrade_tuples(schema["additionalItems"])
+    return out
+
+
 def python_validator(schema: Any) -> Draft202012Validator:
     """jsonschema, in the forms' dialect."""
     return FormValidator(schema, format_checker=FORMAT_CHECKER, registry=Registry(retrieve=_refuse))

@@ -168,8 +168,12 @@ def answer(node: Node, lang: str = "fr") -> str:
     """A walked field's answer as a person reads it: choice labels, Oui/Non, hours and
     minutes, dates, numbers with their unit; empty when unanswered."""
     v = node.value
+    if node.widget == "choice" and node.children:
+        return answer(node.children[0], lang)  # the chosen option's own field
     if v is MISSING or v is None or v == "" or v == []:
         return ""
+    if node.widget == "json":
+        return json.dumps(v, ensure_ascii=False)
     if node.widget == "duration" and isinstance(v, (int, float)) and not isinstance(v, bool):
         return duration(v, lang)
     if isinstance(v, list):

@@ -7,6 +7,7 @@ client's server-side checks use it to replay a draft as a form post.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .codec import duration_parts, scalar_to_text
@@ -15,20 +16,41 @@ from .node import MISSING, Node
 
 
 def encode_form(definition: FormDefinition, data: dict) -> list[tuple[str, str]]:
-    """What ``new FormData(form)`` yields for the form filled with ``data`` (no script:
-    every field is posted, shown or not)."""
+    """What ``new FormData(form)`` yields for the form opened on ``data`` (with the
+    defaults of what it lacks, as :func:`renderers.html.render_form` draws it) and posted
+    without script: every field is posted, shown or not."""
+    from .defaults import fill_defaults
     from .walk import walk
 
     pairs: list[tuple[str, str]] = []
-    _encode(walk(definition, data), pairs)
+    _encode(walk(definition, fill_defaults(definition, data)), pairs)
     return pairs
+
+
+def kept_text(node: Node) -> str:
+    """The ``:kept`` input's value: the answers no field of an object shows."""
+    return json.dumps(node.kept, ensure_ascii=False, separators=(",", ":")) if node.kept else ""
 
 
 def _encode(node: Node, pairs: list[tuple[str, str]]) -> None:
     value: Any = node.value
+    if node.widget == "choice":
+        pairs += [(f"{node.name}:option", str(node.selected)), (f"{node.name}:drawn", str(node.selected))]
+        for child in node.children:
+            _encode(child, pairs)
+        return
+    if node.widget == "map":
+        for row in node.children:
+            pairs.append((f"{row.name}:key", str(row.key)))
+            _encode(row, pairs)
+        return
     if node.widget in ("object", "array") or (node.widget == "signature" and node.kind == "object"):
         for child in node.children:
             _encode(child, pairs)
+        if node.kept:
+            pairs.append((f"{node.name}:kept", kept_text(node)))
+        return
+    if node.widget == "null":
         return
     if node.widget == "duration":
         h, m = duration_parts(value)

@@ -54,14 +54,19 @@ class _Missing:
 MISSING: Any = _Missing()
 
 #: Leaf widgets: the node holds a value rendered by one widget (even for arrays of choices
-#: or of photos, and for signature objects).
+#: or of photos, and for signature objects). ``json`` is a text area holding any JSON value
+#: (an object or a list in a field whose schema says nothing of its type).
 SCALAR_WIDGETS = frozenset({
     "text", "textarea", "password", "email", "uri", "tel", "color",
     "number", "updown", "range", "integer",
     "select", "radio", "checkboxes", "checkbox",
     "date", "time", "datetime",
-    "hidden", "duration", "camera", "signature",
+    "hidden", "duration", "camera", "signature", "json", "null",
 })
+#: Container widgets: they hold other nodes. ``choice`` is a oneOf/anyOf or a type union
+#: (a selector, then the chosen sub-form); ``map`` the rows of additionalProperties and
+#: patternProperties (a key, then a value).
+CONTAINER_WIDGETS = frozenset({"object", "array", "choice", "map"})
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,17 @@ class Choice:
     value: Any       # the typed JSON value stored in the answers
     token: str       # what the HTML ``value`` attribute carries
     label: str
+    disabled: bool = False  # ui:enumDisabled
+
+
+@dataclass(eq=False)
+class Alternative:
+    """One option of a ``choice`` node: its label, what decides whether answers match it
+    (:mod:`engine.options`), and its sub-form, blank but for its defaults."""
+
+    label: str
+    matcher: Any
+    node: "Node"
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,23 @@ class Node:
     max_items: int | None = None
     sections: list[Section] = field(default_factory=list)  # objects only
     steps: list[str] = field(default_factory=list)          # objects only: step labels
+    #: where the field's inputs are named when that differs from its data path: the rows
+    #: of a map are numbered in HTML (``specs[0]``, ``specs[0]:key``) since keys are edited
+    spelling: Path | None = None
+    #: a node drawn inside its parent for the same answer (the map part and the oneOf part
+    #: of an object, the chosen option of a choice): errors and decoding go to the parent
+    inline: bool = False
+    alternatives: list[Alternative] = field(default_factory=list)  # choice: its options
+    selected: int = 0            # choice: the option drawn (RJSF's closest matching option)
+    fixed: int = 0               # tuple arrays: the positions that have their own schema
+    key_attrs: dict[str, str] = field(default_factory=dict)  # map: HTML attributes of keys
+    reserved_keys: tuple[str, ...] = ()  # map: the object's own fields, which no row takes
+    #: map: one blank row per patternProperties pattern, the row of a key that matches it
+    pattern_rows: list[tuple[str, "Node"]] = field(default_factory=list)
+    #: objects that keep answers no field shows (their schema allows undeclared keys): the
+    #: keys their fields draw; ``kept`` is the rest of their answer, carried by the form
+    keeps: tuple[str, ...] | None = None
+    kept: dict = field(default_factory=dict)
 
     # --- the three spellings (a node's path never changes: computed once) -------------------
     @cached_property
@@ -138,15 +171,20 @@ class Node:
 
     @cached_property
     def name(self) -> str:
-        return to_name(self.path)
+        return to_name(self.path if self.spelling is None else self.spelling)
 
     @cached_property
     def dom_id(self) -> str:
-        return to_dom_id(self.path)
+        return to_dom_id(self.path if self.spelling is None else self.spelling)
+
+    @property
+    def name_path(self) -> Path:
+        """The path the HTML names spell (the data path but for map rows)."""
+        return self.path if self.spelling is None else self.spelling
 
     @property
     def is_template(self) -> bool:
-        return TEMPLATE_INDEX in self.path
+        return TEMPLATE_INDEX in self.name_path
 
     @property
     def key(self) -> str | int | None:
@@ -155,7 +193,7 @@ class Node:
     # --- shape ---------------------------------------------------------------------------
     @property
     def is_leaf(self) -> bool:
-        return self.widget not in ("object", "array")
+        return self.widget not in CONTAINER_WIDGETS
 
     @property
     def has_value(self) -> bool:

@@ -69,9 +69,10 @@ def from_name(name: str) -> Path | None:
             parts.append(m.group(1))
             expect_name = False
         elif m.group(2) is not None:
-            if expect_name:
+            if expect_name and parts:  # ``[0]`` alone: a row of the root object's map
                 return None
             parts.append(int(m.group(2)))
+            expect_name = False
         else:  # a dot
             if expect_name:
                 return None

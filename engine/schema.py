@@ -213,12 +213,121 @@ def schema_type(schema: dict) -> str | None:
         return t
     if "properties" in schema:
         return "object"
-    if "items" in schema:
+    if "items" in schema or "prefixItems" in schema:
         return "array"
     values = schema.get("enum") or [a.get("const") for a in (schema.get("oneOf") or schema.get("anyOf") or []) if isinstance(a, dict) and "const" in a]
     if "const" in schema:
         values = [schema["const"]]
     if values:
-        v = values[0]
-        return {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object", list: "array"}.get(type(v), "string")
+        return json_type(values[0])
+    for kind, keywords in _IMPLIED_TYPES:
+        if any(k in schema for k in keywords):
+            return kind
     return None
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a value (RJSF's ``guessType``, with integers told apart)."""
+    return {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object", list: "array"}.get(type(value), "null" if value is None else "string")
+
+
+#: Keywords that only make sense for one type: a schema without ``type`` that uses them is
+#: a field of that type (``{"format": "date"}`` is a date, ``{"minimum": 0}`` a number).
+_IMPLIED_TYPES = (
+    ("string", ("format", "pattern", "minLength", "maxLength")),
+    ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
+    ("array", ("minItems", "maxItems", "contains", "uniqueItems")),
+    ("object", ("additionalProperties", "patternProperties", "propertyNames", "minProperties", "maxProperties", "dependentRequired")),
+)
+#: What a field whose schema says nothing of its type may hold, in the order its type
+#: selector offers them (RJSF's ``FallbackField``; integers are numbers there).
+ANY_TYPES = ("string", "number", "boolean", "null", "object", "array")
+
+
+def union_types(schema: dict) -> list[str] | None:
+    """The types a field may hold when it may hold several: a ``type`` list (a single type
+    made nullable aside: that is a field of that type) or no type at all (any JSON).
+    None for a field of one type, a list of choices or a oneOf/anyOf."""
+    t = schema.get("type")
+    if isinstance(t, list):
+        types = list(dict.fromkeys(x for x in t if isinstance(x, str)))
+        return types if len([x for x in types if x != "null"]) > 1 else None
+    if t or schema_type(schema) is not None or drawn_alternatives(schema) is not None:
+        return None
+    return list(ANY_TYPES)
+
+
+def drawn_alternatives(schema: dict) -> tuple[str, list] | None:
+    """``("oneOf"|"anyOf", options)`` when the field is a choice between sub-forms.
+
+    A list of ``const`` options is a list of choices (a select), not this. Options that
+    only constrain (``{"required": ["a"]}``) have nothing to draw, so neither is a
+    ``oneOf`` made only of them: it stays the schema's business.
+    """
+    for kw in ("oneOf", "anyOf"):
+        alts = schema.get(kw)
+        if isinstance(alts, list) and alts:
+            if all(isinstance(a, dict) and "const" in a for a in alts):
+                return None
+            if any(_drawable(a) for a in alts):
+                return kw, alts
+            return None
+    return None
+
+
+_DRAWABLE = ("type", "properties", "items", "prefixItems", "enum", "const", "additionalProperties", "patternProperties", "$ref", "$dynamicRef", "allOf", "oneOf", "anyOf", "format")
+
+
+def _drawable(option: Any) -> bool:
+    return isinstance(option, dict) and any(k in option for k in _DRAWABLE)
+
+
+def tuple_parts(schema: dict) -> tuple[list, Any] | None:
+    """A fixed-position array: ``(position schemas, schema of extra items)``, the latter
+    None when no item may be added (2020-12 ``prefixItems`` and ``items``; draft-7
+    ``items: [...]`` and ``additionalItems`` are read as such when the form loads)."""
+    prefix = schema.get("prefixItems")
+    if not isinstance(prefix, list):
+        return None
+    extra = schema.get("items")
+    return prefix, (extra if isinstance(extra, dict) else ANY_SCHEMA if extra is True else None)
+
+
+def map_parts(schema: dict) -> tuple[dict, Any] | None:
+    """An object whose keys the person types: ``(patternProperties, additionalProperties)``.
+
+    RJSF draws key/value rows when ``additionalProperties`` is a schema or ``true``, and for
+    the keys ``patternProperties`` matches; without either, undeclared keys are not drawn
+    (they are kept as they are, see :mod:`engine.walk`)."""
+    patterns = schema.get("patternProperties")
+    patterns = patterns if isinstance(patterns, dict) and patterns else {}
+    additional = schema.get("additionalProperties", None)
+    if additional is False:
+        additional = None
+    if not patterns and additional is None:
+        return None
+    return patterns, additional
+
+
+#: The schema of a value that may be any JSON (one object, never changed: caches key
+#: schemas by identity).
+ANY_SCHEMA: dict = {}
+
+
+def value_schema(parts: tuple[dict, Any], key: str) -> dict:
+    """The schema of a map's value at ``key``: the first pattern the key matches, else
+    ``additionalProperties`` (any JSON when that is ``true`` or absent)."""
+    from .ecma import search
+
+    patterns, additional = parts
+    for pattern, sub in patterns.items():
+        if search(pattern, key):
+            return sub if isinstance(sub, dict) else ANY_SCHEMA
+    return additional if isinstance(additional, dict) else ANY_SCHEMA
+
+
+def pattern_of(parts: tuple[dict, Any], key: str) -> str | None:
+    """The pattern whose row a map's key belongs to (None: the additional row)."""
+    from .ecma import search
+
+    return next((p for p in parts[0] if search(p, key)), None)

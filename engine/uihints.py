@@ -36,23 +36,66 @@ WIDGETS: dict[str, frozenset[str]] = {
     "signature": frozenset({"object"}),
     "duration": frozenset({"integer", "number"}),
 }
-#: Spellings RJSF accepts that we draw with another widget.
-WIDGET_ALIASES = {"url": "uri", "date-time": "datetime", "updown": "number"}
+#: Spellings RJSF accepts that we draw with another widget: its other names for our
+#: widgets, and the names of its widget components (``"ui:widget": "RadioWidget"``).
+WIDGET_ALIASES = {
+    "url": "uri", "date-time": "datetime", "updown": "number", "alt-date": "date", "alt-datetime": "datetime",
+    "TextWidget": "text", "PasswordWidget": "password", "EmailWidget": "email", "URLWidget": "uri",
+    "TextareaWidget": "textarea", "SelectWidget": "select", "RadioWidget": "radio",
+    "CheckboxWidget": "checkbox", "CheckboxesWidget": "checkboxes", "HiddenWidget": "hidden",
+    "DateWidget": "date", "DateTimeWidget": "datetime", "TimeWidget": "time",
+    "AltDateWidget": "date", "AltDateTimeWidget": "datetime", "ColorWidget": "color",
+    "UpDownWidget": "number", "RangeWidget": "range",
+}
+#: RJSF widgets that mean nothing here (the field is drawn with its default widget), and why.
+IGNORED_WIDGETS = {
+    name: "RJSF's file widget keeps files as base64 data URLs, which answers never hold here: the field is drawn with its default widget (photos use the “camera” widget)"
+    for name in ("FileWidget", "file", "files", "data-url")
+}
 
-#: Every option an author may set, as ``ui:X`` or inside ``ui:options``.
+#: Every option an author may set, as ``ui:X`` or inside ``ui:options``, that has an
+#: effect here.
 OPTIONS: frozenset[str] = frozenset({
     # react-jsonschema-form
     "widget", "order", "title", "description", "help", "placeholder", "enumNames",
-    "enumDisabled", "readonly", "disabled", "autofocus", "emptyValue", "classNames", "style",
-    "label", "rows", "inline", "inputType", "autocomplete", "addable", "removable",
-    "orderable", "copyable", "filePreview", "hideError", "submitButtonOptions", "rootFieldId",
-    "duplicateKeySuffixSeparator", "enableMarkdownInDescription", "accept",
+    "enumOrder", "enumDisabled", "readonly", "disabled", "autofocus", "emptyValue",
+    "classNames", "className", "label", "rows", "inline", "inputType", "autocomplete",
+    "addable", "removable", "orderable", "expandable", "duplicateKeySuffixSeparator",
+    "accept", "globalOptions",
     # fieldforms
     "rule", "group", "steps", "signer", "maxPixels", "quality", "step", "unit",
     "patternMessage", "addLabel",
 })
+#: RJSF's documented options that have no effect here: accepted, with a lint warning that
+#: says why (a form written for RJSF loads unchanged).
+IGNORED_OPTIONS: dict[str, str] = {
+    "style": "inline styles are not applied here (use ui:classNames)",
+    "submitButtonOptions": "the page draws its own save button",
+    "field": "custom fields do not exist here: the field is drawn from its schema",
+    "fieldReplacesAnyOrOneOf": "custom fields do not exist here: a oneOf/anyOf is drawn as a selector and the chosen sub-form",
+    "definitions": "ui:definitions is not applied: write the hints at each field",
+    "copyable": "list items cannot be copied here",
+    "filePreview": "files are photos taken with the camera widget here",
+    "hideError": "errors are always shown next to their field here",
+    "rootFieldId": "ids are made from the fields' paths here",
+    "enableMarkdownInDescription": "descriptions are shown as written, without Markdown",
+    "enableMarkdownInHelp": "help texts are shown as written, without Markdown",
+    "allowClearTextInputs": "text inputs have no clear button here",
+    "autocapitalize": "the device's keyboard decides capitalisation here",
+    "deprecatedHandling": "deprecated fields are drawn like the others here",
+    "enableOptionalDataFieldForType": "optional objects and lists are always drawn here",
+    "initialValue": "use the schema's “default”, which fills fields the answers lack",
+    "optgroups": "options are not grouped here",
+    "optionValueFormat": "option values are chosen by the engine and keep their JSON type",
+    "required": "use the schema's “required” (required when shown)",
+    "itemLabel": "list items are numbered here",
+}
 
 SIGNERS = ("technician", "client")
+
+#: Options ``ui:globalOptions`` may give every field (RJSF's registry-wide options that
+#: have a meaning here); a field's own option wins.
+GLOBAL_OPTIONS = frozenset({"addable", "removable", "orderable", "expandable", "duplicateKeySuffixSeparator"})
 
 
 def normalise(ui: Any) -> dict[str, Any]:
@@ -118,8 +161,16 @@ UI_META_SCHEMA: dict = {
                 "addLabel": {"$ref": "#/$defs/label"},
                 "patternMessage": {"$ref": "#/$defs/label"},
                 "group": {"$ref": "#/$defs/label"},
-                "enumNames": {"type": "array", "items": {"$ref": "#/$defs/label"}},
+                "enumNames": {"anyOf": [
+                    {"type": "array", "items": {"$ref": "#/$defs/label"}},
+                    {"type": "object", "additionalProperties": {"$ref": "#/$defs/label"}},
+                ]},
+                "enumOrder": {"type": "array"},
                 "enumDisabled": {"type": "array"},
+                "expandable": {"type": "boolean"},
+                "duplicateKeySuffixSeparator": {"type": "string"},
+                "className": {"type": "string"},
+                "globalOptions": {"type": "object"},
                 "readonly": {"type": "boolean"},
                 "disabled": {"type": "boolean"},
                 "autofocus": {"type": "boolean"},
@@ -160,6 +211,10 @@ UI_META_SCHEMA: dict = {
             "type": "object",
             "properties": {
                 "ui:options": {"$ref": "#/$defs/options"},
+                # RJSF's per-position hints of a tuple and per-option hints of a oneOf/anyOf
+                "items": {"anyOf": [{"$ref": "#/$defs/node"}, {"type": "array", "items": {"$ref": "#/$defs/node"}}]},
+                "oneOf": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+                "anyOf": {"type": "array", "items": {"$ref": "#/$defs/node"}},
             },
             # ui:X is checked like ui:options.X
             "patternProperties": {"^ui:(?!options$)": True},
@@ -168,3 +223,21 @@ UI_META_SCHEMA: dict = {
     },
     "$ref": "#/$defs/node",
 }
+
+
+#: How a type reads in a type selector (RJSF v6 lists the type names).
+TYPE_LABELS: dict[str, dict[str, str]] = {
+    "string": {"fr": "Texte", "en": "Text"},
+    "number": {"fr": "Nombre", "en": "Number"},
+    "integer": {"fr": "Nombre entier", "en": "Whole number"},
+    "boolean": {"fr": "Oui / non", "en": "Yes / no"},
+    "null": {"fr": "Aucune valeur", "en": "No value"},
+    "object": {"fr": "Objet (JSON)", "en": "Object (JSON)"},
+    "array": {"fr": "Liste (JSON)", "en": "List (JSON)"},
+}
+_OPTION = {"fr": "Option {n}", "en": "Option {n}"}
+
+
+def option_label(index: int, lang: str) -> str:
+    """RJSF's label of an untitled oneOf/anyOf option: ``Option 1``, ``Option 2``…"""
+    return _OPTION.get(lang, _OPTION["fr"]).format(n=index + 1)
