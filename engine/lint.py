@@ -7,6 +7,7 @@ account manager understands. Lint never raises: a definition that loaded can be 
 from __future__ import annotations
 
 import difflib
+import json
 from typing import Any, Iterator
 
 from jsonschema import Draft202012Validator
@@ -16,9 +17,9 @@ from .paths import NAME_RESERVED
 from .problems import Problem
 from .rules import holds, parse_rule, unsupported_keywords
 from .refs import index_of
-from .schema import KNOWN_KEYWORDS, RefError, deref, is_choice_list, iter_subschemas, resolve_pointer, schema_type
-from .uihints import OPTIONS, SIGNERS, UI_META_SCHEMA, WIDGET_ALIASES, WIDGETS, localise
-from .walk import widget_fits
+from .schema import KNOWN_KEYWORDS, RefError, deref, drawn_alternatives, is_choice_list, iter_subschemas, map_parts, resolve_pointer, schema_type, tuple_parts, union_types
+from .uihints import IGNORED_OPTIONS, IGNORED_WIDGETS, OPTIONS, UI_META_SCHEMA, WIDGET_ALIASES, WIDGETS, localise
+from .walk import is_choice_field, widget_fits
 
 _OPTION_VALIDATORS = {
     name: Draft202012Validator({"$defs": UI_META_SCHEMA["$defs"], **sub})
@@ -45,6 +46,9 @@ class _Linter:
     def add(self, pointer: str, message: str) -> None:
         self.problems.append(Problem(self.d.source, pointer, message))
 
+    def warn(self, pointer: str, message: str) -> None:
+        self.problems.append(Problem(self.d.source, pointer, message, warning=True))
+
     # --- schema --------------------------------------------------------------------------
     def deref_ptr(self, schema: Any, pointer: str) -> tuple[dict, str]:
         """Follow ``$ref`` keeping track of where the target lives in the file."""
@@ -67,6 +71,10 @@ class _Linter:
         yield s, pointer
         for i, member in enumerate(s.get("allOf") or []):
             yield from self.object_parts(member, f"{pointer}/allOf/{i}")
+        alts = drawn_alternatives(s)
+        if alts is not None:  # a choice between sub-forms: their fields are fields here
+            for i, option in enumerate(alts[1]):
+                yield from self.object_parts(option, f"{pointer}/{alts[0]}/{i}")
         for kw in ("then", "else"):
             if kw in s:
                 yield from self.object_parts(s[kw], f"{pointer}/{kw}")
@@ -129,12 +137,21 @@ class _Linter:
                 if NAME_RESERVED.search(name) or not name:
                     self.add(ptr, f"the field name “{name}” contains “.”, “[”, “]” or “:”, which structure form posts: rename it (letters, digits, “_”, “-”)")
                 self.lint_fields(sub, ptr, array_depth)
+            for kw in ("additionalProperties",):
+                if isinstance(s.get(kw), dict):
+                    self.lint_fields(s[kw], f"{pointer}/{kw}", array_depth)
+            for pat, sub in (s.get("patternProperties") or {}).items() if isinstance(s.get("patternProperties"), dict) else ():
+                self.lint_fields(sub, f"{pointer}/patternProperties/{_esc(pat)}", array_depth)
         elif kind == "array":
             items = s.get("items")
+            for i, sub in enumerate(s.get("prefixItems") or []) if isinstance(s.get("prefixItems"), list) else ():
+                self.lint_fields(sub, f"{pointer}/prefixItems/{i}", array_depth + 1)
             if isinstance(items, dict):
                 self.lint_fields(items, f"{pointer}/items", array_depth + 1)
-            elif "prefixItems" in s:
-                self.add(f"{pointer}/prefixItems", "fixed-position lists (prefixItems) cannot be drawn as a form: use “items” with one schema")
+        else:
+            alts = drawn_alternatives(s)
+            for i, option in enumerate(alts[1] if alts else ()):
+                self.lint_fields(option, f"{pointer}/{alts[0]}/{i}", array_depth)
 
     # --- UI hints ------------------------------------------------------------------------
     def lint_ui(self, ui: Any, schema: Any, ui_ptr: str, schema_ptr: str, array_scopes: tuple = (), data_path: tuple = ()) -> None:
@@ -142,8 +159,10 @@ class _Linter:
             return
         s, schema_ptr = self.deref_ptr(schema, schema_ptr)
         kind = schema_type(s)
-        item_schema = self.deref_ptr(s.get("items"), f"{schema_ptr}/items")[0] if kind == "array" and isinstance(s.get("items"), dict) else None
-        names = self.field_names(s, schema_ptr) if kind == "object" else {}
+        alts = drawn_alternatives(s)
+        tup = tuple_parts(s) if kind == "array" else None
+        item_schema = self.deref_ptr(s.get("items"), f"{schema_ptr}/items")[0] if kind == "array" and tup is None and isinstance(s.get("items"), dict) else None
+        names = self.field_names(s, schema_ptr) if kind == "object" or alts is not None else {}
         # options, keeping the pointer each came from
         options: dict[str, tuple[Any, str]] = {}
         for key, value in ui.items():
@@ -152,46 +171,57 @@ class _Linter:
                     options[k] = (v, f"{ui_ptr}/ui:options/{_esc(k)}")
             elif key.startswith("ui:"):
                 options[key[3:]] = (value, f"{ui_ptr}/{_esc(key)}")
+            elif key in ("oneOf", "anyOf") and isinstance(value, list):
+                self.lint_option_hints(value, s, key, f"{ui_ptr}/{key}", schema_ptr, array_scopes, data_path)
+            elif key in names:
+                sub, sub_ptr = names[key]
+                self.lint_ui(value, sub, f"{ui_ptr}/{_esc(key)}", sub_ptr, array_scopes, data_path + (key,))
+            elif kind == "object" and key == "additionalProperties" and map_parts(s) is not None:
+                extra = s.get("additionalProperties")
+                if isinstance(extra, dict):
+                    self.lint_ui(value, extra, f"{ui_ptr}/additionalProperties", f"{schema_ptr}/additionalProperties", array_scopes + (data_path,), data_path + ("*",))
             elif kind == "object":
-                if key not in names:
-                    where = ", ".join(sorted(names)) or "none"
-                    self.add(f"{ui_ptr}/{_esc(key)}", f"UI hints for “{key}”, which is not a field here{_suggest(key, names)} (fields: {where})")
-                else:
-                    sub, sub_ptr = names[key]
-                    self.lint_ui(value, sub, f"{ui_ptr}/{_esc(key)}", sub_ptr, array_scopes, data_path + (key,))
-            elif kind == "array" and key == "items" and item_schema is not None:
-                self.lint_ui(value, s["items"], f"{ui_ptr}/items", f"{schema_ptr}/items", array_scopes + (data_path,), data_path + ("*",))
+                where = ", ".join(sorted(names)) or "none"
+                self.add(f"{ui_ptr}/{_esc(key)}", f"UI hints for “{key}”, which is not a field here{_suggest(key, names)} (fields: {where})")
+            elif kind == "array" and key == "items" and tup is not None and isinstance(value, list):
+                for i, sub in enumerate(value):
+                    if i >= len(tup[0]):
+                        self.add(f"{ui_ptr}/items/{i}", f"hints for position {i + 1}, but this list has {len(tup[0])} fixed position(s): hints of extra items go under “additionalItems”")
+                    else:
+                        self.lint_ui(sub, s["prefixItems"][i], f"{ui_ptr}/items/{i}", f"{schema_ptr}/prefixItems/{i}", array_scopes + (data_path,), data_path + ("*",))
+            elif kind == "array" and key in ("items", "additionalItems") and (item_schema is not None or (tup is not None and tup[1] is not None)):
+                sub_schema, sub_ptr = (s["items"], f"{schema_ptr}/items")
+                self.lint_ui(value, sub_schema, f"{ui_ptr}/{key}", sub_ptr, array_scopes + (data_path,), data_path + ("*",))
             else:
                 self.add(f"{ui_ptr}/{_esc(key)}", f"UI hints for “{key}”, but this field has no sub-fields: remove them or fix the nesting")
         for name, (value, ptr) in options.items():
+            if name in IGNORED_OPTIONS:
+                self.warn(ptr, f"ui:{name} has no effect here: {IGNORED_OPTIONS[name]}")
+                continue
             if name not in OPTIONS:
                 self.add(ptr, f"unknown UI hint “ui:{name}”{_suggest(name, OPTIONS)}")
                 continue
+            if name == "globalOptions" and ui_ptr != "/ui":
+                self.warn(ptr, "ui:globalOptions is read at the root of the hints only")
             v = _OPTION_VALIDATORS.get(name)
             if v is not None:
                 for err in v.iter_errors(value):
                     sub = "".join(f"/{_esc(str(p))}" for p in err.path)
                     self.add(ptr + sub, f"invalid value for ui:{name}: {err.message}")
         widget = options.get("widget", (None, ""))[0]
+        choice = is_choice_field(s) and not (kind == "array" and "enum" not in s and "const" not in s)
         if isinstance(widget, str):
             w = WIDGET_ALIASES.get(widget, widget)
-            if w not in WIDGETS:
-                self.add(options["widget"][1], f"unknown widget “{widget}”{_suggest(widget, WIDGETS)}: use one of {', '.join(sorted(WIDGETS))}")
-            elif not widget_fits(w, kind, item_schema):
+            if widget in IGNORED_WIDGETS:
+                self.warn(options["widget"][1], f"the widget “{widget}” has no effect here: {IGNORED_WIDGETS[widget]}")
+            elif w not in WIDGETS:
+                self.add(options["widget"][1], f"unknown widget “{widget}”{_suggest(widget, [*WIDGETS, *WIDGET_ALIASES])}: use one of {', '.join(sorted(WIDGETS))}")
+            elif alts is None and union_types(s) is None and not widget_fits(w, kind, item_schema, choice):
                 self.add(options["widget"][1], f"the widget “{widget}” cannot draw a field of type {kind or 'unknown'}{self._widget_hint(w)}")
-            if w == "signature" and "signer" in options and options["signer"][0] not in SIGNERS:
-                pass  # reported by the option validator
         order = options.get("order")
         if order and isinstance(order[0], list) and kind == "object":
             self.lint_order(order[0], order[1], names)
-        enum_names = options.get("enumNames")
-        if enum_names and isinstance(enum_names[0], list):
-            target = item_schema if kind == "array" and item_schema is not None else s
-            count = len(target["enum"]) if isinstance(target.get("enum"), list) else (len(target.get("oneOf") or target.get("anyOf") or []) if is_choice_list(target) else (2 if schema_type(target) == "boolean" else None))
-            if count is None:
-                self.add(enum_names[1], "ui:enumNames labels a list of choices, but this field has no enum")
-            elif len(enum_names[0]) != count:
-                self.add(enum_names[1], f"{len(enum_names[0])} labels for {count} choices: give exactly one label per value of enum, in the same order")
+        self.lint_enum_hints(options, s, kind, item_schema)
         rule = options.get("rule")
         if rule is not None:
             self.lint_rule(rule[0], rule[1], array_scopes, data_path)
@@ -201,6 +231,51 @@ class _Linter:
                 for j, fname in enumerate(step.get("fields", []) if isinstance(step, dict) else []):
                     if fname not in names:
                         self.add(f"{steps[1]}/{i}/fields/{j}", f"ui:steps names “{fname}”, which is not a field here{_suggest(fname, names)}")
+
+    def lint_option_hints(self, hints: list, s: dict, kw: str, ui_ptr: str, schema_ptr: str, array_scopes: tuple, data_path: tuple) -> None:
+        """RJSF's per-option hints, ``{"oneOf": [{…}, {…}]}``: one per option, in order."""
+        options = s.get(kw) if isinstance(s.get(kw), list) else []
+        if not options:
+            self.add(ui_ptr, f"hints for the options of “{kw}”, but this field has no {kw}")
+            return
+        for i, sub in enumerate(hints):
+            if i >= len(options):
+                self.add(f"{ui_ptr}/{i}", f"hints for option {i + 1}, but “{kw}” has {len(options)} option(s)")
+            else:
+                self.lint_ui(sub, options[i], f"{ui_ptr}/{i}", f"{schema_ptr}/{kw}/{i}", array_scopes, data_path)
+
+    def lint_enum_hints(self, options: dict, s: dict, kind: str | None, item_schema: dict | None) -> None:
+        """``ui:enumNames`` (a list by position or RJSF v6's map by value), ``ui:enumOrder``."""
+        target = item_schema if kind == "array" and item_schema is not None else s
+        if isinstance(target.get("enum"), list):
+            values = list(target["enum"])
+        elif "const" in target:
+            values = [target["const"]]
+        elif is_choice_list(target):
+            values = [a["const"] for a in target.get("oneOf") or target.get("anyOf")]
+        elif schema_type(target) == "boolean":
+            values = [True, False]
+        else:
+            values = None
+        enum_names = options.get("enumNames")
+        if enum_names and isinstance(enum_names[0], (list, dict)):
+            if values is None:
+                self.add(enum_names[1], "ui:enumNames labels a list of choices, but this field has no enum")
+            elif isinstance(enum_names[0], list) and len(enum_names[0]) != len(values):
+                self.add(enum_names[1], f"{len(enum_names[0])} labels for {len(values)} choices: give exactly one label per value of enum, in the same order")
+            elif isinstance(enum_names[0], dict):
+                keys = {v if isinstance(v, str) else json.dumps(v) for v in values}
+                for key in enum_names[0]:
+                    if key not in keys:
+                        self.add(f"{enum_names[1]}/{_esc(key)}", f"ui:enumNames labels “{key}”, which is not one of the choices{_suggest(key, keys)}")
+        enum_order = options.get("enumOrder")
+        if enum_order and isinstance(enum_order[0], list):
+            if values is None:
+                self.add(enum_order[1], "ui:enumOrder orders a list of choices, but this field has no enum")
+                return
+            for i, v in enumerate(enum_order[0]):
+                if v != "*" and not any(type(v) is type(x) and v == x for x in values):
+                    self.add(f"{enum_order[1]}/{i}", f"ui:enumOrder names {json.dumps(v, ensure_ascii=False)}, which is not one of the choices")
 
     @staticmethod
     def _widget_hint(widget: str) -> str:

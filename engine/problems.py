@@ -13,14 +13,23 @@ from .paths import Path, from_pointer
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing an author must fix in a definition file: ``file:pointer: message``."""
+    """One thing an author must fix in a definition file: ``file:pointer: message``.
+
+    A *warning* is something written for react-jsonschema-form that has no effect here: the
+    form still loads and is served (``file:pointer: warning: message``)."""
 
     file: str
     pointer: str
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.pointer or '/'}: {self.message}"
+        return f"{self.file}:{self.pointer or '/'}: {'warning: ' if self.warning else ''}{self.message}"
+
+
+def errors_only(problems: list[Problem]) -> list[Problem]:
+    """The problems that make a definition unusable (warnings aside)."""
+    return [p for p in problems if not p.warning]
 
 
 @dataclass(frozen=True)

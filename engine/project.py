@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from .colors import readable_ink
 from .definition import FormDefinition, load_definition, read_json_file
 from .lint import lint
-from .problems import DefinitionError, Problem
+from .problems import DefinitionError, Problem, errors_only
 from .uihints import localise
 
 ROLES = ("manager", "office", "technician")
@@ -178,6 +178,8 @@ class Catalog:
     event_types: dict[str, EventType] = field(default_factory=dict)
     workflow: Workflow | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: what has no effect here (RJSF vocabulary): the forms are served all the same
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def _schema_problems(validator: Draft202012Validator, raw: Any, source: str) -> list[Problem]:
@@ -314,8 +316,10 @@ def load_catalog(root: str | os.PathLike = "form_definitions", check_template: T
     cat = Catalog(root=str(root))
     loaded: list[tuple[str, FormDefinition]] = []
     for f in sorted((root / "forms").glob("*.json")):
-        d, problems = check_form_file(f)
+        d, found = check_form_file(f)
+        problems = errors_only(found)
         cat.problems += problems
+        cat.warnings += [p for p in found if p.warning]
         if d is not None and not problems:
             loaded.append((str(f), d))
     dup = _duplicate_ids(loaded)
@@ -350,7 +354,7 @@ def lint_paths(paths: Iterable[str | os.PathLike], check_template: TemplateCheck
     for p in map(FsPath, paths):
         if _is_definitions_root(p):
             cat = load_catalog(p, check_template)
-            problems += cat.problems
+            problems += cat.problems + cat.warnings
             continue
         files = sorted(p.rglob("*.json")) if p.is_dir() else [p]
         for f in files:
