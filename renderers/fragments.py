@@ -85,6 +85,13 @@ def choices_json(n: Node) -> str | None:
     return json.dumps([[c.token, c.value] for c in n.choices], ensure_ascii=False, separators=(",", ":"))
 
 
+def keeps_json(n: Node) -> str | None:
+    """The keys an object's fields draw, when it keeps the others (fill.js carries them)."""
+    if n.keeps is None or n.widget != "object":
+        return None
+    return json.dumps(list(n.keeps), ensure_ascii=False, separators=(",", ":"))
+
+
 def empty_json(n: Node) -> str | None:
     if "emptyValue" not in n.options:
         return None
@@ -100,7 +107,7 @@ def wrap_text(n: Node, extra: Iterable[tuple[str, Any]] = ()) -> str:
     leaf = n.is_leaf
     return attr_text([
         ("class", classes("ff-field", "ff-w-" + n.widget, n.options.get("classNames"), n.errors and "ff-invalid", n.required and "ff-required")),
-        ("id", n.dom_id + "-field"),
+        ("id", n.dom_id + ("-" + n.widget if n.inline else "") + "-field"),
         ("data-ff-field", n.name if leaf else None),
         ("data-ff-widget", n.widget),
         ("data-ff-kind", n.kind),
@@ -108,6 +115,7 @@ def wrap_text(n: Node, extra: Iterable[tuple[str, Any]] = ()) -> str:
         ("data-ff-rules", rules_json(n)),
         ("data-ff-choices", choices_json(n) if leaf else None),
         ("data-ff-empty", empty_json(n)),
+        ("data-ff-keeps", keeps_json(n)),
         ("hidden", not n.visible),
         *extra,
     ])
@@ -122,7 +130,9 @@ def req(n: Node) -> Markup:
 
 # f-strings with esc() rather than Markup.format: string.Formatter is slow on this path
 def label(n: Node, fl: str = "") -> Markup:
-    return Markup(f'<label class="ff-label" for="{esc(n.dom_id)}">{esc(n.label or fl)}{req(n)}</label>')
+    """The field's label (kept for screen readers when ``ui:label`` is false)."""
+    hidden = " ff-sr-only" if n.options.get("label") is False else ""
+    return Markup(f'<label class="ff-label{hidden}" for="{esc(n.dom_id)}">{esc(n.label or fl)}{req(n)}</label>')
 
 
 def desc(n: Node) -> Markup:

@@ -11,6 +11,7 @@ arrays, photos and signatures. What the browser posts decodes with
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from typing import Any, Callable, Iterable
@@ -21,9 +22,11 @@ from markupsafe import Markup
 from engine import MISSING, FieldError, FormDefinition, Node, walk
 from engine import clock, display
 from engine.codec import duration_parts, scalar_to_text
+from engine.defaults import fill_defaults
+from engine.encode import kept_text
 
 from . import TEMPLATES_DIR
-from .fragments import after, attr_text, attrs, carrier, choices_json, classes, common, common_text, desc, describedby, empty_json, esc, label, req, rules_json, wrap, wrap_text
+from .fragments import after, attr_text, attrs, carrier, choices_json, classes, common, common_text, desc, describedby, empty_json, esc, keeps_json, label, req, rules_json, wrap, wrap_text
 
 #: Interface texts of the renderers, by language (labels of the author come from the tree).
 TEXTS: dict[str, dict[str, str]] = {
@@ -63,6 +66,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "item": "n°",
         "errors": "Le formulaire contient des erreurs.",
         "required_mark": "champ obligatoire",
+        "option": "choix",
+        "option_heading": "Choix",
+        "key": "Clé",
+        "value": "Valeur",
+        "add_key": "Ajouter une clé",
+        "map_nojs": "Pour ajouter une clé, remplissez la ligne vide ; pour en retirer une, videz sa clé.",
     },
     "en": {
         "required": "required",
@@ -100,6 +109,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "item": "#",
         "errors": "The form has errors.",
         "required_mark": "required field",
+        "option": "choice",
+        "option_heading": "Choice",
+        "key": "Key",
+        "value": "Value",
+        "add_key": "Add a key",
+        "map_nojs": "To add a key, fill in the blank row; to remove one, empty its key.",
     },
 }
 
@@ -203,6 +218,7 @@ _LOCKED_WHEN_READONLY = ("select", "checkbox", "range", "color")
 #: widget -> the template macro that draws it (and whether it takes the fallback label)
 _WIDGET_MACROS = {
     "object": ("object_field", False), "array": ("array_field", False), "hidden": ("hidden_field", False),
+    "choice": ("choice_field", True), "map": ("map_field", False), "null": ("null_field", False),
     "radio": ("options_field", True), "checkboxes": ("options_field", True), "duration": ("duration_field", True),
     "signature": ("signature_field", True), "camera": ("camera_field", True),
 }
@@ -243,12 +259,12 @@ def simple_field(ctx, n: Node, off: bool, fl: str) -> Markup:
             out.append(carrier(n.name, "true", off))
     else:
         out += [label(n, fl), desc(n)]
-        if w == "textarea":
-            out.append(f'<textarea{attr_text([("id", n.dom_id), ("name", n.name), ("rows", n.options.get("rows") or 3)])}{ctl}>\n{esc(v)}</textarea>')
+        if w in ("textarea", "json"):
+            out.append(f'<textarea{attr_text([("id", n.dom_id), ("name", n.name), ("rows", n.options.get("rows") or 3), ("spellcheck", "false" if w == "json" else None)])}{ctl}>\n{esc(v)}</textarea>')
         elif w == "select":
             sel = selected_tokens(n)
             opts = "" if n.multiple else f'<option value="">{esc(T.choose)}</option>'
-            opts += "".join(f'<option value="{esc(c.token)}"{" selected" if c.token in sel else ""}>{esc(c.label)}</option>' for c in n.choices)
+            opts += "".join(f'<option value="{esc(c.token)}"{" selected" if c.token in sel else ""}{" disabled" if c.disabled else ""}>{esc(c.label)}</option>' for c in n.choices)
             out.append(f'<select{attr_text([("id", n.dom_id), ("name", n.name), ("multiple", n.multiple)])}{ctl}>{opts}</select>')
             if lock:
                 out += [carrier(n.name, t, off) for t in sel]
@@ -263,7 +279,7 @@ def simple_field(ctx, n: Node, off: bool, fl: str) -> Markup:
         else:
             unit = n.options.get("unit")
             exact = exact_input(n, v)
-            control = f'<input{attr_text([("id", n.dom_id), ("name", n.name if exact else None), ("type", INPUT_TYPES.get(w, "text")), ("value", v or None), ("inputmode", _INPUTMODE.get(n.kind) if w in ("number", "integer") else None), ("autocomplete", _AUTOCOMPLETE.get(w)), ("data-ff-late-name", n.name if not exact else None)])}{ctl}>'
+            control = f'<input{attr_text([("id", n.dom_id), ("name", n.name if exact else None), ("type", input_type(n)), ("value", v or None), ("inputmode", _INPUTMODE.get(n.kind) if w in ("number", "integer") else None), ("autocomplete", n.options.get("autocomplete") or _AUTOCOMPLETE.get(w)), ("data-ff-late-name", n.name if not exact else None)])}{ctl}>'
             out.append(f'<div class="ff-unit-wrap">{control}<span class="ff-unit">{esc(unit)}</span></div>' if unit else control)
             if not exact:
                 out.append(f'<input type="hidden" name="{esc(n.name)}" value="{esc(v)}" data-ff-late-value{" disabled" if off else ""}>')
@@ -271,6 +287,28 @@ def simple_field(ctx, n: Node, off: bool, fl: str) -> Markup:
                 out.append(carrier(n.name, v, off))
     out += [after(n), "</div>"]
     return Markup("\n".join(out))
+
+
+#: ``ui:inputType`` may ask for these (RJSF's inputType): they keep the answer as the text typed.
+_TEXT_INPUT_TYPES = frozenset({"text", "tel", "email", "url", "search"})
+
+
+def input_type(n: Node) -> str:
+    """The ``type`` of a one-input field: the widget's, or ``ui:inputType`` on a text."""
+    asked = n.options.get("inputType")
+    if n.widget == "text" and n.kind == "string" and asked in _TEXT_INPUT_TYPES:
+        return asked
+    return INPUT_TYPES.get(n.widget, "text")
+
+
+def matchers_json(n: Node) -> str:
+    """What choice.js decides a choice's option with, for the phone (engine.options)."""
+    return json.dumps([a.matcher for a in n.alternatives], ensure_ascii=False, separators=(",", ":"))
+
+
+def reserved_json(n: Node) -> str | None:
+    """A map's reserved keys (its object's own fields) for values.js."""
+    return json.dumps(list(n.reserved_keys), ensure_ascii=False, separators=(",", ":")) if n.reserved_keys else None
 
 
 def drop(mapping: dict, *keys: str) -> list:
@@ -317,6 +355,7 @@ def environment() -> Environment:
         photo_ids=photo_ids, classes=classes, child=child, duration_parts=duration_parts,
         INPUT_TYPES=INPUT_TYPES, INPUTMODE=_INPUTMODE, AUTOCOMPLETE=_AUTOCOMPLETE,
         display_value=display.answer, steps_of=steps_of, MISSING=MISSING, drop=drop, range_fits=range_fits, exact_input=exact_input,
+        kept_text=kept_text, matchers_json=matchers_json, reserved_json=reserved_json, keeps_json=keeps_json,
     )
     return env
 
@@ -336,10 +375,12 @@ def render_form(
 ) -> str:
     """The ``<form>`` of ``d`` filled with ``data`` and its ``errors``, as an HTML fragment.
 
-    ``attachment_url`` is an optional URL pattern with ``{id}`` that lets the page show
-    existing photos and signatures (e.g. ``/attachments/{id}``); without it they are listed.
+    The form opens as RJSF's does: the fields ``data`` lacks show their defaults
+    (:func:`engine.defaults.fill_defaults`). ``attachment_url`` is an optional URL pattern
+    with ``{id}`` that lets the page show existing photos and signatures (e.g.
+    ``/attachments/{id}``); without it they are listed.
     """
-    tree = walk(d, data, errors, lang=lang)
+    tree = walk(d, fill_defaults(d, data), errors, lang=lang)
     tpl = environment().get_template("form/form.html")
     return tpl.render(
         d=d, tree=tree, lang=lang, T=texts(lang), action=action, method=method,

@@ -1,6 +1,8 @@
 // Arrays: add an item from the array's <template>, remove it, move it up or down.
 // Items keep the index in their names; a new item takes (largest index + 1). The server
-// decodes items in the order the browser sends them, so nothing is renumbered.
+// decodes items in the order the browser sends them, so nothing is renumbered. The rows of
+// a map (data-ff-map: a key, then a value) are added and removed the same way; the blank
+// row that lets a key be added without JavaScript (.ff-nojs-row) goes.
 
 const TOKEN = "__INDEX__";
 
@@ -63,6 +65,7 @@ export function addItem(arr) {
 }
 
 export function initArrays(form, onChange) {
+  for (const row of form.querySelectorAll(".ff-nojs-row")) row.remove();
   form.addEventListener("click", (ev) => {
     const btn = ev.target.closest("[data-ff-add], [data-ff-remove], [data-ff-up], [data-ff-down]");
     if (!btn || !form.contains(btn)) return;

@@ -7,12 +7,14 @@
 
 import { applyRules } from "./condition.js";
 import { initArrays, updateArray } from "./arrays.js";
+import { initChoices } from "./choice.js";
 import { initCamera } from "./camera.js";
 import { initSignatures } from "./signature.js";
 import { initSteps } from "./steps.js";
 
 export { decodeForm } from "./values.js";
 export { holds } from "./condition.js";
+export { closestOption, chooseOption } from "./choice.js";
 export { attachments } from "./attachments.js";
 
 function syncLate(input) {
@@ -36,12 +38,14 @@ export function initForm(form) {
   form.addEventListener("input", (ev) => {
     if (ev.target.matches && ev.target.matches("[data-ff-late-name], [type=range]")) syncLate(ev.target);
   });
+  const added = (root) => {
+    if (root) initSignatures(form, root);
+    refresh();
+  };
+  initChoices(form, added); // before refresh: a new option's fields are there when rules run
   form.addEventListener("change", refresh);
   form.addEventListener("input", refresh);
-  initArrays(form, (li) => {
-    if (li) initSignatures(form, li);
-    refresh();
-  });
+  initArrays(form, added);
   initCamera(form);
   initSteps(form);
   refresh();

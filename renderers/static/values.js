@@ -4,7 +4,11 @@
 //
 // Fields are described by their wrappers: data-ff-field (HTML name of a leaf),
 // data-ff-widget, data-ff-kind, data-ff-multiple, data-ff-choices ([[token, value]…] when
-// a value is not a string) and data-ff-empty (JSON of ui:emptyValue).
+// a value is not a string) and data-ff-empty (JSON of ui:emptyValue). Containers that
+// change how their parts assemble: data-ff-map (rows `name[i]` whose key is posted as
+// `name[i]:key`, data-ff-reserved: the object's own fields, which no row takes) and
+// data-ff-fixed (a tuple's positions keep their places). `name:kept` carries the JSON of
+// answers no field shows.
 
 const TRUE_TOKENS = new Set(["true", "on", "1", "yes"]);
 const FALSE_TOKENS = new Set(["false", "off", "0", "no"]);
@@ -26,8 +30,9 @@ export function parseName(name) {
       parts.push(m[1]);
       expectName = false;
     } else if (m[2] !== undefined) {
-      if (expectName) return null;
+      if (expectName && parts.length) return null; // `[0]` alone: a row of the root's map
       parts.push(parseInt(m[2], 10));
+      expectName = false;
     } else {
       if (expectName) return null;
       expectName = true;
@@ -36,6 +41,13 @@ export function parseName(name) {
   }
   if (expectName && parts.length) return null;
   return parts;
+}
+
+// ["parts", 1, "qty"] -> `parts[1].qty` (paths.to_name).
+export function toName(path) {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : (out ? "." : "") + p;
+  return out;
 }
 
 // `/parts/1/qty` -> ["parts", 1, "qty"] (paths.from_pointer).
@@ -108,6 +120,13 @@ export function fieldSpec(wrapper) {
 export function textToScalar(spec, text, tz, widget) {
   if (text === "") return spec.empty;
   if (spec.choices) return spec.choices.has(text) ? spec.choices.get(text) : text;
+  if ((widget || spec.widget) === "json") {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      return text; // validation says it is not what the field expects
+    }
+  }
   const kind = spec.kind === "array" ? "string" : spec.kind;
   if (kind === "boolean") {
     const t = text.toLowerCase();
@@ -156,14 +175,21 @@ class Posted {
       });
     }
   }
-  itemExists(path) {
+  // Whether the list item or map row a path goes through was posted (a tuple's positions
+  // always are: they have their places whether answered or not).
+  itemExists(path, tuples) {
     for (let j = 0; j < path.length; j++) {
       if (typeof path[j] === "number") {
-        const seen = this.indexes.get(key(path.slice(0, j)));
+        const prefix = key(path.slice(0, j));
+        if (tuples && tuples.has(prefix) && path[j] < tuples.get(prefix)) continue;
+        const seen = this.indexes.get(prefix);
         if (!seen || !seen.includes(path[j])) return false;
       }
     }
     return true;
+  }
+  suffix(path, name) {
+    return this.suffixed.get(key(path) + ":" + name);
   }
 }
 
@@ -171,6 +197,7 @@ function decodeLeaf(spec, wrapper, posted, tz) {
   const path = spec.path;
   const k = key(path);
   const values = posted.values.get(k) || [];
+  if (spec.widget === "null") return null;
   if (spec.widget === "signature") {
     const out = {};
     for (const part of wrapper.querySelectorAll("input[name]")) {
@@ -211,82 +238,188 @@ function decodeLeaf(spec, wrapper, posted, tz) {
   return textToScalar(spec, values[values.length - 1], tz);
 }
 
-// Raw answers: objects, and arrays as {__ffArray: Map(index -> item)} so that a scope
-// bound to an item's own index (`/parts/3/motif`) finds that item wherever it moved.
+// Raw answers: a container per object or list, its fields as keys and its numbered parts
+// (list items, map rows) in `__ffArray` (index -> part), so that a scope bound to an item's
+// own index (`/parts/3/motif`) finds that item wherever it moved. `__ffKept` holds what a
+// `:kept` input carried.
+const container = () => ({});
+
 function setAt(root, path, value) {
   let cur = root;
   for (let j = 0; j < path.length - 1; j++) {
     const seg = path[j];
-    const nextIsIndex = typeof path[j + 1] === "number";
-    const make = () => (nextIsIndex ? { __ffArray: new Map() } : {});
-    if (cur.__ffArray) {
-      if (!cur.__ffArray.has(seg)) cur.__ffArray.set(seg, make());
+    if (typeof seg === "number") {
+      if (!cur.__ffArray) cur.__ffArray = new Map();
+      if (!cur.__ffArray.has(seg)) cur.__ffArray.set(seg, container());
       cur = cur.__ffArray.get(seg);
     } else {
-      if (!(seg in cur)) cur[seg] = make();
+      if (!Object.prototype.hasOwnProperty.call(cur, seg) || cur[seg] === null || typeof cur[seg] !== "object") cur[seg] = container();
       cur = cur[seg];
     }
   }
   const last = path[path.length - 1];
-  if (cur.__ffArray) cur.__ffArray.set(last, value);
-  else cur[last] = value;
+  if (typeof last === "number") {
+    if (!cur.__ffArray) cur.__ffArray = new Map();
+    cur.__ffArray.set(last, value);
+  } else {
+    cur[last] = value;
+  }
 }
 
-function compact(raw, path, posted) {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
-  if (raw.__ffArray) {
+function containerAt(root, path) {
+  if (!path.length) return root;
+  let cur = root;
+  for (const seg of path) {
+    let next;
+    if (typeof seg === "number") {
+      if (!cur.__ffArray) cur.__ffArray = new Map();
+      next = cur.__ffArray.get(seg);
+      if (!next || typeof next !== "object") cur.__ffArray.set(seg, (next = container()));
+    } else {
+      next = cur[seg];
+      if (!next || typeof next !== "object" || Array.isArray(next)) cur[seg] = next = container();
+    }
+    cur = next;
+  }
+  return cur;
+}
+
+/** RJSF's answer to a key typed twice: `key-1`, `key-2`… (engine.decode.unique_key). */
+export function uniqueKey(k, taken, separator = "-") {
+  if (!taken.has(k)) return k;
+  let n = 1;
+  while (taken.has(`${k}${separator}${n}`)) n++;
+  return `${k}${separator}${n}`;
+}
+
+const isRaw = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !v.__ffJson;
+
+function compact(raw, path, data) {
+  if (!isRaw(raw)) return raw && raw.__ffJson ? raw.value : raw;
+  const { posted, shapes } = data;
+  const k = key(path);
+  const names = Object.keys(raw).filter((n) => n !== "__ffArray" && n !== "__ffKept");
+  const parts = raw.__ffArray;
+  if (parts && !names.length && !shapes.maps.has(k) && !raw.__ffKept) {
+    if (shapes.tuples.has(k)) {
+      const fixed = shapes.tuples.get(k);
+      const items = [];
+      for (let i = 0; i < fixed; i++) items.push(parts.has(i) ? compact(parts.get(i), [...path, i], data) : undefined);
+      const extra = [];
+      for (const i of posted.indexes.get(k) || []) {
+        if (i >= fixed && parts.has(i)) {
+          const v = compact(parts.get(i), [...path, i], data);
+          if (v !== undefined) extra.push(v);
+        }
+      }
+      while (items.length && items[items.length - 1] === undefined && !extra.length) items.pop();
+      const out = [...items.map((v) => (v === undefined ? null : v)), ...extra];
+      return out.length ? out : undefined;
+    }
     const items = [];
-    for (const i of posted.indexes.get(key(path)) || []) {
-      if (raw.__ffArray.has(i)) {
-        const v = compact(raw.__ffArray.get(i), [...path, i], posted);
+    for (const i of posted.indexes.get(k) || []) {
+      if (parts.has(i)) {
+        const v = compact(parts.get(i), [...path, i], data);
         if (v !== undefined) items.push(v);
       }
     }
     return items.length ? items : undefined;
   }
   const out = {};
-  for (const [k, v] of Object.entries(raw)) {
-    const c = compact(v, [...path, k], posted);
-    if (c !== undefined) out[k] = c;
+  for (const n of names) {
+    const c = compact(raw[n], [...path, n], data);
+    if (c !== undefined) out[n] = c;
+  }
+  if (parts && shapes.maps.has(k)) {
+    const map = shapes.maps.get(k);
+    const taken = new Set(map.reserved);
+    for (const i of posted.indexes.get(k) || []) {
+      const name = posted.suffix([...path, i], "key");
+      if (!name || !parts.has(i)) continue;
+      const v = compact(parts.get(i), [...path, i], data);
+      if (v === undefined) continue;
+      const unique = uniqueKey(name, taken, map.separator);
+      taken.add(unique);
+      if (!Object.prototype.hasOwnProperty.call(out, unique)) out[unique] = v;
+    }
+  }
+  for (const [n, v] of Object.entries(raw.__ffKept || {})) {
+    if (!Object.prototype.hasOwnProperty.call(out, n)) out[n] = v;
   }
   return Object.keys(out).length || !path.length ? out : undefined;
+}
+
+/** The maps and tuples of a form, by the key of their (name) path. */
+function shapesOf(form) {
+  const maps = new Map();
+  const tuples = new Map();
+  for (const w of form.querySelectorAll("[data-ff-map]")) {
+    const p = parseName(w.getAttribute("data-ff-map"));
+    if (p) maps.set(key(p), { reserved: JSON.parse(w.getAttribute("data-ff-reserved") || "[]"), separator: w.getAttribute("data-ff-separator") || "-" });
+  }
+  for (const w of form.querySelectorAll("[data-ff-fixed]")) {
+    const p = parseName(w.getAttribute("data-ff-array"));
+    if (p) tuples.set(key(p), parseInt(w.getAttribute("data-ff-fixed"), 10));
+  }
+  return { maps, tuples };
 }
 
 // The answers of the form, raw (see setAt); read with valueAt() or decodeForm().
 export function readForm(form, pairs) {
   const tz = form.getAttribute("data-ff-tz") || undefined;
   const posted = new Posted(pairs || new FormData(form).entries());
+  const shapes = shapesOf(form);
   const raw = {};
   for (const w of form.querySelectorAll("[data-ff-field]")) {
     const spec = fieldSpec(w);
-    if (!spec.path || !spec.path.length || !posted.itemExists(spec.path)) continue;
+    if (!spec.path || !spec.path.length || !posted.itemExists(spec.path, shapes.tuples)) continue;
     const v = decodeLeaf(spec, w, posted, tz);
-    if (v !== undefined) setAt(raw, spec.path, v);
+    if (v !== undefined) setAt(raw, spec.path, v && typeof v === "object" ? { __ffJson: true, value: v } : v);
   }
-  return { raw, posted };
+  for (const [k, text] of posted.suffixed) {
+    if (!k.endsWith(":kept") || !text) continue;
+    let kept;
+    try {
+      kept = JSON.parse(text);
+    } catch (e) {
+      continue;
+    }
+    if (kept && typeof kept === "object" && !Array.isArray(kept)) containerAt(raw, JSON.parse(k.slice(0, -5))).__ffKept = kept;
+  }
+  return { raw, posted, shapes };
 }
 
-// The value at a JSON pointer whose array indexes are the items' own (name) indexes.
+// The value at a JSON pointer whose array indexes are the items' own (name) indexes and
+// whose map keys are the keys typed in the rows.
 export function valueAt(data, pointer) {
   const path = parsePointer(pointer);
   let cur = data.raw;
+  const namePath = [];
   for (const seg of path) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    if (cur.__ffArray) {
-      if (typeof seg !== "number" || !cur.__ffArray.has(seg)) return undefined;
+    if (!isRaw(cur)) return undefined;
+    if (typeof seg === "number") {
+      if (!cur.__ffArray || !cur.__ffArray.has(seg)) return undefined;
       cur = cur.__ffArray.get(seg);
-    } else if (Array.isArray(cur)) {
-      return undefined;
-    } else {
-      if (!Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
+      namePath.push(seg);
+    } else if (Object.prototype.hasOwnProperty.call(cur, seg) && seg !== "__ffArray" && seg !== "__ffKept") {
       cur = cur[seg];
+      namePath.push(seg);
+    } else if (cur.__ffArray && data.shapes.maps.has(key(namePath))) {
+      const i = (data.posted.indexes.get(key(namePath)) || []).find((j) => data.posted.suffix([...namePath, j], "key") === seg);
+      if (i === undefined || !cur.__ffArray.has(i)) return undefined;
+      cur = cur.__ffArray.get(i);
+      namePath.push(i);
+    } else if (cur.__ffKept && Object.prototype.hasOwnProperty.call(cur.__ffKept, seg)) {
+      return undefined; // an answer no field shows: no rule reads it
+    } else {
+      return undefined;
     }
   }
-  return compact(cur, path, data.posted);
+  return compact(cur, namePath, data);
 }
 
 // Typed answers, exactly what engine.decode_form gives for the same post.
 export function decodeForm(form, pairs) {
   const data = readForm(form, pairs);
-  return compact(data.raw, [], data.posted) || {};
+  return compact(data.raw, [], data) || {};
 }
