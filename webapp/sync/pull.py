@@ -20,13 +20,14 @@ from flask_babel import force_locale
 from sqlalchemy.orm import joinedload, selectinload
 
 from engine import clock, display
+from engine.defaults import fill_defaults
 from engine.uihints import localise
 
 from .. import bounds
 from ..extensions import db
 from ..i18n import current_lang
 from ..models import Client, Intervention, InterventionWork, Submission, SyncOperation, TimeSegment, User, intervention_technicians, utcnow
-from ..registry import get_registry
+from ..registry import definition_of, get_registry
 from ..services import policy
 from ..services.work import works_of
 from .ops import error_part
@@ -202,14 +203,21 @@ def intervention_payload(iv: Intervention, subs: list[Submission], history: list
         "history": [_history_item(h, lang) for h in reversed(past)],
         "upcoming": [_history_item(h, lang) for h in upcoming],
         "forms": form_versions_for(iv, subs),
-        "submissions": {
-            s.form_id: {"data": s.data, "version": s.version, "form_hash": s.form_version.content_hash, "updated_at": s.updated_at.isoformat()}
-            for s in subs
-        },
+        "submissions": {s.form_id: _submission(s) for s in subs},
         "time": _time_block(work, list(segments)),
         "problems": [problem_payload(p) for p in problems],
         **(rights or {}),
     }
+
+
+def _submission(s: Submission) -> dict:
+    """A submission for the phone; ``opening`` is what its form opens with when the answers
+    lack fields that have defaults (engine.defaults: RJSF fills them in on opening)."""
+    out = {"data": s.data, "version": s.version, "form_hash": s.form_version.content_hash, "updated_at": s.updated_at.isoformat()}
+    opening = fill_defaults(definition_of(s.form_version), s.data)
+    if opening != s.data:
+        out["opening"] = opening
+    return out
 
 
 def problem_payload(op: SyncOperation) -> dict:

@@ -159,7 +159,8 @@ async function showForm(n, uuid, formId) {
   host.innerHTML = html;
   const form = host.querySelector("form[data-ff-form]");
   const sub = iv.submissions[formId];
-  fillForm(form, draft ? draft.data : sub ? sub.data : null);
+  // a submission opens with the defaults of what it lacks (the server's `opening`, as RJSF)
+  fillForm(form, draft ? draft.data : sub ? sub.opening || sub.data : null);
   await initForm(form);
   if (outdated(n)) return;
   current = { iv, f, form, key, decodeForm, base: draft ? draft.base_version : sub ? sub.version : 0 };

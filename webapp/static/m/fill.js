@@ -1,17 +1,25 @@
 // The encode side of /static/ff/values.js: put answers (typed JSON, as the server keeps
 // them) back into a blank rendered form, so that decodeForm(form) gives them back.
 // Mirrors engine/codec.py scalar_to_text: choice tokens, "true"/"false", local date-times,
-// hours and minutes of durations, photo ids, signature parts. Controls a person cannot
-// change (read-only or disabled choices, checkboxes, ranges, durations) post their answer
-// through hidden "carrier" inputs, and a range or colour that cannot show the answer exactly
-// through a hidden "late value": both are made here as the renderer makes them.
+// hours and minutes of durations, photo ids, signature parts, JSON text. Controls a person
+// cannot change (read-only or disabled choices, checkboxes, ranges, durations) post their
+// answer through hidden "carrier" inputs, and a range or colour that cannot show the answer
+// exactly through a hidden "late value": both are made here as the renderer makes them.
+//
+// Containers are set up first, outermost first, as the renderer draws them for the same
+// answers (engine/walk.py): a list gets one item per answer, a map one row per key it does
+// not declare (the key in the row's key input), a oneOf/anyOf the option that the answers
+// match best (choice.js closestOption, engine/options.py). Then every field takes its
+// answer, and each object that keeps answers no field shows carries them (`name:kept`).
 
-import { datetimeToLocal, fieldSpec, parseName } from "/static/ff/values.js";
+import { datetimeToLocal, fieldSpec, parseName, toName } from "/static/ff/values.js";
 import { addItem } from "/static/ff/arrays.js";
+import { chooseOption, closestOption, matchersOf } from "/static/ff/choice.js";
 import { attachmentSrc } from "/static/ff/attachments.js";
 import { t } from "./i18n.js";
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
 function at(data, path) {
   let cur = data;
@@ -22,11 +30,30 @@ function at(data, path) {
   return cur;
 }
 
+const byName = (form, attr, name) => form.querySelector(`[${attr}="${CSS.escape(name)}"]`);
+
+/** The data path of a (name) path: a map row's number is the key typed in its row. */
+function dataPath(form, path) {
+  const out = [];
+  for (let j = 0; j < path.length; j++) {
+    const seg = path[j];
+    if (typeof seg === "number" && byName(form, "data-ff-map", toName(path.slice(0, j)))) {
+      const keyInput = byName(form, "name", `${toName(path.slice(0, j + 1))}:key`);
+      out.push(keyInput ? keyInput.value : seg);
+    } else {
+      out.push(seg);
+    }
+  }
+  return out;
+}
+
 export function toText(spec, value, tz) {
-  if (value === undefined || value === null) return "";
+  if (value === undefined) return "";
+  if (spec.widget === "json") return JSON.stringify(value);
   if (spec.choices) {
     for (const [token, v] of spec.choices) if (same(v, value) && typeof v === typeof value) return token;
   }
+  if (value === null) return "";
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "number") return String(value);
   if (spec.widget === "datetime" && typeof value === "string") return datetimeToLocal(value, tz);
@@ -34,19 +61,48 @@ export function toText(spec, value, tz) {
   return String(value);
 }
 
-function setArrays(form, data) {
+function fillList(form, arr, value) {
+  const list = arr.querySelector(":scope > [data-ff-items]");
+  if (!list) return;
+  const fixed = parseInt(arr.getAttribute("data-ff-fixed") || "0", 10);
+  for (const li of [...list.children]) {
+    if (!(fixed && parseInt(li.getAttribute("data-ff-index"), 10) < fixed)) li.remove();
+  }
+  const n = Array.isArray(value) ? value.length : 0;
+  for (let i = fixed; i < n; i++) addItem(arr);
+}
+
+function fillMap(form, map, value) {
+  const list = map.querySelector(":scope > [data-ff-items]");
+  if (!list) return;
+  list.replaceChildren();
+  const reserved = JSON.parse(map.getAttribute("data-ff-reserved") || "[]");
+  for (const k of Object.keys(isObject(value) ? value : {})) {
+    if (reserved.includes(k)) continue;
+    const li = addItem(map);
+    const keyInput = li && li.querySelector(":scope > .ff-map-key > [data-ff-key]");
+    if (keyInput) keyInput.value = k;
+  }
+}
+
+/** Lists, maps and choices, outermost first: what they create holds more of them. */
+function setContainers(form, data) {
   const seen = new Set();
   for (;;) {
-    const arr = [...form.querySelectorAll("[data-ff-array]")].find((a) => !seen.has(a));
-    if (!arr) return;
-    seen.add(arr);
-    const path = parseName(arr.getAttribute("data-ff-array"));
-    const value = path ? at(data, path) : undefined;
-    const list = arr.querySelector(":scope > [data-ff-items]");
-    if (!list) continue;
-    list.replaceChildren();
-    const n = Array.isArray(value) ? value.length : 0;
-    for (let i = 0; i < n; i++) addItem(arr);
+    const box = [...form.querySelectorAll("[data-ff-array], [data-ff-choice]")].find((a) => !seen.has(a));
+    if (!box) return;
+    seen.add(box);
+    const name = box.getAttribute(box.hasAttribute("data-ff-choice") ? "data-ff-choice" : "data-ff-array");
+    const path = parseName(name);
+    const value = path ? at(data, dataPath(form, path)) : undefined;
+    if (box.hasAttribute("data-ff-choice")) {
+      const select = box.querySelector(":scope > .ff-option-select > [data-ff-option-select]");
+      chooseOption(box, closestOption(matchersOf(box), value, select ? parseInt(select.value, 10) : 0));
+    } else if (box.hasAttribute("data-ff-map")) {
+      fillMap(form, box, value);
+    } else {
+      fillList(form, box, value);
+    }
   }
 }
 
@@ -67,6 +123,7 @@ function photo(form, name, id) {
 function setLeaf(form, w, value, tz) {
   const spec = fieldSpec(w);
   const name = spec.name;
+  if (spec.widget === "null") return;
   if (spec.widget === "signature") {
     const v = value || {};
     const set = (sel, text) => { const el = w.querySelector(sel); if (el) el.value = text || ""; };
@@ -145,6 +202,27 @@ function setLeaf(form, w, value, tz) {
   for (const text of carried) w.appendChild(hidden(w, name, text, "data-ff-carrier"));
 }
 
+/** The answers of each object that no field draws, carried by `name:kept` (as the
+ *  renderer carries them: engine/walk.py). */
+function setKept(form, data) {
+  const drawn = new Map();
+  for (const el of [form, ...form.querySelectorAll("[data-ff-object][data-ff-keeps]")]) {
+    if (!el.hasAttribute("data-ff-keeps")) continue;
+    const name = el === form ? "" : el.getAttribute("data-ff-object");
+    if (!drawn.has(name)) drawn.set(name, { el, keys: new Set() });
+    for (const k of JSON.parse(el.getAttribute("data-ff-keeps"))) drawn.get(name).keys.add(k);
+  }
+  for (const [name, { el, keys }] of drawn) {
+    const path = parseName(name);
+    const value = path ? at(data, dataPath(form, path)) : undefined;
+    if (!isObject(value)) continue;
+    const kept = Object.fromEntries(Object.entries(value).filter(([k]) => !keys.has(k)));
+    if (!Object.keys(kept).length) continue;
+    const input = hidden(el, `${name}:kept`, JSON.stringify(kept), "data-ff-kept");
+    el.appendChild(input);
+  }
+}
+
 /** Whether a control is kept out of the post (read-only choice, disabled field). */
 const locked = (el) => !!el && el.disabled && el.hasAttribute("data-ff-keep-disabled");
 
@@ -159,11 +237,12 @@ function hidden(w, name, value, marker) {
 export function fillForm(form, data) {
   if (!data) return form;
   const tz = form.getAttribute("data-ff-tz") || undefined;
-  setArrays(form, data);
+  setContainers(form, data);
   for (const w of form.querySelectorAll("[data-ff-field]")) {
     const spec = fieldSpec(w);
     if (!spec.path) continue;
-    setLeaf(form, w, at(data, spec.path), tz);
+    setLeaf(form, w, at(data, dataPath(form, spec.path)), tz);
   }
+  setKept(form, data);
   return form;
 }
