@@ -170,13 +170,15 @@ def answer(node: Node, lang: str = "fr") -> str:
     v = node.value
     if node.widget == "choice" and node.children:
         return answer(node.children[0], lang)  # the chosen option's own field
-    if v is MISSING or v is None or v == "" or v == []:
+    if v is MISSING or v == "" or v == []:
         return ""
+    if v is None:  # null reads as its choice's label, if null is a choice
+        return next((c.label for c in node.choices if c.value is None), "")
     if node.widget == "json":
         return json.dumps(v, ensure_ascii=False)
     if node.widget == "duration" and isinstance(v, (int, float)) and not isinstance(v, bool):
         return duration(v, lang)
-    if isinstance(v, list):
+    if isinstance(v, list) and (node.multiple or not node.choices):
         return ", ".join(answer_value(node, x, lang) for x in v)
     return answer_value(node, v, lang)
 

@@ -17,7 +17,7 @@ from .paths import NAME_RESERVED
 from .problems import Problem
 from .rules import holds, parse_rule, unsupported_keywords
 from .refs import index_of
-from .schema import KNOWN_KEYWORDS, RefError, deref, drawn_alternatives, is_choice_list, iter_subschemas, map_parts, resolve_pointer, schema_type, tuple_parts, union_types
+from .schema import KNOWN_KEYWORDS, RefError, constant_of, deref, drawn_alternatives, is_choice_list, iter_subschemas, map_parts, resolve_pointer, schema_type, tuple_parts, union_types
 from .uihints import IGNORED_OPTIONS, IGNORED_WIDGETS, OPTIONS, UI_META_SCHEMA, WIDGET_ALIASES, WIDGETS, localise
 from .walk import is_choice_field, widget_fits
 
@@ -252,7 +252,7 @@ class _Linter:
         elif "const" in target:
             values = [target["const"]]
         elif is_choice_list(target):
-            values = [a["const"] for a in target.get("oneOf") or target.get("anyOf")]
+            values = [constant_of(a) for a in target.get("oneOf") or target.get("anyOf")]
         elif schema_type(target) == "boolean":
             values = [True, False]
         else:

@@ -11,7 +11,9 @@ put to a *matcher*: the option with its references resolved, cut down to the key
 page, the PDF and the phone (``choice.js``) pick the same option for the same answers.
 Keywords outside that subset are left out, which makes a matcher more permissive than its
 option, never stricter; an option with ``properties`` also needs one of them answered
-(RJSF's ``getMatchingOption`` adds that ``anyOf`` and drops ``required``).
+(RJSF's ``getMatchingOption`` adds that ``anyOf`` and drops ``required``). A ``const``
+without a ``type`` gets the type of its value, so that a discriminator written
+``{"const": "card"}`` scores like ``{"type": "string", "const": "card"}``.
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ def _trim(schema: Any, root: dict, depth: int) -> Any:
                 out[key] = trimmed
         elif key in CLIENT_KEYWORDS and key not in ("title", "description", "$comment") or key in _SCORING:
             out[key] = value
+    if "const" in out and "type" not in out:
+        # a const says its type: a discriminator (``{"const": "card"}``) then scores as
+        # RJSF scores ``{"type": "string", "const": "card"}``, the way most forms write it
+        out["type"] = _guess(out["const"])
     return out
 
 

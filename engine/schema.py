@@ -197,10 +197,20 @@ def branches(schema: dict, root: dict) -> list[Branch]:
     return found
 
 
+def is_constant(option: Any) -> bool:
+    """RJSF's ``isConstant``: a ``const``, or an ``enum`` of one value."""
+    return isinstance(option, dict) and ("const" in option or (isinstance(option.get("enum"), list) and len(option["enum"]) == 1))
+
+
+def constant_of(option: dict) -> Any:
+    """The one value of a constant option (see :func:`is_constant`)."""
+    return option["const"] if "const" in option else option["enum"][0]
+
+
 def is_choice_list(schema: dict) -> bool:
-    """A ``oneOf``/``anyOf`` whose members are all ``const`` (titled choices)."""
+    """A ``oneOf``/``anyOf`` whose members are all constants (titled choices)."""
     alts = schema.get("oneOf") or schema.get("anyOf")
-    return bool(alts) and all(isinstance(a, dict) and "const" in a for a in alts)
+    return bool(alts) and isinstance(alts, list) and all(is_constant(a) for a in alts)
 
 
 def schema_type(schema: dict) -> str | None:
@@ -215,7 +225,7 @@ def schema_type(schema: dict) -> str | None:
         return "object"
     if "items" in schema or "prefixItems" in schema:
         return "array"
-    values = schema.get("enum") or [a.get("const") for a in (schema.get("oneOf") or schema.get("anyOf") or []) if isinstance(a, dict) and "const" in a]
+    values = schema.get("enum") or [constant_of(a) for a in (schema.get("oneOf") or schema.get("anyOf") or []) if is_constant(a)]
     if "const" in schema:
         values = [schema["const"]]
     if values:
@@ -267,7 +277,7 @@ def drawn_alternatives(schema: dict) -> tuple[str, list] | None:
     for kw in ("oneOf", "anyOf"):
         alts = schema.get(kw)
         if isinstance(alts, list) and alts:
-            if all(isinstance(a, dict) and "const" in a for a in alts):
+            if all(is_constant(a) for a in alts):
                 return None
             if any(_drawable(a) for a in alts):
                 return kw, alts

@@ -53,6 +53,23 @@ class CompiledSchema:
     def __init__(self, schema: Any):
         self.schema = schema
         self.compiled = compiled_validator(schema)  # ValueError if it cannot
+        self._matchers: dict[int, tuple[Any, list]] = {}
+
+    def _options(self, err: Any) -> int | None:
+        """Which alternative of a failed oneOf/anyOf the answer is closest to (the option
+        the form draws for it, :mod:`engine.options`), None when it cannot be told."""
+        from .options import closest_option, matcher
+
+        options = _keyword_at(self.schema, list(getattr(err, "evaluation_path", None) or ()))
+        if not isinstance(options, list) or not options:
+            return None
+        hit = self._matchers.get(id(options))
+        if hit is None or hit[0] is not options:
+            hit = self._matchers[id(options)] = (options, [matcher(o, self.schema) for o in options])
+        try:
+            return closest_option(hit[1], err.instance)
+        except (ValueError, RecursionError):
+            return None
 
     def is_valid(self, value: Any) -> bool:
         try:
@@ -68,7 +85,7 @@ class CompiledSchema:
             return [FieldError("", message("depth", lang), "depth")]
         out: dict[tuple[str, str], FieldError] = {(e.pointer, e.keyword): e for e in found}
         for failure in failures:
-            for fe in field_errors(failure, lang):
+            for fe in field_errors(failure, lang, self._options):
                 out.setdefault((fe.pointer, fe.keyword), fe)
         return list(out.values())
 
@@ -113,8 +130,30 @@ def _author_pattern_messages(errors: list[FieldError], messages: dict, lang: str
 
 
 # --- jsonschema-rs errors as FieldErrors ---------------------------------------------------
-def field_errors(err: Any, lang: str) -> Iterator[FieldError]:
-    """One jsonschema-rs error as the FieldErrors a person can act on."""
+def _keyword_at(root: Any, path: list) -> Any:
+    """The value at a jsonschema-rs evaluation path (``$ref`` segments followed)."""
+    from .schema import RefError, deref
+
+    cur = root
+    for seg in path:
+        try:
+            if seg in ("$ref", "$dynamicRef") and isinstance(cur, dict):
+                cur = deref({seg: cur[seg]}, root)
+            elif isinstance(cur, dict) and seg in cur:
+                cur = cur[seg]
+            elif isinstance(cur, list) and isinstance(seg, int) and 0 <= seg < len(cur):
+                cur = cur[seg]
+            else:
+                return None
+        except (RefError, KeyError, TypeError):
+            return None
+    return cur
+
+
+def field_errors(err: Any, lang: str, closest: Any = None) -> Iterator[FieldError]:
+    """One jsonschema-rs error as the FieldErrors a person can act on. A failed
+    oneOf/anyOf speaks of the option the answer is closest to (``closest(err)``: the one
+    the form draws) when there is one, else of its most relevant alternative."""
     path = tuple(err.instance_path)
     kw = err.kind.name
     if kw == "required":
@@ -129,7 +168,9 @@ def field_errors(err: Any, lang: str) -> Iterator[FieldError]:
         if alternatives and all(len(alt) == 1 and alt[0].kind.name in ("const", "enum") and tuple(alt[0].instance_path) == path for alt in alternatives):
             yield FieldError(to_pointer(path), message("enum", lang), "enum")  # a list of titled choices
         elif any(alternatives):
-            yield from field_errors(best_match([e for alt in alternatives for e in alt]), lang)
+            k = closest(err) if closest is not None else None
+            pool = alternatives[k] if k is not None and k < len(alternatives) and alternatives[k] else [e for alt in alternatives for e in alt]
+            yield from field_errors(best_match(pool), lang, closest)
         else:
             yield FieldError(to_pointer(path), message("invalid", lang), kw)
     elif kw == "type":

@@ -20,7 +20,7 @@ from .options import AS_JSON, closest_option, options_for
 from .paths import TEMPLATE_INDEX, Path, get_at
 from .problems import FieldError
 from .rules import bind_scope, holds, parse_rule, rule_shows, unsupported_keywords
-from .schema import ANY_SCHEMA, Branch, branches, drawn_alternatives, flatten, is_choice_list, map_parts, merge_schemas, schema_type, tuple_parts, union_types, value_schema
+from .schema import ANY_SCHEMA, Branch, branches, constant_of, drawn_alternatives, flatten, is_choice_list, map_parts, merge_schemas, schema_type, tuple_parts, union_types, value_schema
 from .uihints import GLOBAL_OPTIONS, TYPE_LABELS, WIDGETS, child_ui, humanise, localise, normalise, option_label
 
 _FORMAT_WIDGETS = {"date": "date", "time": "time", "date-time": "datetime", "email": "email", "uri": "uri"}
@@ -41,6 +41,8 @@ def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldErr
         data = fill_defaults(definition, None)
     walker = _Walker(definition, data, lang)
     root = walker.build((), (), definition.schema, definition.ui, data)
+    if root.widget == "choice":  # a root that is a oneOf/anyOf: the form is that one field
+        root.sections = [Section(None, None, 0, (root,))]
     attach_errors(root, errors)
     return root
 
@@ -87,7 +89,7 @@ def choices_of(schema: dict, options: dict, kind: str, lang: str) -> tuple[Choic
         values, titles = [schema["const"]], [None]
     elif is_choice_list(schema):
         alts = schema.get("oneOf") or schema.get("anyOf")
-        values = [a["const"] for a in alts]
+        values = [constant_of(a) for a in alts]
         titles = [a.get("title") for a in alts]
     elif kind == "boolean":
         values, titles = [True, False], [display.boolean(True, lang), display.boolean(False, lang)]
@@ -103,7 +105,7 @@ def choices_of(schema: dict, options: dict, kind: str, lang: str) -> tuple[Choic
             label = localise(names.get(_label_key(value)), lang)
         else:
             label = localise(names[i], lang) if isinstance(names, list) and i < len(names) else None
-        label = label or titles[i] or (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        label = label or titles[i] or (value if isinstance(value, str) else display.boolean(value, lang) if isinstance(value, bool) else json.dumps(value, ensure_ascii=False))
         out.append(Choice(value=value, token=tokens[i], label=label, disabled=any(_same_json(value, d) for d in disabled)))
     return _ordered(tuple(out), options.get("enumOrder"))
 

@@ -163,9 +163,9 @@ def value_text(n: Node, value: Any = MISSING) -> str:
 def selected_tokens(n: Node) -> list[str]:
     """The tokens of the chosen options, in the answer's order."""
     v = n.value
-    if v is MISSING or v is None:
+    if v is MISSING:
         return []
-    values = v if isinstance(v, list) else [v]
+    values = v if isinstance(v, list) and n.multiple else [v]
     return list(dict.fromkeys(scalar_to_text(n, x) for x in values))
 
 

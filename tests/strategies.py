@@ -5,6 +5,13 @@ no empty strings (empty means absent), checkbox booleans always present (an unch
 posts as false), multi-choice lists in the order of their choices, date-times in the
 company's time zone, no empty lists or objects, and text without characters a browser's
 input sanitisation would change (control characters; line breaks outside textareas).
+
+RJSF's shapes too: a oneOf/anyOf or type union takes one of its options (answers the form
+would draw with that very option: RJSF's closest match), a map gets keys its rows accept
+(not its object's own fields), a tuple its positions in order (with extra items once every
+position is answered), a JSON field any JSON, an object that keeps undeclared answers some
+of them. Answers may lack fields that have defaults: what the form gives back is then
+:func:`engine.defaults.fill_defaults` of them (:func:`opened`).
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ from hypothesis import strategies as st
 
 from engine import FormDefinition, Node, walk
 from engine.clock import company_tz
+from engine.decode import row_of
+from engine.defaults import fill_defaults
+from engine.options import closest_option
 
 _TEXT_ALPHABET = st.characters(
     blacklist_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"),
@@ -87,29 +97,115 @@ def _scalar(node: Node) -> st.SearchStrategy[Any]:
 
 
 def always_posted(node: Node) -> bool:
-    """A checkbox boolean, a field with ``ui:emptyValue``, or an object holding one, always
-    comes back from a post."""
+    """A checkbox boolean, a field with ``ui:emptyValue``, a null option, or a container
+    holding one, always comes back from a post."""
     if node.widget == "checkbox" and node.kind == "boolean":
+        return True
+    if node.widget == "null":
         return True
     if "emptyValue" in node.options:  # an empty input posts as ui:emptyValue
         return True
     if node.widget == "object":
-        return any(always_posted(c) for c in node.children)
+        return any(always_posted(c) for c in node.children if not c.inline) or any(
+            always_posted(c) for c in node.children if c.inline and c.widget == "choice")
+    if node.widget == "choice":
+        return always_posted(node.alternatives[node.selected].node)
+    if node.widget == "array" and node.fixed:
+        return any(always_posted(c) for c in node.children[: node.fixed])
     return False
+
+
+#: JSON of any shape, for fields whose schema says nothing of their type (small and canonical:
+#: no empty text, finite numbers, floats that are not whole so they stay floats in a browser)
+_JSON_SCALAR = st.one_of(
+    st.none(), st.booleans(), st.integers(-1000, 1000),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False).filter(lambda f: not float(f).is_integer()),
+    st.text(alphabet=string.ascii_letters + "é ", min_size=1, max_size=8),
+)
+ANY_JSON = st.recursive(_JSON_SCALAR, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=5), inner, max_size=3)), max_leaves=6)
+_KEY = st.text(alphabet=string.ascii_letters + string.digits + "_-éà ", min_size=1, max_size=10)
+
+
+def _map_strategy(node: Node, reserved: set) -> st.SearchStrategy[dict]:
+    """Keys the rows of a map accept, with values of the row each key falls in."""
+    pattern = None
+    names = node.key_attrs.get("pattern")
+    if names:
+        pattern = names
+    keys = st.from_regex(f"^(?:{pattern})$", fullmatch=True) if pattern else _KEY
+    keys = keys.filter(lambda k: k != "" and k == k.strip() and not any(c in k for c in "\r\n\t") and k not in reserved)
+
+    def row(key: str) -> st.SearchStrategy[Any]:
+        return node_strategy(row_of(node, key))
+
+    if node.template is None and not node.pattern_rows:
+        return st.just({})
+    pairs = keys.flatmap(lambda k: row(k).map(lambda v: (k, v)))
+    return st.lists(pairs, max_size=3, unique_by=lambda kv: kv[0]).map(dict)
+
+
+def _choice_strategy(node: Node) -> st.SearchStrategy[Any]:
+    """One option's answers, that the form would draw with that option again."""
+    matchers = [a.matcher for a in node.alternatives]
+
+    def of(k: int) -> st.SearchStrategy[Any]:
+        return node_strategy(node.alternatives[k].node).filter(lambda v, k=k: closest_option(matchers, v) == k)
+
+    return st.sampled_from(range(len(node.alternatives))).flatmap(of)
 
 
 def node_strategy(node: Node) -> st.SearchStrategy[Any]:
     """Answers for one field, in the canonical form (see the module docstring)."""
+    if node.widget == "choice" and not node.inline:
+        return _choice_strategy(node)
+    if node.widget == "null":
+        return st.none()
+    if node.widget == "json":
+        return ANY_JSON
     if node.widget == "object" or (node.widget == "signature" and node.kind == "object"):
         required: dict[str, Any] = {}
         optional: dict[str, Any] = {}
+        parts = [c for c in node.children if c.inline]
         for child in node.children:
+            if child.inline:
+                continue
             strat = node_strategy(child)
             if always_posted(child):
                 required[child.key] = strat
             else:
                 optional[child.key] = strat
-        return st.fixed_dictionaries(required, optional=optional).filter(bool)
+        own = st.fixed_dictionaries(required, optional=optional)
+        declared = {c.key for c in node.children if not c.inline}
+        for part in parts:
+            if part.widget == "map":
+                own = st.tuples(own, _map_strategy(part, declared | set(part.reserved_keys))).map(lambda t: {**t[1], **t[0]})
+            elif part.widget == "choice":
+                matchers = [a.matcher for a in part.alternatives]
+
+                def with_option(base: dict, part: Node = part, matchers: list = matchers) -> st.SearchStrategy[dict]:
+                    def of(k: int) -> st.SearchStrategy[dict]:
+                        return node_strategy(part.alternatives[k].node).map(lambda v: {**base, **(v if isinstance(v, dict) else {})}).filter(
+                            lambda whole, k=k: closest_option(matchers, whole) == k)
+                    return st.sampled_from(range(len(part.alternatives))).flatmap(of)
+
+                own = own.flatmap(with_option)
+        if node.keeps is not None and node.widget == "object":
+            taken = declared | {c2.key for p in parts if p.widget == "choice" for a in p.alternatives for c2 in a.node.children}
+            extra = st.dictionaries(_KEY.filter(lambda k: k not in taken), ANY_JSON.filter(lambda v: v not in ({}, [])), max_size=2)
+            own = st.tuples(own, extra).map(lambda t: {**t[1], **t[0]})
+        return own.filter(bool)
+    if node.widget == "array" and node.fixed:
+        positions = node.children[: node.fixed]
+        must = max([i + 1 for i, c in enumerate(positions) if always_posted(c)] or [0])
+
+        def prefix(n: int) -> st.SearchStrategy[list]:
+            items = st.tuples(*[node_strategy(c) for c in positions[:n]]).map(list)
+            if n == node.fixed and node.template is not None:
+                return st.tuples(items, st.lists(node_strategy(node.template), max_size=2)).map(lambda t: t[0] + t[1])
+            return items
+
+        return st.integers(max(must, 1), node.fixed).flatmap(prefix)
     if node.widget == "array":
         item = node_strategy(node.template)
         lo = max(1, node.min_items or 0)
@@ -152,11 +248,12 @@ def _with_patterns(node: Node, definition: FormDefinition) -> None:
     stack = [node]
     while stack:
         n = stack.pop()
-        if n.kind == "string" and n.is_leaf:
+        if n.kind == "string" and n.is_leaf and not n.inline:
             p = schema_at(n.path).get("pattern")
             if p:
                 n.options["_pattern"] = p
         stack.extend(n.children)
+        stack.extend(a.node for a in n.alternatives)
         if n.template is not None:
             stack.append(n.template)
 
@@ -165,4 +262,10 @@ def answers_for(definition: FormDefinition) -> st.SearchStrategy[dict]:
     """Any answers to ``definition`` (valid or not against its constraints beyond types)."""
     tree = walk(definition, {})
     _with_patterns(tree, definition)
-    return node_strategy(tree).map(dict)
+    return node_strategy(tree).map(lambda v: v if isinstance(v, dict) else {})
+
+
+def opened(definition: FormDefinition, answers: dict) -> dict:
+    """What a form opened on ``answers`` gives back when posted as it is: the answers with
+    the defaults of the fields they lack (RJSF's getDefaultFormState)."""
+    return fill_defaults(definition, answers)
