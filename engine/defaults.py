@@ -126,9 +126,15 @@ class _Filler:
 
     def fill_array(self, s: dict, value: Any, default: Any, depth: int) -> Any:
         items = value if isinstance(value, list) else (default if value is MISSING and isinstance(default, list) else None)
+        tup = tuple_parts(s)
+        if items is None and tup is not None and value is MISSING:
+            # an unanswered tuple takes its positions' defaults (RJSF's fixed items), when any
+            positions = [self.fill(sub, MISSING, MISSING, depth + 1) for sub in tup[0]]
+            while positions and positions[-1] is MISSING:
+                positions.pop()
+            return [None if v is MISSING else v for v in positions] or MISSING
         if items is None:
             return value if value is not MISSING else default
-        tup = tuple_parts(s)
         out = []
         for i, item in enumerate(items):
             if tup is not None:

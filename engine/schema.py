@@ -308,10 +308,12 @@ def map_parts(schema: dict) -> tuple[dict, Any] | None:
 
     RJSF draws key/value rows when ``additionalProperties`` is a schema or ``true``, and for
     the keys ``patternProperties`` matches; without either, undeclared keys are not drawn
-    (they are kept as they are, see :mod:`engine.walk`)."""
+    (they are kept as they are, see :mod:`engine.walk`). ``additional`` is None when no
+    other key is allowed (``false``), ``True`` for any value (``true``, or absent beside
+    ``patternProperties``)."""
     patterns = schema.get("patternProperties")
     patterns = patterns if isinstance(patterns, dict) and patterns else {}
-    additional = schema.get("additionalProperties", None)
+    additional = schema.get("additionalProperties", True if patterns else None)
     if additional is False:
         additional = None
     if not patterns and additional is None:

@@ -570,7 +570,7 @@ class _Walker:
         node.pattern_rows = [(p, self.build(*blank, sub if isinstance(sub, dict) else ANY_SCHEMA, value_ui, self.option_defaults(sub if isinstance(sub, dict) else ANY_SCHEMA), label="")) for p, sub in patterns.items()]
         if additional is not None:
             node.template = self.build(*blank, additional if isinstance(additional, dict) else ANY_SCHEMA, value_ui, self.option_defaults(additional if isinstance(additional, dict) else ANY_SCHEMA), label="")
-        elif len(node.pattern_rows) == 1:
+        elif node.pattern_rows:  # only keys of the patterns: a new row starts as the first one's
             node.template = node.pattern_rows[0][1]
         names = self.flat(sp.schema.get("propertyNames")) if isinstance(sp.schema.get("propertyNames"), dict) else {}
         if "pattern" not in names and additional is None and len(patterns) == 1:

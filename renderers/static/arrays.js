@@ -43,8 +43,9 @@ export function updateArray(arr) {
   });
 }
 
-export function addItem(arr) {
-  const tpl = arr.querySelector(":scope > template[data-ff-template]");
+/** Add an item (or a map row) from the array's template, or from `tpl` (a map's row for
+ *  the keys of one pattern); returns the new item. */
+export function addItem(arr, tpl = arr.querySelector(":scope > template[data-ff-template]")) {
   const list = arr.querySelector(":scope > [data-ff-items]");
   if (!tpl || !list) return null;
   const used = ownItems(arr).map((li) => parseInt(li.getAttribute("data-ff-index"), 10)).filter((n) => !Number.isNaN(n));

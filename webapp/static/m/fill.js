@@ -15,6 +15,7 @@
 import { datetimeToLocal, fieldSpec, parseName, toName } from "/static/ff/values.js";
 import { addItem } from "/static/ff/arrays.js";
 import { chooseOption, closestOption, matchersOf } from "/static/ff/choice.js";
+import { holds } from "/static/ff/condition.js";
 import { attachmentSrc } from "/static/ff/attachments.js";
 import { t } from "./i18n.js";
 
@@ -77,9 +78,12 @@ function fillMap(form, map, value) {
   if (!list) return;
   list.replaceChildren();
   const reserved = JSON.parse(map.getAttribute("data-ff-reserved") || "[]");
+  const patterns = [...map.querySelectorAll(":scope > template[data-ff-pattern-row]")];
   for (const k of Object.keys(isObject(value) ? value : {})) {
     if (reserved.includes(k)) continue;
-    const li = addItem(map);
+    // the row of the first pattern the key matches, as the server draws it (engine.schema.pattern_of)
+    const tpl = patterns.find((t) => holds({ pattern: t.getAttribute("data-ff-pattern-row") }, k));
+    const li = tpl ? addItem(map, tpl) : addItem(map);
     const keyInput = li && li.querySelector(":scope > .ff-map-key > [data-ff-key]");
     if (keyInput) keyInput.value = k;
   }
