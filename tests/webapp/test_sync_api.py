@@ -139,6 +139,22 @@ def test_openapi_documents_every_field_of_a_pulled_intervention(client, auth, wo
     assert set(pulled["config"]) <= set(schemas["Pull"]["properties"]["config"]["properties"])
 
 
+def test_a_submission_lacking_defaults_is_pulled_with_what_its_form_opens_with(client, auth, world):
+    """The phone fills its blank form with ``opening`` (RJSF fills the defaults of absent
+    fields when a form opens); the stored answers stay as they are, in ``data``."""
+    data = {k: v for k, v in example("entretien-chaudiere").items() if k != "texte_reglementaire"}
+    iv_uuid = world["uuid"]["mine"]
+    auth.login("tech1")
+    assert push(client, op("answers", iv_uuid, 0, form_id="entretien-chaudiere", data=data))[0]["status"] == "applied"
+    pulled = client.get("/api/v1/sync/pull").get_json()
+    sub = next(i for i in pulled["interventions"] if i["uuid"] == iv_uuid)["submissions"]["entretien-chaudiere"]
+    assert sub["data"] == data
+    assert sub["opening"] == {**data, "texte_reglementaire": example("entretien-chaudiere")["texte_reglementaire"]}
+    assert push(client, op("answers", iv_uuid, 1, form_id="entretien-chaudiere", data=example("entretien-chaudiere")))[0]["status"] == "applied"
+    pulled = client.get("/api/v1/sync/pull").get_json()
+    assert "opening" not in next(i for i in pulled["interventions"] if i["uuid"] == iv_uuid)["submissions"]["entretien-chaudiere"]
+
+
 def test_pull_with_cursor_returns_only_changes(client, auth, world, app):
     auth.login("tech1")
     first = client.get("/api/v1/sync/pull").get_json()
