@@ -9,7 +9,7 @@ concern it are attached. Renderers never look at raw ``schema`` keywords or ``ui
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Iterator, TypeVar
+from typing import Any, Callable, Generic, Iterator, Mapping, Sequence, TypeVar
 
 from .paths import TEMPLATE_INDEX, Path, to_dom_id, to_name, to_pointer
 from .problems import FieldError
@@ -152,17 +152,17 @@ class Node:
     #: a node drawn inside its parent for the same answer (the map part and the oneOf part
     #: of an object, the chosen option of a choice): errors and decoding go to the parent
     inline: bool = False
-    alternatives: list[Alternative] = field(default_factory=list)  # choice: its options
+    alternatives: Sequence[Alternative] = ()  # choice: its options
     selected: int = 0            # choice: the option drawn (RJSF's closest matching option)
     fixed: int = 0               # tuple arrays: the positions that have their own schema
-    key_attrs: dict[str, str] = field(default_factory=dict)  # map: HTML attributes of keys
+    key_attrs: Mapping[str, str] | None = None  # map: HTML attributes of keys
     reserved_keys: tuple[str, ...] = ()  # map: the object's own fields, which no row takes
     #: map: one blank row per patternProperties pattern, the row of a key that matches it
-    pattern_rows: list[tuple[str, "Node"]] = field(default_factory=list)
+    pattern_rows: Sequence[tuple[str, "Node"]] = ()
     #: objects that keep answers no field shows (their schema allows undeclared keys): the
     #: keys their fields draw; ``kept`` is the rest of their answer, carried by the form
     keeps: tuple[str, ...] | None = None
-    kept: dict = field(default_factory=dict)
+    kept: Mapping[str, Any] | None = None
 
     # --- the three spellings (a node's path never changes: computed once) -------------------
     @cached_property

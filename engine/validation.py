@@ -200,7 +200,7 @@ def best_match(errors: Iterable[Any]) -> Any:
     while best.kind.name in _WEAK and getattr(best.kind, "context", None):
         nested = [e for alt in best.kind.context for e in alt]
         smallest = heapq.nsmallest(2, nested, key=_relevance)
-        if len(smallest) == 2 and _relevance(smallest[0]) == _relevance(smallest[1]):
+        if not smallest or (len(smallest) == 2 and _relevance(smallest[0]) == _relevance(smallest[1])):
             return best
         best = smallest[0]
     return best

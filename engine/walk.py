@@ -48,6 +48,9 @@ def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldErr
 
 
 def attach_errors(root: Node, errors: Iterable[FieldError]) -> None:
+    errors = list(errors)
+    if not errors:
+        return
     by_path = {n.path: n for n in root.walk() if not n.is_template and not n.inline}
     for err in errors:
         path = err.path
@@ -279,6 +282,7 @@ class _Spec:
     map: tuple | None = None         # objects with keys typed in: (patterns, additional)
     tuple: tuple | None = None       # fixed-position arrays: (position schemas, extra schema)
     keeps: bool = False              # objects: whether undeclared answers are allowed (kept)
+    container: bool = False          # holds other nodes (object, list, choice, signature parts)
 
 
 #: Options of a field that do not pass to the sub-form of its chosen option.
@@ -423,6 +427,7 @@ class _Walker:
             map=parts,
             tuple=tup,
             keeps=is_object and widget == "object" and parts is None and s.get("additionalProperties", True) is not False and s.get("unevaluatedProperties", True) is not False,
+            container=is_object or widget in ("array", "choice"),
         )
 
     # --- conditions ----------------------------------------------------------------------
@@ -438,11 +443,12 @@ class _Walker:
     # --- building ------------------------------------------------------------------------
     def build(self, path: Path, spelling: Path, schema: Any, ui: Any, value: Any, required: bool = False, label: str | None = None) -> Node:
         sp = self.spec(schema, ui, path[-1] if path else None)
-        container = sp.widget in ("object", "array", "choice") or (sp.widget == "signature" and sp.kind == "object")
-        recurrence = self.stack.get(id(sp.schema), 0)
-        if container and (recurrence >= _MAX_RECURRENCE or len(spelling) > _MAX_DEPTH):
-            sp = self.spec_as_json(sp)
-            container = False
+        container = sp.container
+        if container:
+            recurrence = self.stack.get(id(sp.schema), 0)
+            if recurrence >= _MAX_RECURRENCE or len(spelling) > _MAX_DEPTH:
+                sp = self.spec_as_json(sp)
+                container = False
         node = Node(path=path, spelling=spelling if spelling != path else None, required=required, value=value, options=dict(sp.options), attrs=sp.attrs[required], **sp.fields)
         if label is not None:
             node.label = label

@@ -130,7 +130,7 @@ _KEY = st.text(alphabet=string.ascii_letters + string.digits + "_-éà ", min_si
 def _map_strategy(node: Node, reserved: set) -> st.SearchStrategy[dict]:
     """Keys the rows of a map accept, with values of the row each key falls in."""
     pattern = None
-    names = node.key_attrs.get("pattern")
+    names = (node.key_attrs or {}).get("pattern")
     if names:
         pattern = names
     keys = st.from_regex(f"^(?:{pattern})$", fullmatch=True) if pattern else _KEY
