@@ -292,6 +292,9 @@ export function uniqueKey(k, taken, separator = "-") {
   return `${k}${separator}${n}`;
 }
 
+// An own property, "__proto__" included: a key someone typed is data, not a prototype.
+const put = (obj, k, v) => Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+
 const isRaw = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !v.__ffJson;
 
 function compact(raw, path, data) {
@@ -328,7 +331,7 @@ function compact(raw, path, data) {
   const out = {};
   for (const n of names) {
     const c = compact(raw[n], [...path, n], data);
-    if (c !== undefined) out[n] = c;
+    if (c !== undefined) put(out, n, c);
   }
   if (parts && shapes.maps.has(k)) {
     const map = shapes.maps.get(k);
@@ -340,11 +343,11 @@ function compact(raw, path, data) {
       if (v === undefined) continue;
       const unique = uniqueKey(name, taken, map.separator);
       taken.add(unique);
-      if (!Object.prototype.hasOwnProperty.call(out, unique)) out[unique] = v;
+      if (!Object.prototype.hasOwnProperty.call(out, unique)) put(out, unique, v);
     }
   }
   for (const [n, v] of Object.entries(raw.__ffKept || {})) {
-    if (!Object.prototype.hasOwnProperty.call(out, n)) out[n] = v;
+    if (!Object.prototype.hasOwnProperty.call(out, n)) put(out, n, v);
   }
   return Object.keys(out).length || !path.length ? out : undefined;
 }

@@ -34,6 +34,16 @@ def test_lint_prints_one_line_per_problem_and_exits_1(tmp_path):
     assert any(":/ui/zzz: " in line for line in lines)
 
 
+def test_lint_warns_of_rjsf_keys_that_have_no_effect_and_exits_0():
+    """A form written for RJSF lints clean: what has no effect here is a warning saying why."""
+    f = ROOT / "tests" / "engine" / "fixtures" / "rjsf" / "ui-vocabulary.json"
+    result = run("lint", f)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line]
+    assert len(lines) == 3 and all(": warning: " in line and "has no effect here" in line for line in lines)
+    assert any(line.startswith(f"{f}:/ui/ui:submitButtonOptions: warning: ") for line in lines)
+
+
 def test_lint_a_broken_file_gives_a_message_not_a_traceback(tmp_path):
     f = tmp_path / "x.json"
     f.write_text("{nope")

@@ -25,7 +25,7 @@ const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v)
 function at(data, path) {
   let cur = data;
   for (const seg of path) {
-    if (cur === null || typeof cur !== "object" || !(seg in cur)) return undefined;
+    if (cur === null || typeof cur !== "object" || !Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
     cur = cur[seg];
   }
   return cur;
@@ -184,13 +184,15 @@ function setLeaf(form, w, value, tz) {
     } else if (el.type !== "file") {
       const text = tokens[0] || "";
       el.value = text;
-      const lateName = el.getAttribute("data-ff-late-name");
+      // a range or colour always has a value (the blank form's may be its default)
+      const lateName = el.getAttribute("data-ff-late-name") || ((el.type === "range" || el.type === "color") && el.name) || null;
       if (lateName) {
         // named only when it shows the answer exactly, as the renderer does (exact_input)
         if (text !== "" && el.value === text) {
           el.name = lateName;
         } else {
           el.removeAttribute("name");
+          el.setAttribute("data-ff-late-name", lateName);
           late = text;
         }
         const out = el.type === "range" && el.parentElement.querySelector("output");
