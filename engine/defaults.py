@@ -22,7 +22,7 @@ from typing import Any
 from .node import MISSING
 from .options import closest_option, options_for
 from .rules import holds
-from .schema import ANY_SCHEMA, branches, flatten, map_parts, schema_type, tuple_parts, value_schema
+from .schema import ANY_SCHEMA, branches, flat_cached, map_parts, schema_type, tuple_parts, value_schema
 
 _MAX_DEPTH = 32
 
@@ -45,11 +45,7 @@ class _Filler:
         self.cache = cache
 
     def flat(self, schema: Any) -> dict:
-        key = ("flat", id(schema))
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = (schema, flatten(schema, self.root))
-        return hit[1]
+        return flat_cached(self.cache, schema, self.root)
 
     def options(self, s: dict, inline: bool = False) -> tuple[list, list] | None:
         """A choice field's options and their matchers (an object's own oneOf: ``inline``)."""

@@ -142,6 +142,16 @@ def flatten(schema: Any, root: dict) -> dict:
     return out
 
 
+def flat_cached(cache: dict, schema: Any, root: dict) -> dict:
+    """:func:`flatten` once per schema object: ``cache`` lives as long as the definition
+    (the schema is kept with the result, so its identity is never reused meanwhile)."""
+    key = ("flat", id(schema))
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = (schema, flatten(schema, root))
+    return hit[1]
+
+
 _CONDITIONAL_KEYS = ("if", "then", "else", "dependentSchemas", "dependentRequired", "dependencies")
 
 

@@ -20,7 +20,7 @@ from .options import AS_JSON, closest_option, options_for
 from .paths import TEMPLATE_INDEX, Path, get_at
 from .problems import FieldError
 from .rules import bind_scope, holds, parse_rule, rule_shows, unsupported_keywords
-from .schema import ANY_SCHEMA, Branch, branches, constant_of, drawn_alternatives, flatten, is_choice_list, map_parts, merge_schemas, schema_type, tuple_parts, union_types, value_schema
+from .schema import ANY_SCHEMA, Branch, branches, constant_of, drawn_alternatives, flat_cached, is_choice_list, map_parts, merge_schemas, schema_type, tuple_parts, union_types, value_schema
 from .uihints import GLOBAL_OPTIONS, TYPE_LABELS, WIDGETS, child_ui, humanise, localise, normalise, option_label
 
 _FORMAT_WIDGETS = {"date": "date", "time": "time", "date-time": "datetime", "email": "email", "uri": "uri"}
@@ -57,11 +57,6 @@ def attach_errors(root: Node, errors: Iterable[FieldError]) -> None:
         while path not in by_path and path:
             path = path[:-1]
         by_path[path].errors.append(err)
-
-
-def default_state(definition: FormDefinition) -> dict:
-    """The answers a blank form starts with (see :mod:`engine.defaults`)."""
-    return fill_defaults(definition, None)
 
 
 def choice_token(value: Any) -> str:
@@ -307,11 +302,7 @@ class _Walker:
 
     # --- cached schema work --------------------------------------------------------------
     def flat(self, schema: Any) -> dict:
-        key = ("flat", id(schema))
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = (schema, flatten(schema, self.root_schema))
-        return hit[1]
+        return flat_cached(self.cache, schema, self.root_schema)
 
     def merged(self, base: Any, extra: Any) -> dict:
         key = ("merge", id(base), id(extra))
