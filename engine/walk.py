@@ -531,7 +531,7 @@ class _Walker:
         node.selected = closest_option(matchers, value)
         alternatives = []
         for i, (schema, label, m, opt_ui) in enumerate(zip(schemas, labels, matchers, uis)):
-            blank = self.build(node.path, node.name_path, schema, opt_ui, self.option_defaults(schema), label="")
+            blank = self.build(node.path, node.name_path, schema, opt_ui, self.blank_value(schema), label="")
             blank.inline = True
             alternatives.append(Alternative(label=label, matcher=m, node=blank))
         node.alternatives = alternatives
@@ -545,9 +545,10 @@ class _Walker:
             chosen.inline = True
         node.children = [chosen]
 
-    def option_defaults(self, schema: dict) -> Any:
-        """What a switch to this option starts with: its defaults (RJSF fills them in)."""
-        key = ("option-defaults", id(schema))
+    def blank_value(self, schema: dict) -> Any:
+        """What a new field of ``schema`` starts with (an option switched to, a list item or
+        a map row added): its defaults, as RJSF fills them in."""
+        key = ("blank-value", id(schema))
         hit = self.cache.get(key)
         if hit is None:
             hit = self.cache[key] = (schema, fill_schema_defaults(self.d, schema))
@@ -564,9 +565,9 @@ class _Walker:
             rows.append(self.build(node.path + (key,), node.name_path + (i,), value_schema(sp.map, key), value_ui, obj[key], label=key))
         node.children = rows
         blank = (node.path + (TEMPLATE_INDEX,), node.name_path + (TEMPLATE_INDEX,))
-        node.pattern_rows = [(p, self.build(*blank, sub if isinstance(sub, dict) else ANY_SCHEMA, value_ui, self.option_defaults(sub if isinstance(sub, dict) else ANY_SCHEMA), label="")) for p, sub in patterns.items()]
+        node.pattern_rows = [(p, self.build(*blank, sub if isinstance(sub, dict) else ANY_SCHEMA, value_ui, self.blank_value(sub if isinstance(sub, dict) else ANY_SCHEMA), label="")) for p, sub in patterns.items()]
         if additional is not None:
-            node.template = self.build(*blank, additional if isinstance(additional, dict) else ANY_SCHEMA, value_ui, self.option_defaults(additional if isinstance(additional, dict) else ANY_SCHEMA), label="")
+            node.template = self.build(*blank, additional if isinstance(additional, dict) else ANY_SCHEMA, value_ui, self.blank_value(additional if isinstance(additional, dict) else ANY_SCHEMA), label="")
         elif node.pattern_rows:  # only keys of the patterns: a new row starts as the first one's
             node.template = node.pattern_rows[0][1]
         names = self.flat(sp.schema.get("propertyNames")) if isinstance(sp.schema.get("propertyNames"), dict) else {}
@@ -584,7 +585,7 @@ class _Walker:
         item_schema = s.get("items", {})
         node.children = [self.build(node.path + (i,), node.name_path + (i,), item_schema, items_ui, v) for i, v in enumerate(items)]
         # a new item starts with its defaults (RJSF fills them in)
-        node.template = self.build(node.path + (TEMPLATE_INDEX,), node.name_path + (TEMPLATE_INDEX,), item_schema, items_ui, self.option_defaults(item_schema))
+        node.template = self.build(node.path + (TEMPLATE_INDEX,), node.name_path + (TEMPLATE_INDEX,), item_schema, items_ui, self.blank_value(item_schema))
 
     def build_tuple(self, node: Node, sp: _Spec, ui: Any, value: Any) -> None:
         """A fixed-position array: each position with its own schema and RJSF's per-position
@@ -606,7 +607,7 @@ class _Walker:
         node.children = children
         node.template = None
         if extra is not None:
-            node.template = self.build(node.path + (TEMPLATE_INDEX,), node.name_path + (TEMPLATE_INDEX,), extra, extra_ui, self.option_defaults(extra))
+            node.template = self.build(node.path + (TEMPLATE_INDEX,), node.name_path + (TEMPLATE_INDEX,), extra, extra_ui, self.blank_value(extra))
         else:
             node.options["addable"] = False
 
