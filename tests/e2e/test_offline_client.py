@@ -62,6 +62,25 @@ class Server:
         with self.app.app_context():
             return fn(self.db().session)
 
+    def add_intervention(self, key: str, event_type_id: str = "entretien-chaudiere", hour: int = 19, username: str = "tech1") -> str:
+        """An intervention of the company's today for one test alone (``ids``/``uuids`` under
+        ``key``): a test that changes an intervention must not change another test's."""
+        from engine.clock import UTC, local_midnight, today
+        from webapp.models import Client, Intervention, User
+
+        def add(s):
+            tech = s.scalar(sa.select(User).where(User.username == username))
+            client = s.scalar(sa.select(Client).order_by(Client.id).limit(1))
+            start = (local_midnight(today()) + timedelta(hours=hour)).astimezone(UTC)
+            iv = Intervention(event_type_id=event_type_id, title=f"{client.name} {key}", client=client, start_at=start,
+                              end_at=start + timedelta(minutes=90), status="confirmed", technicians=[tech])
+            s.add(iv)
+            s.commit()
+            return iv.id, iv.uuid
+
+        self.ids[key], self.uuids[key] = self.query(add)
+        return self.uuids[key]
+
     def as_user(self, username, fn):
         from flask_login import login_user
 
@@ -974,6 +993,7 @@ def test_a_change_the_server_keeps_failing_on_is_shown_refused_and_kept(ctx, ser
     operation the phone shows the technician that the server refused it, keeps it (with its
     data) among the refused changes, and the outbox is free again. Nothing reaches the
     server: every push is answered 500 here."""
+    server.add_intervention("keeps_failing")
     context = ctx(service_workers="block")  # the page's own fetches, so that the route sees them
     page = watch(context.new_page())
     login(page)
@@ -984,7 +1004,7 @@ def test_a_change_the_server_keeps_failing_on_is_shown_refused_and_kept(ctx, ser
         route.fulfill(status=500, content_type="application/json", body='{"error": "boom", "code": "server_error"}')
 
     page.route("**/api/v1/sync/push", fail)
-    open_iv(page, server, "online")
+    open_iv(page, server, "keeps_failing")
     page.click("button[data-action=start]")
     rounds = page.evaluate("""async () => {
       const sync = await import('/static/m/sync.js');
@@ -1004,5 +1024,5 @@ def test_a_change_the_server_keeps_failing_on_is_shown_refused_and_kept(ctx, ser
     assert len({o["id"] for p in pushes for o in p["ops"]}) == 1 and len(pushes) == 5  # the same operation, five times
     page.wait_for_selector(".alert")  # the intervention's page, drawn again after the sync
     assert "Le serveur a refusé cette modification" in page.inner_text(".alert")
-    assert server.query(lambda s: s.get(__import__("webapp.models", fromlist=["Intervention"]).Intervention, server.ids["online"]).status) == "confirmed"
+    assert server.query(lambda s: s.get(__import__("webapp.models", fromlist=["Intervention"]).Intervention, server.ids["keeps_failing"]).status) == "confirmed"
     assert not page._ff_errors
