@@ -5,7 +5,8 @@ attachments, secret key, ``config.py``) is ``instance/`` next to the package, or
 ``FIELDFORMS_INSTANCE`` (a folder) when set. Configuration, in order: the
 defaults below, then ``instance/config.py`` if present, then the environment
 (``DATABASE_URL``, ``FIELDFORMS_SECRET_KEY``, ``FIELDFORMS_DEFINITIONS``, ``FIELDFORMS_TZ``,
-``FIELDFORMS_PROXY_FIX``, ``REDIS_URL``, ``MAIL_*``, ``COMPANY_*``), then ``test_config``.
+``FIELDFORMS_PROXY_FIX``, ``REDIS_URL``, ``MAIL_*``, ``COMPANY_*``, ``REMEMBER_COOKIE_DURATION``
+in seconds), then ``test_config``.
 
 The company's time zone, ``FIELDFORMS_TZ``, is checked here and handed to
 :mod:`engine.clock`, which everything else asks: an unknown zone stops the start with
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -59,6 +61,7 @@ _ENV_SETTINGS = {  # name -> type, for settings the environment may give (issue 
     "FIELDFORMS_TZ": str, "FIELDFORMS_PROXY_FIX": int, "REDIS_URL": str, "MAIL_SERVER": str, "MAIL_PORT": int, "MAIL_USE_TLS": bool, "MAIL_USE_SSL": bool,
     "MAIL_USERNAME": str, "MAIL_PASSWORD": str, "MAIL_DEFAULT_SENDER": str, "COMPANY_NAME": str,
     "COMPANY_ADDRESS": str, "COMPANY_PHONE": str, "COMPANY_EMAIL": str, "COMPANY_LOGO": str,
+    "REMEMBER_COOKIE_DURATION": int,
 }
 
 
@@ -123,6 +126,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=True,
+        # how long a login lasts at most, remembered or not (webapp.auth): not Flask-Login's year
+        REMEMBER_COOKIE_DURATION=timedelta(days=30),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         # Report delivery (issue 6): SMTP (no MAIL_SERVER: not configured), the queue (no

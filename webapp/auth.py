@@ -3,6 +3,20 @@
 Only ``/login``, ``/static/`` (and the renderers' assets under it), the favicon and the load
 balancer's ``/healthz`` and ``/readyz`` are public. Accounts are made by the account manager
 (T1): there is no self-registration.
+
+Sessions end (issue 11). Every login carries a token, ``<user id>.<session generation>.<issued
+at>`` (:meth:`User.login_token`), kept by Flask-Login in the signed session cookie and in
+the "remember me" cookie alike; :func:`load_user` checks it on each request. Logging out,
+a password change or reset and disabling the account raise the user's generation
+(:func:`end_sessions`): every session and every remember-me cookie issued before, on
+every device, stops working at its next request. A login also stops working
+``REMEMBER_COOKIE_DURATION`` after it was issued (30 days by default), whatever the
+cookie's own expiry says: a copied cookie does not outlive it.
+
+Why a generation rather than server-side sessions: the phone's offline day relies on a
+long-lived cookie and nothing else; one integer per user ends them all with no session
+table to keep, purge or replicate, and the check is the lookup of the user that every
+request makes anyway.
 """
 
 from __future__ import annotations
@@ -10,10 +24,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
+from datetime import timedelta
 
 from flask import Flask, abort, current_app, request
 from flask_login import current_user
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine import clock
 
 from .extensions import db, login_manager
 from .models import User
@@ -65,13 +82,35 @@ class LoginThrottle:
             self._failures.pop((address, username.lower()), None)
 
 
+def login_lifetime() -> timedelta:
+    """How long a login lasts at most: ``REMEMBER_COOKIE_DURATION`` (a timedelta, or
+    seconds as Flask-Login reads it)."""
+    value = current_app.config["REMEMBER_COOKIE_DURATION"]
+    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+
+
+def end_sessions(user: User) -> None:
+    """End every login of ``user`` on every device (the caller commits)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(token: str) -> User | None:
+    """The user of a login token, if it still holds: the account is active, the token has
+    the user's current generation and was issued less than :func:`login_lifetime` ago.
+    Anything else (an older generation, an expired or malformed token, a bare id from
+    before generations) is no login."""
     try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+        user_id, generation, issued = (int(part) for part in str(token).split("."))
+    except ValueError:
         return None
-    return user if user is not None and user.active else None
+    age = clock.now().timestamp() - issued
+    if age < -60 or age > login_lifetime().total_seconds():  # -60: a minute of skew between workers
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or (user.session_generation or 0) != generation:
+        return None
+    return user
 
 
 def _require_login() -> None:
@@ -87,5 +126,6 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
+    login_manager.id_attribute = "login_token"  # what login_user keeps: see load_user
     app.extensions["fieldforms_login_throttle"] = LoginThrottle()
     app.before_request(_require_login)

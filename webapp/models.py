@@ -79,12 +79,25 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Carried by every login of this user (:mod:`webapp.auth`); raised to end them all.
+    session_generation: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     __table_args__ = (sa.CheckConstraint("role IN ('manager', 'office', 'technician')", name="role"),)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """``<id>.<session generation>``: what Flask-Login keeps in the session and in the
+        "remember me" cookie, so that raising the generation ends both (:mod:`webapp.auth`)."""
+        return f"{self.id}.{self.session_generation or 0}"
+
+    def login_token(self) -> str:
+        """What a login made now carries: :meth:`get_id` and the instant it was issued
+        (epoch seconds on the company's clock), so that a copied cookie expires on the
+        server too (``REMEMBER_COOKIE_DURATION``), not only in the browser."""
+        return f"{self.get_id()}.{int(clock.now().timestamp())}"
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

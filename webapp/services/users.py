@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from ..auth import hash_password
+from ..auth import end_sessions, hash_password
 from ..extensions import db
 from ..models import User
 from ..schemas import UserInputSchema, error_dict
@@ -85,6 +85,7 @@ def update_user(actor: User, user_id: int, raw: dict) -> User:
     details = {k: [v, getattr(user, k)] for k, v in before.items() if v != getattr(user, k)}
     if raw.get("password"):
         user.password_hash = hash_password(raw["password"])
+        end_sessions(user)  # a reset password logs the old phone out, remember-me cookie and all
         details["password"] = "changed"
     if details:
         audit(actor, "user", user.id, "update", None, None, details)
@@ -99,5 +100,7 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
     if user.active != active:
         audit(actor, "user", user.id, "enable" if active else "disable", str(user.active), str(active))
         user.active = active
+        if not active:
+            end_sessions(user)  # enabled again later, it signs in anew
         db.session.commit()
     return user

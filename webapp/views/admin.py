@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from .. import services
 from ..extensions import db
@@ -57,6 +57,8 @@ def edit_user(user_id: int):
         except InvalidInput as exc:
             errors = exc.errors
         else:
+            if user.id == current_user.id and request.form.get("password"):
+                login_user(user)  # their other devices are logged out; this browser stays in
             flash(_("Account saved."), "success")
             return redirect(url_for("admin.users"))
     has_feed = access.is_assignable(user)

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..auth import verify_password
+from ..auth import end_sessions, verify_password
 from ..extensions import db
 from ..i18n import chosen_lang, current_lang
 from ..models import User, utcnow
@@ -94,6 +94,10 @@ def _mobile_login_page(error_key: str | None, username: str, status: int):
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """Log out here and everywhere: every session and remember-me cookie of the user, on
+    every device, ends (:func:`webapp.auth.end_sessions`)."""
+    end_sessions(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
