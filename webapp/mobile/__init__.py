@@ -31,7 +31,7 @@ bp = Blueprint("mobile", __name__, url_prefix="/m")
 PUBLIC = {"mobile.shell", "mobile.manifest", "mobile.service_worker", "mobile.login"}
 STATIC_M = Path(__file__).resolve().parent.parent / "static" / "m"
 #: The client's files, cached by the service worker at install (the app shell).
-CLIENT_MODULES = ("app.js", "i18n.js", "store.js", "outbox.js", "sync.js", "fill.js", "views.js", "m.css", "icon.svg")
+CLIENT_MODULES = ("app.js", "i18n.js", "store.js", "outbox.js", "sync.js", "owner.js", "fill.js", "views.js", "m.css", "icon.svg")
 FORM_MODULES = ("form.js", "condition.js", "choice.js", "values.js", "arrays.js", "camera.js", "signature.js", "steps.js", "attachments.js", "form.css")
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -72,7 +72,9 @@ def shell():
 
 @bp.route("/login")
 def login():
-    return render_template("mobile/login.html", csrf=generate_csrf(), error=None)
+    """The phone's login page; ``?ended=1`` when the app was sent here because the server
+    ended its session: what is unsent stays on the phone until the same user signs in."""
+    return render_template("mobile/login.html", csrf=generate_csrf(), error=None, ended=request.args.get("ended") == "1")
 
 
 @bp.route("/manifest.webmanifest")

@@ -23,10 +23,16 @@ def _password_errors(password: str | None, required: bool) -> list[str]:
     return [_("At least %(n)d characters.", n=n)] if len(password) < n else []
 
 
+def _without_blank_email(raw: dict) -> dict:
+    """The account form posts ``email=""`` when there is none: no address, not a wrong one."""
+    return {k: v for k, v in raw.items() if not (k == "email" and not (v or "").strip())}
+
+
 def create_user(actor: User | None, raw: dict, *, check_password: bool = True) -> User:
     """``actor`` None is the command line (the first account manager)."""
     if actor is not None and not access.can_manage_users(actor):
         raise Forbidden(_("Only the account manager creates accounts."))
+    raw = _without_blank_email(raw)
     try:
         data = UserInputSchema().load(raw)
     except ValidationError as err:
@@ -68,6 +74,7 @@ def _managed_user(actor: User, user_id: int) -> User:
 
 def update_user(actor: User, user_id: int, raw: dict) -> User:
     user = _managed_user(actor, user_id)
+    raw = _without_blank_email(raw)
     try:
         data = UserInputSchema().load({**raw, "username": user.username})
     except ValidationError as err:

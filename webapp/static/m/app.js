@@ -5,6 +5,7 @@
 import * as store from "./store.js";
 import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
+import { signOut } from "./owner.js";
 import { fillForm } from "./fill.js";
 import { decodeForm, initForm } from "/static/ff/form.js";
 import * as V from "./views.js";
@@ -131,6 +132,15 @@ async function showIntervention(n, uuid) {
   if (outdated(n)) return;
   if (!iv) return notFound();
   main.innerHTML = V.interventionView(iv, ctx);
+}
+
+/** Another technician signed in while the previous one's changes wait on this phone
+ *  (owner.js): none of them is shown or sent; signing out lets their owner sign in. */
+function showHeld() {
+  const { holder, unsent } = sync.state.held;
+  main.innerHTML = `<section class="held"><h1>${V.esc(t("held_title", { name: holder.display_name }))}</h1>
+<p>${V.esc(t("held_text", { n: unsent, name: holder.display_name }))}</p>
+<button class="btn primary wide" data-action="sign-out">${V.esc(t("sign_out"))}</button></section>`;
 }
 
 function notFound() {
@@ -262,6 +272,11 @@ const minutes = (data, name) => (data.has(`${name}_h`) ? parseInt(data.get(`${na
 
 async function act(key, btn) {
   if (key === "save-form") return saveForm();
+  if (key === "sign-out") {
+    await signOut(body.dataset.logout);
+    location.href = body.dataset.login;
+    return;
+  }
   const uuid = location.hash.split("/")[2];
   const iv = await store.get("interventions", uuid);
   if (!iv) return;
@@ -327,6 +342,7 @@ function banner() {
   let cls = "ok", text;
   if (!s.online) [cls, text] = ["off", waiting ? t("offline", { w: waiting }) : t("offline_all")];
   else if (s.error === "login") [cls, text] = ["off", t("expired")];
+  else if (s.error === "held") [cls, text] = ["off", t("held_banner", { name: s.held.holder.display_name })];
   else if (s.syncing) [cls, text] = ["wait", waiting ? t("syncing_n", { w: waiting }) : t("syncing")];
   else if (n) [cls, text] = ["wait", t("pending_send", { n })];
   else if (s.error) [cls, text] = ["wait", t("unreachable")];
@@ -347,6 +363,7 @@ async function render() {
   if (parts[0] !== "i" || parts[2] !== "f") current = null;
   document.body.dataset.drawing = String(++running);
   try {
+    if (sync.state.error === "held") return showHeld();
     if (parts[0] === "i" && parts[2] === "f") return await showForm(n, parts[1], parts[3]);
     if (parts[0] === "i") return await showIntervention(n, parts[1]);
     return await showList(n);
@@ -402,6 +419,23 @@ async function keepStorage() {
   storageNote();
 }
 
+/** The server ended this session (logout elsewhere, a password reset): the login screen,
+ *  once what is being typed is kept as a draft. Everything unsent stays on the device and
+ *  goes when the same technician signs in again (owner.js). */
+let leaving = false;
+async function toLogin(ended = true) {
+  if (leaving) return;
+  leaving = true;
+  if (current && current.changed) await saveDraft();
+  location.href = ended ? `${body.dataset.login}?ended=1` : body.dataset.login;
+}
+
+function onStatus() {
+  banner();
+  if (sync.state.error === "login" && sync.state.online && body.dataset.ready === "1") toLogin();
+  else if (sync.state.error === "held" && !current) render();
+}
+
 async function boot() {
   homeHint();
   main.innerHTML = `<p class="empty">${V.esc(t("loading"))}</p>`;
@@ -409,7 +443,7 @@ async function boot() {
   keepStorage();
   const user = await store.get("kv", "user");
   if (user) document.getElementById("who").textContent = user.display_name;
-  sync.events.addEventListener("status", banner);
+  sync.events.addEventListener("status", onStatus);
   sync.events.addEventListener("lang", () => {
     homeHint();
     banner();
@@ -427,10 +461,12 @@ async function boot() {
   banner();
   if (user) await render();
   await sync.run();
-  if (sync.state.error === "login" && !user) {
-    if (navigator.onLine) location.href = body.dataset.login;
-    else main.innerHTML = `<p class="empty">${V.esc(t("first_login"))}</p>`;
-    return;
+  if (sync.state.error === "login") {
+    if (navigator.onLine) return toLogin(!!user);
+    if (!user) {
+      main.innerHTML = `<p class="empty">${V.esc(t("first_login"))}</p>`;
+      return;
+    }
   }
   if (!user) await render();
   body.dataset.ready = "1";

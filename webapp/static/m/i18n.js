@@ -33,6 +33,9 @@ const fr = {
   unreachable: "Serveur injoignable : nouvel essai dans un instant.", synced_at: "Synchronisé à {h}", synced: "Synchronisé", login: "Se connecter",
   first_login: "Connectez-vous une première fois avec du réseau.", remove: "Retirer", photo: "Photo", signed_by: "Signé par {n}",
   storage_refused: "Le navigateur ne garantit pas de garder les données hors ligne s'il manque de place : ajoutez l'appli à l'écran d'accueil et synchronisez dès que possible.",
+  held_title: "Ce téléphone garde les modifications de {name}",
+  held_text: (p) => `${p.n} modification${p.n > 1 ? "s" : ""} de ${p.name} n'${p.n > 1 ? "ont" : "a"} pas encore été envoyée${p.n > 1 ? "s" : ""}. Rien n'est envoyé ni affiché sous votre compte : ${p.name} doit se reconnecter sur ce téléphone pour les envoyer.`,
+  held_banner: "En attente de {name} : rien n'est synchronisé", sign_out: "Se déconnecter",
 };
 
 const en = {
@@ -65,6 +68,9 @@ const en = {
   unreachable: "Server unreachable: trying again in a moment.", synced_at: "Synced at {h}", synced: "Synced", login: "Sign in",
   first_login: "Sign in once with a network connection.", remove: "Remove", photo: "Photo", signed_by: "Signed by {n}",
   storage_refused: "The browser does not promise to keep offline data when space runs low: add the app to your home screen and sync as soon as you can.",
+  held_title: "This phone keeps {name}'s changes",
+  held_text: (p) => `${p.n} change${p.n > 1 ? "s" : ""} by ${p.name} ${p.n > 1 ? "have" : "has"} not been sent yet. Nothing is sent or shown under your account: ${p.name} must sign in again on this phone to send ${p.n > 1 ? "them" : "it"}.`,
+  held_banner: "Waiting for {name}: nothing is synced", sign_out: "Sign out",
 };
 
 const CATALOGUES = { fr, en };

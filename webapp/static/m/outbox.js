@@ -248,3 +248,27 @@ export function applyPull(body) {
     await t.put("kv", body.cursor, "cursor");
   });
 }
+
+const countUnsent = async (t) => {
+  const [ops, ups, rejected, drafts] = [await t.all("outbox"), await t.all("uploads"), await t.all("rejected"), await t.all("drafts")];
+  return ops.length + ups.filter((u) => u.state === "queued").length + rejected.length + drafts.filter((d) => d.dirty).length;
+};
+const HELD = ["outbox", "uploads", "rejected", "drafts"];
+
+/** What the device's technician has not sent yet (owner.js): operations waiting, photos to
+ *  upload, refusals to look at, drafts typed and not saved. */
+export const unsent = () => transact(HELD, "readonly", countUnsent);
+
+/** Another technician signs in (owner.js): the device starts afresh, in one transaction
+ *  that first checks nothing is unsent (then nothing is touched, and the count returned).
+ *  0: the previous technician's copy of their day is gone. */
+export function forgetHolder() {
+  const keyed = { interventions: "uuid", drafts: "key", outbox: "id", rejected: "id", uploads: "id" };
+  return transact([...Object.keys(keyed), "kv"], "readwrite", async (t) => {
+    const n = await countUnsent(t);
+    if (n) return n;
+    for (const [name, key] of Object.entries(keyed)) for (const row of await t.all(name)) await t.del(name, row[key]);
+    for (const key of ["cursor", "config", "forms", "last", "user"]) await t.del("kv", key);
+    return 0;
+  });
+}

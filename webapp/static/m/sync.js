@@ -15,6 +15,7 @@
 import * as store from "./store.js";
 import * as outbox from "./outbox.js";
 import { lang, setPreference, t } from "./i18n.js";
+import { admit } from "./owner.js";
 import { loadAttachment } from "/static/ff/attachments.js";
 
 const API = document.body.dataset.api || "/api/v1";
@@ -26,7 +27,8 @@ const FORM_PATH = /\/forms\/([0-9a-f]{64})(?:\/([a-z]{2}))?$/;
  *  under its own URL, so that a language switch shows the forms in the new one. */
 export const formUrl = (hash, l = lang) => `${SCOPE}forms/${hash}/${l}`;
 export const events = new EventTarget();
-export const state = { online: navigator.onLine, syncing: false, auth: true, error: null, last: null, pending: 0 }; // last: when the last sync pulled, a label
+// last: when the last sync pulled, a label; held: another technician's changes wait here (owner.js)
+export const state = { online: navigator.onLine, syncing: false, auth: true, error: null, last: null, pending: 0, held: null };
 const BATCH = 50;
 const RETRY_FIRST = 500;
 const RETRY_CAP = 4_000; // the server unreachable or failing
@@ -202,6 +204,9 @@ export async function run() {
     if (!session.ok) throw new Error(`session ${session.status}`);
     const who = await session.json();
     csrf = who.csrf_token;
+    const gate = await admit(who); // nothing of another technician's goes up under this login
+    state.held = gate.ok ? null : gate;
+    if (!gate.ok) throw Object.assign(new Error("held"), { held: true });
     if (setPreference(who.lang_preference)) {
       await store.del("kv", "cursor"); // a full pull: the labels and form titles in the new language
       emit("lang", who.lang_preference);
@@ -213,7 +218,7 @@ export async function run() {
     state.last = (await pull()).server_time_label; // the server's clock, as the server writes it
     await store.put("kv", state.last, "last");
   } catch (e) {
-    state.error = e.auth ? "login" : String(e.message || e);
+    state.error = e.auth ? "login" : e.held ? "held" : String(e.message || e);
   } finally {
     state.syncing = false;
     await countPending();
@@ -232,7 +237,7 @@ export async function run() {
  *  the page is visible (hidden, the minute's timer and coming back visible do it; offline
  *  or logged out, the network coming back or a login). */
 function retryLater(retry) {
-  if (state.error === "login") return;
+  if (state.error === "login" || state.error === "held") return; // a person must sign in: trying again changes nothing
   failures = state.error ? failures + 1 : 0;
   busy = !state.error && retry ? busy + 1 : 0;
   if (!navigator.onLine || document.visibilityState === "hidden") return;
