@@ -1,14 +1,14 @@
 """Photos, signatures and the company logo, as a report embeds them.
 
-Downscaled with Pillow (``draft`` + ``thumbnail``) to JPEG once, and cached by content on
-disk (shared by the processes of one machine) and in memory: a warm render reads nothing
-but the small copies.
+Opened through :mod:`renderers.imaging` (the pixel count read from the header, bombs
+refused before decoding), downscaled (``draft`` + ``thumbnail``) to JPEG once, and cached
+by content on disk (shared by the processes of one machine) and in memory: a warm render
+reads nothing but the small copies, and a cold one holds one photo's pixels at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tempfile
 import threading
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..imaging import ImageRefused, bounded
 from .errors import ReportError
 
 #: Downscaled images, by content hash (shared by the processes of one machine).
@@ -72,23 +73,10 @@ class ImageCache:
         return prepared
 
     def _downscale(self, source: Any, out: Path, max_px: int, what: str) -> PreparedImage:
-        from PIL import Image, ImageOps, UnidentifiedImageError
-
-        try:
-            im = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
-            im.draft("RGB", (max_px, max_px))  # JPEG: decode at 1/2, 1/4 or 1/8 scale directly
-            im = ImageOps.exif_transpose(im)
-            im.thumbnail((max_px, max_px), Image.Resampling.LANCZOS, reducing_gap=2.0)
-            if im.mode in ("RGBA", "LA", "P"):
-                im = im.convert("RGBA")
-                bg = Image.new("RGB", im.size, (255, 255, 255))
-                bg.paste(im, mask=im.getchannel("A"))
-                im = bg
-            elif im.mode != "RGB":
-                im = im.convert("RGB")
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-            reason = "not an image" if isinstance(exc, UnidentifiedImageError) else f"corrupt image ({exc})"
-            raise ReportError(f"{what}: {reason}") from None
+        try:  # the pixel bound read from the header first: a bomb is refused, not decoded
+            im = bounded(source, max_px, keep_alpha=False)
+        except ImageRefused as exc:
+            raise ReportError(f"{what}: {exc}") from None
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         im.save(tmp, "JPEG", quality=PHOTO_QUALITY, optimize=False, progressive=False)

@@ -19,6 +19,8 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
+from renderers import imaging
+
 from ..i18n import chosen_lang, current_lang
 from ..views.common import load_json_body
 from . import attachments as att_mod
@@ -77,6 +79,10 @@ def get_attachment(attachment_id: UUID):
 
 def init_app(app) -> None:
     app.config.setdefault("ATTACHMENT_MAX_BYTES", att_mod.DEFAULT_MAX_BYTES)
+    # what the server keeps of an uploaded image (renderers.imaging): its bound and encoding
+    app.config.setdefault("ATTACHMENT_MAX_PIXELS", imaging.MAX_PIXELS)
+    app.config.setdefault("ATTACHMENT_MAX_SIDE", imaging.MAX_SIDE)
+    app.config.setdefault("ATTACHMENT_JPEG_QUALITY", imaging.JPEG_QUALITY)
     app.config.setdefault("SYNC_DAYS_BEFORE", 1)
     app.config.setdefault("SYNC_DAYS_AFTER", 7)
     app.register_blueprint(bp)

@@ -1,17 +1,28 @@
 """Photos and signatures from devices: ``PUT /api/v1/attachments/<uuid>`` with the raw
-bytes, stored once per content (sha256) under ``ATTACHMENTS_DIR/<sha[:2]>/<sha>``.
+bytes.
 
 Checked: the intervention (the policy's ``upload_attachments``: visible to the user, not
-closed for a device), the size,
-the declared sha256 against the bytes, the type against what Pillow reads in the bytes.
-Idempotent: the same id with the same bytes is a success again; other bytes are a conflict.
-An interrupted upload is simply sent again.
+closed for a device), the size, the declared sha256 against the bytes, the type against
+what the bytes' header says, the pixel count from that header before anything is decoded
+(:mod:`renderers.imaging`: a decompression bomb is a 422, not a 500 the phone retries
+forever). Idempotent: the same id with the same bytes is a success again; other bytes are
+a conflict. An interrupted upload is simply sent again.
+
+What is stored (issue 11): not the device's bytes but the server's re-encoding of them
+(:func:`renderers.imaging.reencode`: at most ``ATTACHMENT_MAX_SIDE`` px on the long side,
+EXIF orientation applied, metadata stripped, JPEG, or PNG for a transparent signature),
+under ``ATTACHMENTS_DIR/<sha[:2]>/<sha>`` where ``sha`` is the sha256 *of the bytes the
+device sent*. That sha identifies the upload (the device computed it; a replay compares
+it) and names the file: two uploads of the same bytes share one stored file, as before.
+``size`` and ``content_type`` are those of the stored file. A file stored before this
+rule (the device's bytes) stays as it is and is shared the same way.
+
+"Not yours" and "not there" answer the same 404 and message (:func:`find_visible`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tempfile
 from pathlib import Path
@@ -21,6 +32,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from renderers import imaging
+
 from ..extensions import db
 from ..models import Attachment, Intervention, User
 from ..services import policy
@@ -29,6 +42,7 @@ from ..services.interventions import load_intervention
 
 ALLOWED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
 
 class UploadRefused(ServiceError):
@@ -47,26 +61,22 @@ def too_large() -> UploadRefused:
     return UploadRefused(413, "too_large", _("The file is too large (at most %(mb)d MB).", mb=max_bytes() // (1024 * 1024)))
 
 
-def sniff(data: bytes) -> str | None:
-    """The image format Pillow finds in ``data`` (JPEG, PNG, WEBP...), None if none."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.verify()
-            return img.format
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return None
+def _refusal(exc: imaging.ImageRefused) -> UploadRefused:
+    """An image :mod:`renderers.imaging` will not decode, as the client reads it."""
+    if exc.code == "too_many_pixels":
+        d = exc.details
+        return UploadRefused(422, "too_many_pixels", _("The image is too large: %(width)d × %(height)d pixels, at most %(mp)d million are accepted.",
+                                                       width=d["width"], height=d["height"], mp=d["limit"] // 1_000_000))
+    if exc.code == "not_image":
+        return UploadRefused(415, "type", _("The file is not the image it says it is."))
+    return UploadRefused(422, "unreadable", _("The image cannot be read: it is damaged or incomplete."))
 
 
 def storage_path(sha: str) -> Path:
     return Path(current_app.config["ATTACHMENTS_DIR"]) / sha[:2] / sha
 
 
-def _store(data: bytes, sha: str) -> None:
-    path = storage_path(sha)
-    if path.is_file() and path.stat().st_size == len(data):
-        return
+def _write(data: bytes, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
     try:
@@ -79,6 +89,22 @@ def _store(data: bytes, sha: str) -> None:
         raise
 
 
+def _store(data: bytes, sha: str) -> tuple[str, int]:
+    """Keep what the server stores of the upload ``data`` (sha256 ``sha``): the content type
+    and size of the stored file. A file already there for these bytes is shared."""
+    path = storage_path(sha)
+    known = db.session.scalar(sa.select(Attachment.content_type).where(Attachment.sha256 == sha).limit(1))
+    if known is not None and path.is_file():
+        return known, path.stat().st_size
+    cfg = current_app.config
+    try:
+        encoded = imaging.reencode(data, max_side=cfg["ATTACHMENT_MAX_SIDE"], quality=cfg["ATTACHMENT_JPEG_QUALITY"], max_pixels=cfg["ATTACHMENT_MAX_PIXELS"])
+    except imaging.ImageRefused as exc:
+        raise _refusal(exc) from None
+    _write(encoded.data, path)
+    return encoded.content_type, len(encoded.data)
+
+
 def intervention_for_upload(user: User, iv_uuid: str | None) -> Intervention:
     iv_id = db.session.scalar(sa.select(Intervention.id).where(Intervention.uuid == (iv_uuid or "")))
     if iv_id is None:
@@ -87,11 +113,29 @@ def intervention_for_upload(user: User, iv_uuid: str | None) -> Intervention:
 
 
 def find_visible(user: User, attachment_id: str) -> Attachment:
+    """The attachment, if ``user`` may see its intervention. Not there, not theirs, or its
+    file gone: the same 404 and the same message, so that nobody learns which."""
     att = db.session.get(Attachment, attachment_id)
-    if att is None:
-        raise NotFound(_("No such attachment."))
-    load_intervention(att.intervention_id, user)  # NotFound unless visible
+    try:
+        if att is None:
+            raise NotFound("")
+        load_intervention(att.intervention_id, user)  # NotFound unless visible
+    except NotFound:
+        raise NotFound(_("No such attachment.")) from None
     return att
+
+
+def file_of(att: Attachment) -> Path:
+    """The stored file of ``att``; NotFound (the same message) when it is missing."""
+    path = storage_path(att.sha256)
+    if not path.is_file():
+        raise NotFound(_("No such attachment."))
+    return path
+
+
+def download_name(att: Attachment) -> str:
+    """A file name that says nothing but the id and the type (``Content-Disposition``)."""
+    return f"{att.id}{EXTENSIONS.get(att.content_type, '')}"
 
 
 def put_attachment(user: User, attachment_id: str, iv_uuid: str | None, content_type: str, declared_sha: str, data: bytes) -> tuple[Attachment, bool]:
@@ -109,13 +153,17 @@ def put_attachment(user: User, attachment_id: str, iv_uuid: str | None, content_
     ctype = (content_type or "").split(";")[0].strip().lower()
     if ctype not in ALLOWED_TYPES:
         raise UploadRefused(415, "type", _("Only JPEG, PNG and WebP images are accepted."))
-    if sniff(data) != ALLOWED_TYPES[ctype]:
+    try:
+        fmt = imaging.header(data)[0]
+    except imaging.ImageRefused as exc:
+        raise _refusal(exc) from None
+    if fmt != ALLOWED_TYPES[ctype]:
         raise UploadRefused(415, "type", _("The file is not the image it says it is."))
     existing = db.session.get(Attachment, attachment_id)
-    if existing is not None:
+    if existing is not None:  # a replay: the sha says whether these are the same bytes
         return _same(existing, sha, iv), False
-    _store(data, sha)
-    att = Attachment(id=attachment_id, sha256=sha, content_type=ctype, size=len(data), intervention_id=iv.id, created_by_id=user.id)
+    stored_type, stored_size = _store(data, sha)
+    att = Attachment(id=attachment_id, sha256=sha, content_type=stored_type, size=stored_size, intervention_id=iv.id, created_by_id=user.id)
     db.session.add(att)
     try:
         db.session.commit()

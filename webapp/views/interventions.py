@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -22,12 +21,13 @@ from .. import render, services
 from ..bounds import bounded_int
 from ..extensions import db
 from ..i18n import current_lang
-from ..models import Attachment, AuditLog, Client, Intervention, Store, User
+from ..models import AuditLog, Client, Intervention, Store, User
 from ..registry import definition_of, get_registry
 from ..schemas import InterventionInputSchema, error_dict, form_to_dict
 from ..services import access, policy
 from ..services.errors import Conflict, InvalidAnswers, InvalidInput
 from ..services.submissions import form_for, form_ids_of, get_submission, load_submissions
+from ..sync import attachments as att_mod
 from .workflow import detail_context
 
 bp = Blueprint("interventions", __name__)
@@ -268,15 +268,11 @@ def edit_answers(intervention_id: int, form_id: str):
 @bp.route("/attachments/<attachment_id>")
 @login_required
 def attachment(attachment_id: str):
+    """A photo or signature as stored (:mod:`webapp.sync.attachments`): only to those who
+    may see its intervention, one 404 for "not yours" and "not there", named by its id."""
     try:
         attachment_id = str(uuid.UUID(attachment_id))
     except ValueError:
         abort(404)
-    att = db.session.get(Attachment, attachment_id)
-    if att is None:
-        abort(404)
-    services.load_intervention(att.intervention_id, current_user)  # 404 unless visible
-    path = Path(current_app.config["ATTACHMENTS_DIR"]) / att.sha256[:2] / att.sha256
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=att.content_type, max_age=86400, etag=att.sha256)
+    att = att_mod.find_visible(current_user, attachment_id)
+    return send_file(att_mod.file_of(att), mimetype=att.content_type, max_age=86400, etag=att.sha256, download_name=att_mod.download_name(att))
