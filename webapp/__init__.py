@@ -167,7 +167,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _size_pool(app.config)
     app.config["BABEL_DEFAULT_TIMEZONE"] = clock.configure(app.config["FIELDFORMS_TZ"]).key
 
-    from . import auth, errors, guards, i18n, logs, metrics, registry, templating
+    from . import auth, errors, guards, i18n, logs, metrics, registry, security, templating
     from .extensions import csrf, db, migrate
 
     logs.init_app(app)
@@ -179,6 +179,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     guards.init_app(app)
+    security.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     registry.init_app(app)
