@@ -128,10 +128,15 @@ def preview_html(form: Path, data_path: Path | None, lang: str, output: Path, wa
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def preview_pdf(form: Path, data_path: Path, template: Path | None, lang: str, output: Path) -> None:
     """The PDF report of FORM filled with answers, with a demo intervention context."""
+    from renderers.pdf import ReportError
     from renderers.preview import write_pdf_preview
 
     d = _load_or_exit(form)
-    write_pdf_preview(d, _read_answers(data_path), output, template=template, lang=lang)
+    try:
+        write_pdf_preview(d, _read_answers(data_path), output, template=template, lang=lang)
+    except ReportError as exc:  # `file: message`, what to fix and where, never a traceback
+        click.echo(str(exc), err=True)
+        sys.exit(1)
     click.echo(f"wrote {output}", err=True)
 
 

@@ -35,9 +35,13 @@ __all__ = [
 
 
 def render_intervention_report(forms: Sequence[tuple[FormDefinition, Any]], context: Any, template: str | os.PathLike | None = None, lang: str = "fr", attachments: Mapping[str, Any] | None = None) -> bytes:
-    """One PDF for an intervention and all its forms, in order."""
+    """One PDF for an intervention and all its forms, in order. Every failure is a
+    :class:`ReportError` that starts with the file at fault (``file: message``)."""
     html, resources = render_html(forms, context, template, lang, attachments)
-    return html_to_pdf(html, resources)
+    try:
+        return html_to_pdf(html, resources)
+    except ReportError as exc:  # what the template's HTML asked for (a refused resource...)
+        raise ReportError(f"{template or 'fieldforms/default.html'}: {exc}") from None
 
 
 def render_report(d: FormDefinition, data: Any, context: Any, template: str | os.PathLike | None = None, *, lang: str = "fr", attachments: Mapping[str, Any] | None = None) -> bytes:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, Template, TemplateError, TemplateNotFound, TemplateSyntaxError
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, Template, TemplateNotFound, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -193,8 +193,23 @@ def render_html(forms: Sequence[tuple[FormDefinition, Any]], context: Any, templ
         )
     except ReportError:
         raise
-    except TemplateError as exc:
-        raise ReportError(f"{getattr(tpl, 'filename', None) or template}: {exc}") from None
+    except TemplateNotFound as exc:
+        raise ReportError(f"{_where(exc, tpl, template)}: template {exc.name!r} not found") from None
+    except Exception as exc:  # noqa: BLE001 - the template's own fault: the sandbox (SecurityError, a range too big), a division by zero...
+        raise ReportError(f"{_where(exc, tpl, template)}: {exc or type(exc).__name__}") from None
     finally:
         _current.reset(token)
     return html, resources
+
+
+def _where(exc: BaseException, tpl: Template, template: Any) -> str:
+    """``file:line`` of the template line an error came from (Jinja points its traceback
+    at template lines), else the template's file."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".htm", ".j2", ".jinja")):
+            where = f"{name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where or str(getattr(tpl, "filename", None) or template)

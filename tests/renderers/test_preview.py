@@ -6,6 +6,8 @@ import json
 import threading
 import time
 
+import pytest
+
 from click.testing import CliRunner
 
 from engine import load_definition
@@ -64,3 +66,26 @@ def test_watch_survives_a_broken_definition(tmp_path):
     t.join()
     assert renders[0] == 2 and renders[-1] == 3
     assert any("invalid JSON" in m and str(src) in m for m in messages), messages
+
+
+@pytest.mark.parametrize("body, says", [
+    ("{{ ''.__class__.__mro__ }}", ":3: access to attribute '__class__' of 'str' object is unsafe."),
+    ("{{ range(10**9)|list|length }}", ":3: Range too big."),
+    ("{{ 1 / 0 }}", ":3: division by zero"),
+    ("{% include 'nope.html' %}", ":3: template 'nope.html' not found"),
+    ("{% for %}", ":3: Expected an expression"),
+    ('<img src="http://example.org/x.png">', ": refused resource 'http://example.org/x.png'"),
+])
+def test_cli_preview_pdf_says_file_and_message_never_a_traceback(tmp_path, body, says):
+    """A template the report refuses: `file: message` on one line, exit 1 (issue 11)."""
+    from cli import main
+
+    tpl = tmp_path / "rapport.html"
+    tpl.write_text('{% extends "fieldforms/layout.html" %}\n{% block content %}\n' + body + "\n{% endblock %}\n", encoding="utf-8")
+    form = FORMS_DIR / "photos-signatures.json"
+    data = EXAMPLES_DIR / "photos-signatures" / "valid.json"
+    r = CliRunner().invoke(main, ["preview", "pdf", str(form), "--data", str(data), "--template", str(tpl), "-o", str(tmp_path / "f.pdf")])
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{tpl}{says}"), r.output
+    assert "Traceback" not in r.output and not (tmp_path / "f.pdf").exists()

@@ -98,3 +98,11 @@ class MailNotConfigured(ServiceError):
 
     status_code = 503
     code = "mail_not_configured"
+
+
+class ReportFailed(ServiceError):
+    """The report PDF cannot be made: a refused report template, a damaged photo (422).
+    The message names the file and the problem, for the office to fix or pass on."""
+
+    status_code = 422
+    code = "report_failed"

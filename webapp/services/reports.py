@@ -18,6 +18,7 @@ sendings are kept as ``pending`` (sent by ``fieldforms send-pending`` once confi
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from ..models import Attachment, Intervention, ReportSending, User, utcnow
 from ..registry import definition_of, get_registry
 from . import policy
 from .audit import audit, origin
-from .errors import InvalidInput, MailNotConfigured, NotFound, ServiceError
+from .errors import InvalidInput, MailNotConfigured, NotFound, ReportFailed, ServiceError
 from .interventions import load_intervention
 from .mail import build_message, mail_configured, send_message, valid_address
 from .signatures import signature_states
@@ -104,7 +105,7 @@ def report_context(iv: Intervention, lang: str = "fr") -> dict:
 def render_report_pdf(intervention: Intervention, lang: str | None = None) -> bytes:
     """The report of ``intervention``: every submitted form, with the version it was filled
     with, through the event type's template (or the default one)."""
-    from renderers.pdf import render_intervention_report
+    from renderers.pdf import ReportError, render_intervention_report
 
     lang = lang or current_app.config.get("REPORT_LANGUAGE", "fr")
     iv = _load_full(intervention.id)  # client, store and technicians loaded
@@ -128,9 +129,21 @@ def render_report_pdf(intervention: Intervention, lang: str | None = None) -> by
                 attachments[a.id] = p
     et = get_registry().event_types.get(iv.event_type_id)
     template = None
+    definitions = Path(current_app.config["FORM_DEFINITIONS"])
     if et is not None and et.report_template:
-        template = Path(current_app.config["FORM_DEFINITIONS"]) / "reports" / et.report_template
-    return render_intervention_report(forms, report_context(iv, lang), template, lang=lang, attachments=attachments)
+        template = definitions / "reports" / et.report_template
+    try:
+        return render_intervention_report(forms, report_context(iv, lang), template, lang=lang, attachments=attachments)
+    except ReportError as exc:
+        raise ReportFailed(_("The report cannot be made: %(problem)s", problem=_readable(str(exc), definitions))) from None
+
+
+def _readable(problem: str, definitions: Path) -> str:
+    """A report's problem as the office reads it: the template named as in the account
+    manager's folder (``reports/x.html:3``), not by the server's paths."""
+    for folder in (definitions.resolve(), definitions):
+        problem = problem.replace(f"{folder}{os.sep}", "")
+    return problem
 
 
 # --- sendings ----------------------------------------------------------------------------------
