@@ -6,7 +6,7 @@ re-encoded on the server.
 * before: the device's bytes as they came, up to 9000 × 9000 PNG (what was accepted and
   stored as is: the issue saw one render take the server from 120 MB to 773 MB);
 * after: :func:`renderers.imaging.reencode` of those same bytes, what is stored now
-  (at most 2560 px on the long side, JPEG).
+  (at most 2560 px on the long side; a PNG stays a PNG).
 
 Each figure is the peak RSS (``resource.getrusage``, ``ru_maxrss``) of a fresh Python
 process that imports the renderers and renders the photos-signatures report with 12
@@ -45,7 +45,7 @@ def maximal_png(path: Path, side: int) -> None:
     from PIL import Image
 
     tile = Image.linear_gradient("L").resize((side, side))
-    Image.merge("RGB", (tile, tile.rotate(90), tile.transpose(Image.Transpose.FLIP_LEFT_RIGHT))).save(path, "PNG", compress_level=1)
+    Image.merge("RGB", (tile, tile.rotate(90), tile.transpose(Image.Transpose.FLIP_LEFT_RIGHT))).save(path, format="PNG", compress_level=1)
 
 
 def peak_mb() -> float:
@@ -62,12 +62,12 @@ def prepare(folder: Path, side: int) -> None:
 
     (folder / "raw").mkdir()
     (folder / "stored").mkdir()
-    raw, stored = folder / "raw" / "0.png", folder / "stored" / "0.jpg"
+    raw, stored = folder / "raw" / "0", folder / "stored" / "0"
     maximal_png(raw, side)
     stored.write_bytes(imaging.reencode(raw.read_bytes()).data)
     for i in range(1, PHOTOS):
-        shutil.copyfile(raw, folder / "raw" / f"{i}.png")
-        shutil.copyfile(stored, folder / "stored" / f"{i}.jpg")
+        shutil.copyfile(raw, folder / "raw" / str(i))
+        shutil.copyfile(stored, folder / "stored" / str(i))
 
 
 def child(kind: str, folder: Path) -> None:
@@ -79,7 +79,7 @@ def child(kind: str, folder: Path) -> None:
     if kind == "upload":
         from renderers import imaging
 
-        imaging.reencode((folder / "raw" / "0.png").read_bytes())
+        imaging.reencode((folder / "raw" / "0").read_bytes())
         print(json.dumps({"kind": kind, "peak_mb": round(peak_mb(), 1)}))
         return
     d = load_definition(FORM)
@@ -87,7 +87,7 @@ def child(kind: str, folder: Path) -> None:
     ids = photo_ids()
     answers["photos_avant"], answers["photos_apres"] = ids[:6], ids[6:]
     answers.pop("photo_document", None)
-    files = {} if kind == "idle" else {aid: folder / kind / f"{i}.{'png' if kind == 'raw' else 'jpg'}" for i, aid in enumerate(ids)}
+    files = {} if kind == "idle" else {aid: folder / kind / str(i) for i, aid in enumerate(ids)}
     pdf = render_report(d, answers, demo_context(), attachments=files)
     print(json.dumps({"kind": kind, "peak_mb": round(peak_mb(), 1), "pdf_kb": len(pdf) // 1024}))
 
@@ -123,8 +123,8 @@ def main() -> None:
         idle, before, after, upload = (measure(k, folder, cache) for k in ("idle", "raw", "stored", "upload"))
     print(f"report with {PHOTOS} photos of {args.side}×{args.side} (peak RSS of a fresh process, cold image cache)")
     print(f"  no photo (imports + render)          {idle['peak_mb']:7.1f} MB")
-    print(f"  before: stored as sent ({raw_mb:5.1f} MB PNG) {before['peak_mb']:7.1f} MB")
-    print(f"  after:  stored re-encoded ({stored_mb:4.1f} MB JPEG) {after['peak_mb']:7.1f} MB")
+    print(f"  before: stored as sent ({raw_mb:5.1f} MB)      {before['peak_mb']:7.1f} MB")
+    print(f"  after:  stored re-encoded ({stored_mb:5.1f} MB) {after['peak_mb']:7.1f} MB")
     print(f"  one upload re-encoded (once, at upload) {upload['peak_mb']:7.1f} MB")
 
 

@@ -5,8 +5,9 @@ pixel is decoded, and refused above :data:`MAX_PIXELS` (:class:`ImageRefused`, n
 Pillow's ``DecompressionBombError`` or ``DecompressionBombWarning``): a 107 KB PNG that
 claims 30000 × 30000 costs a header read. What the server keeps of an upload is
 :func:`reencode`: at most :data:`MAX_SIDE` pixels on the long side, EXIF orientation
-applied, no metadata (EXIF, GPS, comments, ICC), JPEG at :data:`JPEG_QUALITY`, or PNG when
-the image has transparency (a signature).
+applied, no metadata (EXIF, GPS, comments, ICC); a PNG stays a PNG (signatures and
+drawings: lines that JPEG would blur), so does an image with transparency, and the rest
+(photos: JPEG, WebP) becomes a JPEG at :data:`JPEG_QUALITY`.
 
 The web app (uploads) and the report pipeline (:mod:`renderers.pdf.images`) both open
 images through here, so the bound is one rule.
@@ -124,9 +125,11 @@ def bounded(source: bytes | str | Path, max_side: int, *, max_pixels: int = MAX_
 def reencode(source: bytes | str | Path, *, max_side: int = MAX_SIDE, quality: int = JPEG_QUALITY, max_pixels: int = MAX_PIXELS) -> Encoded:
     """What the server keeps of an uploaded image, whatever the device sent: see the
     module's docstring. Deterministic for the same bytes (same Pillow)."""
-    im = bounded(source, max_side, max_pixels=max_pixels)
+    data = _bytes(source)
+    lossless = header(data)[0] == "PNG"
+    im = bounded(data, max_side, max_pixels=max_pixels)
     out = io.BytesIO()
-    if im.mode == "RGBA":
+    if lossless or im.mode == "RGBA":
         im.save(out, "PNG", optimize=False, compress_level=6)
         return Encoded(out.getvalue(), "image/png", im.width, im.height)
     im.save(out, "JPEG", quality=quality, optimize=True, progressive=False)

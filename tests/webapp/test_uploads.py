@@ -75,12 +75,23 @@ def test_a_9000_square_png_is_accepted_and_stored_re_encoded_to_the_bound(app, c
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     kept = stored(app, response)
-    assert (kept.format, kept.size) == ("JPEG", (2560, 2560))
-    assert body["content_type"] == "image/jpeg" and body["size"] == Path(kept.filename).stat().st_size
+    assert (kept.format, kept.size) == ("PNG", (2560, 2560))  # a PNG stays lossless, at the bound
+    assert body["content_type"] == "image/png" and body["size"] == Path(kept.filename).stat().st_size
     served = client.get(f"/attachments/{att_id}")
-    assert served.mimetype == "image/jpeg" and served.headers["X-Content-Type-Options"] == "nosniff"
-    assert served.headers["Content-Disposition"] == f'inline; filename={att_id}.jpg'
+    assert served.mimetype == "image/png" and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Disposition"] == f'inline; filename={att_id}.png'
     served.close()
+
+
+def test_a_photo_is_kept_as_a_jpeg_at_the_bound(app, client, auth, world):  # noqa: F811
+    auth.login("tech1")
+    for ctype, fmt in (("image/jpeg", "JPEG"), ("image/webp", "WEBP")):
+        response, att_id = upload(client, world["uuid"]["mine"], image(fmt, (4000, 3000)), ctype=ctype)
+        kept = stored(app, response)
+        assert response.get_json()["content_type"] == "image/jpeg" and (kept.format, kept.size) == ("JPEG", (2560, 1920))
+        served = client.get(f"/attachments/{att_id}")
+        assert served.headers["Content-Disposition"] == f"inline; filename={att_id}.jpg"
+        served.close()
 
 
 def test_orientation_applied_and_metadata_stripped(app, client, auth, world):  # noqa: F811
@@ -97,10 +108,13 @@ def test_orientation_applied_and_metadata_stripped(app, client, auth, world):  #
     assert not kept.getexif() and "comment" not in kept.info and "icc_profile" not in kept.info
 
 
-def test_a_transparent_signature_stays_a_png(app, client, auth, world):  # noqa: F811
+def test_a_signature_stays_a_png(app, client, auth, world):  # noqa: F811
     auth.login("tech1")
     response, _ = upload(client, world["uuid"]["mine"], image("PNG", (300, 100), "RGBA", (0, 0, 0, 0)), ctype="image/png")
     assert response.get_json()["content_type"] == "image/png" and stored(app, response).mode == "RGBA"
+    response, _ = upload(client, world["uuid"]["mine"], image("PNG", (300, 100), "RGBA", (255, 255, 255, 255)), ctype="image/png")
+    kept = stored(app, response)
+    assert response.get_json()["content_type"] == "image/png" and (kept.format, kept.mode) == ("PNG", "RGB")  # opaque: no alpha kept
 
 
 def test_a_replay_of_the_same_bytes_is_found_by_their_sha(app, client, auth, world):  # noqa: F811

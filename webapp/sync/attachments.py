@@ -10,7 +10,7 @@ a conflict. An interrupted upload is simply sent again.
 
 What is stored (issue 11): not the device's bytes but the server's re-encoding of them
 (:func:`renderers.imaging.reencode`: at most ``ATTACHMENT_MAX_SIDE`` px on the long side,
-EXIF orientation applied, metadata stripped, JPEG, or PNG for a transparent signature),
+EXIF orientation applied, metadata stripped; a photo as JPEG, a PNG (a signature) as PNG),
 under ``ATTACHMENTS_DIR/<sha[:2]>/<sha>`` where ``sha`` is the sha256 *of the bytes the
 device sent*. That sha identifies the upload (the device computed it; a replay compares
 it) and names the file: two uploads of the same bytes share one stored file, as before.
