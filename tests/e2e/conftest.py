@@ -6,7 +6,9 @@ Fixtures:
 - ``form_page``: a function that loads a form's HTML into ``page`` on a virtual origin
   (``http://ff.test``) whose ``/static/ff/`` serves ``renderers/static`` (and ``/static/m/``
   the offline client's modules) through
-  ``page.route``, so ES modules load as in the app, with no server and no network.
+  ``page.route``, so ES modules load as in the app, with no server and no network; every
+  answer carries the app's security headers (webapp/security.py), and a console message of
+  a Content-Security-Policy violation fails the test like a JavaScript error.
 
 Anything the page asks outside that origin is aborted.
 """
@@ -35,15 +37,22 @@ PAGE_HTML = """<!doctype html>
 <link rel="stylesheet" href="/static/ff/form.css">
 <title>fieldforms test</title></head>
 <body style="margin:0;padding:12px 8px">{body}
-<script type="module">
-import * as ff from "/static/ff/form.js";
+<script type="module" src="/boot.js"></script></body></html>"""
+#: The page's modules, loaded by URL: the pages are served with the app's CSP, which
+#: refuses inline scripts (issue 11).
+BOOT_JS = """import * as ff from "/static/ff/form.js";
 import * as values from "/static/ff/values.js";
 import * as condition from "/static/ff/condition.js";
 import * as camera from "/static/ff/camera.js";
 window.ff = ff; window.ffValues = values; window.ffCondition = condition; window.ffCamera = camera;
 await ff.initAll();
 window.ffReady = true;
-</script></body></html>"""
+"""
+
+
+def csp_violation(text: str) -> bool:
+    """A console message of Chromium's refusing something under the Content-Security-Policy."""
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
 
 
 def _chromium_path() -> str | None:
@@ -72,9 +81,14 @@ def browser():
 
 
 def _serve(route, request_url: str, pages: dict[str, str]) -> None:
+    from webapp.security import HEADERS
+
     path = request_url[len(ORIGIN):].split("?", 1)[0]
+    if path == "/boot.js":
+        route.fulfill(status=200, content_type="text/javascript", body=BOOT_JS, headers=HEADERS)
+        return
     if path in pages:
-        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=pages[path])
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=pages[path], headers=HEADERS)
         return
     for prefix, root in (("/static/ff/", STATIC_DIR), ("/static/m/", STATIC_M)):
         if not path.startswith(prefix):
@@ -82,7 +96,7 @@ def _serve(route, request_url: str, pages: dict[str, str]) -> None:
         file = (root / path[len(prefix):]).resolve()
         if file.is_file() and root.resolve() in file.parents:
             ctype = "text/javascript" if file.suffix == ".js" else (mimetypes.guess_type(file.name)[0] or "application/octet-stream")
-            route.fulfill(status=200, content_type=ctype, body=file.read_bytes())
+            route.fulfill(status=200, content_type=ctype, body=file.read_bytes(), headers=HEADERS)
             return
     route.fulfill(status=404, body="not found")
 
@@ -105,6 +119,7 @@ def page(browser):
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.on("console", lambda msg: errors.append(msg.text) if csp_violation(msg.text) else None)
     p._ff_pages = pages  # type: ignore[attr-defined]
     p._ff_errors = errors  # type: ignore[attr-defined]
     yield p
@@ -122,7 +137,7 @@ def form_page(page):
         path = f"/page{counter['n']}.html"
         page._ff_pages[path] = PAGE_HTML.format(body=body, lang=lang)
         page.goto(ORIGIN + path)
-        page.wait_for_function("window.ffReady === true", timeout=10_000)
+        page.wait_for_function("() => window.ffReady === true", timeout=10_000)
         return page
 
     return load

@@ -87,7 +87,7 @@ def test_generated_answers_round_trip(browser, form_file):
     context.route("**/*", lambda r: _serve(r, r.request.url, pages) if r.request.url.startswith(ORIGIN) else r.abort())
     page = context.new_page()
     page.goto(ORIGIN + "/blank.html")
-    page.wait_for_function("window.ffReady === true")
+    page.wait_for_function("() => window.ffReady === true")
 
     @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(answers_for(d))
@@ -182,7 +182,7 @@ def test_signature_pad_makes_a_png(form_page):
     for i in range(1, 12):
         page.mouse.move(box["x"] + 20 + i * 20, box["y"] + 30 + (i % 3) * 25, steps=3)
     page.mouse.up()
-    page.wait_for_function("document.querySelector('[name=\"signature.attachment\"]').value !== ''")
+    page.wait_for_function("() => document.querySelector('[name=\"signature.attachment\"]').value !== ''")
     page.fill("#ff-signature-name", "Marie Cotillon")
     got = decode_form(d, posted_pairs(page))
     sig = got["signature"]
@@ -217,7 +217,7 @@ def test_signature_time_is_on_the_company_clock_whatever_the_device_zone(browser
         page = context.new_page()
         page.clock.set_fixed_time("2026-03-10T14:00:00Z")
         page.goto(ORIGIN + "/sign.html")
-        page.wait_for_function("window.ffReady === true", timeout=10_000)
+        page.wait_for_function("() => window.ffReady === true", timeout=10_000)
         assert page.evaluate("new Date().getHours()") == 23  # the device's own clock: Tokyo
         page.locator("#ff-signature-pad").scroll_into_view_if_needed()
         box = page.locator("#ff-signature-pad").bounding_box()
@@ -225,7 +225,7 @@ def test_signature_time_is_on_the_company_clock_whatever_the_device_zone(browser
         page.mouse.down()
         page.mouse.move(box["x"] + 120, box["y"] + 60, steps=5)
         page.mouse.up()
-        page.wait_for_function("document.querySelector('[name=\"signature.attachment\"]').value !== ''")
+        page.wait_for_function("() => document.querySelector('[name=\"signature.attachment\"]').value !== ''")
         assert decode_form(d, posted_pairs(page))["signature"]["signed_at"] == "2026-03-10T15:00:00+01:00"
     finally:
         context.close()
@@ -240,7 +240,7 @@ def test_camera_downscales_on_the_device(form_page, tmp_path):
     data = dict(KITCHEN_ANSWERS)
     page = form_page(render_form(d, data))
     page.set_input_files("#ff-photos", str(big))
-    page.wait_for_function("document.querySelectorAll('#ff-photos-field [data-ff-photos] > li').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#ff-photos-field [data-ff-photos] > li').length === 3")
     got = decode_form(d, posted_pairs(page))
     assert got["photos"][:2] == data["photos"] and len(got["photos"]) == 3
     new_id = got["photos"][2]
@@ -289,7 +289,7 @@ def test_standalone_preview_page_works_from_file(browser, tmp_path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(out.as_uri())
     page.wait_for_selector("form[data-ff-ready]")
-    page.wait_for_function("document.querySelector('#ff-signature-pad').width > 0")
+    page.wait_for_function("() => document.querySelector('#ff-signature-pad').width > 0")
     page.select_option("#ff-marque", "mcz")
     assert page.is_hidden("#ff-marque_autre-field")
     assert not errors

@@ -185,8 +185,13 @@ def ctx(browser, server):
 
 
 def watch(page):
+    """JavaScript errors and Content-Security-Policy violations of ``page``, in
+    ``page._ff_errors`` (the tests assert there are none)."""
+    from tests.e2e.conftest import csp_violation
+
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if csp_violation(msg.text) else None)
     page._ff_errors = errors
     return page
 
@@ -212,7 +217,7 @@ def office_page(ctx):
 
 
 def wait_synced(page, timeout=20_000):
-    page.wait_for_function("document.body.dataset.ready === '1' && document.getElementById('net').dataset.pending === '0' && document.getElementById('net').dataset.state === 'ok'", timeout=timeout)
+    page.wait_for_function("() => document.body.dataset.ready === '1' && document.getElementById('net').dataset.pending === '0' && document.getElementById('net').dataset.state === 'ok'", timeout=timeout)
 
 
 def sync_now(page):
@@ -243,7 +248,7 @@ def fill_fields(page, data: dict):
 def add_photos(page, field, files):
     before = page.locator(f'[data-ff-camera="{field}"] [data-ff-photos] > li').count()
     page.set_input_files(f'[data-ff-camera="{field}"] input[type=file]', [str(f) for f in files])
-    page.wait_for_function(f"""document.querySelectorAll('[data-ff-camera="{field}"] [data-ff-photos] > li').length >= {before + len(files)}""")
+    page.wait_for_function(f"""() => document.querySelectorAll('[data-ff-camera="{field}"] [data-ff-photos] > li').length >= {before + len(files)}""")
 
 
 def sign(page, field, name):
@@ -256,7 +261,7 @@ def sign(page, field, name):
         page.mouse.move(box["x"] + 20 + i * 20, box["y"] + 30 + (i % 3) * 25, steps=3)
     page.mouse.up()
     page.fill(f'[data-ff-signature="{field}"] [data-ff-sig-name]', name)
-    page.wait_for_function(f"""document.querySelector('[data-ff-signature="{field}"] [data-ff-sig-attachment]').value.length === 36""")
+    page.wait_for_function(f"""() => document.querySelector('[data-ff-signature="{field}"] [data-ff-sig-attachment]').value.length === 36""")
 
 
 def fill_photos_signatures(page, photos, client_signs=True):
@@ -319,7 +324,7 @@ def test_online_day_fill_start_finish(ctx, server, photos):
     page.select_option("dialog select[name=travel_m]", "20")
     page.screenshot(path=str(SCREENS / "finish-time-360.png"))
     page.click("dialog button[value=ok]")  # the time entry of manual mode
-    page.wait_for_function("document.querySelector('.banner').textContent.includes('Réalisé')")  # at once, on the device (S2)
+    page.wait_for_function("() => document.querySelector('.banner').textContent.includes('Réalisé')")  # at once, on the device (S2)
     wait_synced(page)
     page.screenshot(path=str(SCREENS / "intervention-done-360.png"), full_page=True)
 
@@ -345,7 +350,7 @@ def test_online_day_fill_start_finish(ctx, server, photos):
     office.goto(f"/interventions/{server.ids['online']}/forms/photos-signatures")
     imgs = office.locator("img[src*='/attachments/']")
     assert imgs.count() >= 5
-    office.wait_for_function("[...document.querySelectorAll(\"img[src*='/attachments/']\")].every((i) => i.complete && i.naturalWidth > 0)")
+    office.wait_for_function("() => [...document.querySelectorAll(\"img[src*='/attachments/']\")].every((i) => i.complete && i.naturalWidth > 0)")
     widths = office.evaluate("[...document.querySelectorAll(\"img[src*='/attachments/']\")].map((i) => i.naturalWidth)")
     assert max(widths) <= 1600
     assert not page._ff_errors and not office._ff_errors
@@ -360,11 +365,11 @@ def test_offline_day_reload_close_and_come_back(ctx, server, photos):
     context = ctx()
     page = watch(context.new_page())
     login(page)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function("caches.open('ff-forms-v1').then((c) => c.keys()).then((k) => k.length >= 4)")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => caches.open('ff-forms-v1').then((c) => c.keys()).then((k) => k.length >= 4)")
     context.set_offline(True)
     page.reload()
-    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
     assert "Hors ligne" in page.inner_text("#net")
     for key in ("off1", "off2"):
         page.goto("/m/#/")
@@ -376,13 +381,13 @@ def test_offline_day_reload_close_and_come_back(ctx, server, photos):
     page.goto("/m/#/")
     page.wait_for_selector(".card")
     page.mouse.wheel(0, 600)  # scrolled down the day: the network line stays in sight
-    page.wait_for_function("window.scrollY > 0")
+    page.wait_for_function("() => window.scrollY > 0")
     assert page.evaluate("document.getElementById('net').getBoundingClientRect().top") < 60
     page.screenshot(path=str(SCREENS / "offline-list-360.png"))
     page.close()
     page = watch(context.new_page())  # the browser was closed; still no network
     page.goto("/m/")
-    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
     assert int(page.get_attribute("#net", "data-pending")) >= 12  # 2 × (3 photos + 2 signatures + answers)
     open_iv(page, server, "off1")
     open_form(page, "photos-signatures")
@@ -436,7 +441,7 @@ def test_batch_replayed_three_times_changes_nothing(ctx, server, photos):
     save_form(page)
     for _ in range(8):
         sync_now(page)
-        page.wait_for_function("!document.getElementById('net').textContent.startsWith('Synchronisation')")
+        page.wait_for_function("() => !document.getElementById('net').textContent.startsWith('Synchronisation')")
         if page.get_attribute("#net", "data-pending") == "0":
             break
     wait_synced(page)
@@ -465,7 +470,7 @@ def test_office_closes_while_device_is_offline(ctx, server):
     context = ctx()
     page = watch(context.new_page())
     login(page)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     open_iv(page, server, "closed")
     context.set_offline(True)
     open_form(page, "entretien-chaudiere")
@@ -509,10 +514,10 @@ def test_mandatory_time_tracking_and_timer_survives_reload(ctx, server):
     page.reload()
     page.wait_for_selector("#timer[data-running='1']")
     elapsed = "document.getElementById('timer-value').textContent.split(':').reduce((t, x) => t * 60 + Number(x), 0)"
-    page.wait_for_function(f"{elapsed} >= 2")  # the timer counts from the start kept on the device
+    page.wait_for_function(f"() => {elapsed} >= 2")  # the timer counts from the start kept on the device
     seconds = page.evaluate(elapsed)
     page.clock.run_for(3000)
-    page.wait_for_function(f"{elapsed} >= {seconds + 3}")
+    page.wait_for_function(f"() => {elapsed} >= {seconds + 3}")
     page.click("button[data-action=pause]")
     page.wait_for_selector("#timer[data-running='0']")
     open_form(page, "entretien-poele")
@@ -531,7 +536,7 @@ def test_a_start_refused_by_the_office_leaves_no_timer_and_is_acknowledged(ctx, 
     context = ctx()
     page = watch(context.new_page())
     login(page)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     open_iv(page, server, "cancelled")
     context.set_offline(True)
     server.as_user("office", lambda u: cancel_intervention(u, server.ids["cancelled"]))
@@ -541,14 +546,14 @@ def test_a_start_refused_by_the_office_leaves_no_timer_and_is_acknowledged(ctx, 
     sync_now(page)
     page.wait_for_selector(".alert", timeout=20_000)
     wait_synced(page)
-    page.wait_for_function("!document.querySelector('#timer') || document.querySelector('#timer').dataset.running === '0'")
+    page.wait_for_function("() => !document.querySelector('#timer') || document.querySelector('#timer').dataset.running === '0'")
     text = page.inner_text(".alert")
     assert "Démarrer" in text and "de nouveau l'état connu du bureau" in text, text
     assert "Annulé" in page.text_content(".banner")
     page.click(".alert button[data-action=dismiss]")
-    page.wait_for_function("document.querySelectorAll('.alert').length === 0")
+    page.wait_for_function("() => document.querySelectorAll('.alert').length === 0")
     page.reload()
-    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
     assert page.locator(".alert").count() == 0
     status = server.query(lambda s: s.get(__import__("webapp.models", fromlist=["Intervention"]).Intervention, server.ids["cancelled"]).status)
     assert status == "cancelled"
@@ -677,7 +682,7 @@ def test_english_phone_and_taking_the_offices_version(ctx, server):
     page.screenshot(path=str(SCREENS / "conflict-en-360.png"))
     page.click("button[data-action=take-office]")
     page.click("dialog button[value=ok]")
-    page.wait_for_function("!document.querySelector('.alert')")
+    page.wait_for_function("() => !document.querySelector('.alert')")
     wait_synced(page)
     open_form(page, "entretien-chaudiere")
     assert page.input_value('[name="modele"]') == "Version du bureau"  # the office's answers on the phone
@@ -775,9 +780,9 @@ def test_language_switch_forms_follow_offline_too(ctx, server):
     context = ctx()
     page = watch(context.new_page())
     login(page)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     cached = "(l) => caches.open('ff-forms-v1').then((c) => c.keys()).then((k) => k.filter((r) => r.url.endsWith('/' + l)).length)"
-    page.wait_for_function(f"({cached})('fr').then((n) => n >= 4)")
+    page.wait_for_function(f"() => ({cached})('fr').then((n) => n >= 4)")
     open_iv(page, server, "conflict")
     open_form(page, "entretien-chaudiere")
     assert "Nom du propriétaire ou de l'occupant" in form_text(page)
@@ -785,19 +790,19 @@ def test_language_switch_forms_follow_offline_too(ctx, server):
     page.wait_for_selector(".banner")
     assert page.request.get("/m/login?lang=en").ok  # the switch, from anywhere: the user's choice
     sync_now(page)
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     wait_synced(page)
-    page.wait_for_function("document.querySelector('a.back').textContent === '← My interventions'")
+    page.wait_for_function("() => document.querySelector('a.back').textContent === '← My interventions'")
     # the form titles too (a full pull): the page is drawn again once the pulled data is
     # stored, a moment after the status says the sync is done
-    page.wait_for_function("document.querySelector('.forms') && document.querySelector('.forms').innerText.includes('Boiler maintenance')", timeout=10_000)
+    page.wait_for_function("() => document.querySelector('.forms') && document.querySelector('.forms').innerText.includes('Boiler maintenance')", timeout=10_000)
     open_form(page, "entretien-chaudiere")
     text = form_text(page)
     assert "Owner or occupant name" in text and "Nom du propriétaire" not in text
-    page.wait_for_function(f"Promise.all([({cached})('en'), ({cached})('fr')]).then(([en, fr]) => en >= fr)")  # every form of the device, in English too
+    page.wait_for_function(f"() => Promise.all([({cached})('en'), ({cached})('fr')]).then(([en, fr]) => en >= fr)")  # every form of the device, in English too
     context.set_offline(True)
     page.reload()
-    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
     assert page.inner_text("#net").startswith("Offline")
     text = form_text(page)
     assert "Owner or occupant name" in text and "Nom du propriétaire" not in text
@@ -808,7 +813,7 @@ def test_language_switch_forms_follow_offline_too(ctx, server):
     context.set_offline(False)
     assert page.request.get("/m/login?lang=fr").ok
     sync_now(page)
-    page.wait_for_function("document.documentElement.lang === 'fr'")
+    page.wait_for_function("() => document.documentElement.lang === 'fr'")
     page.goto("/m/#/")
     wait_synced(page)
     context.set_offline(True)
@@ -830,15 +835,15 @@ def test_a_form_open_during_a_language_switch_follows_it_keeping_what_was_typed(
     try:
         assert page.request.get("/m/login?lang=en").ok
         sync_now(page)
-        page.wait_for_function("document.getElementById('form-host').innerText.includes(\"Owner or occupant name\")", timeout=20_000)
+        page.wait_for_function("() => document.getElementById('form-host').innerText.includes(\"Owner or occupant name\")", timeout=20_000)
         page.wait_for_selector("form[data-ff-form][data-ff-ready]")
         assert page.input_value('[name="modele"]') == "Tapé avant le changement"
         assert "Nom du propriétaire ou de l'occupant" not in form_text(page)
     finally:
         assert page.request.get("/m/login?lang=fr").ok
         sync_now(page)
-        page.wait_for_function("document.documentElement.lang === 'fr'")
-    page.wait_for_function("document.getElementById('form-host').innerText.includes(\"Nom du propriétaire ou de l'occupant\")", timeout=20_000)
+        page.wait_for_function("() => document.documentElement.lang === 'fr'")
+    page.wait_for_function("() => document.getElementById('form-host').innerText.includes(\"Nom du propriétaire ou de l'occupant\")", timeout=20_000)
     page.wait_for_selector("form[data-ff-form][data-ff-ready]")
     assert page.input_value('[name="modele"]') == "Tapé avant le changement"
     assert not page._ff_errors
@@ -854,7 +859,7 @@ def test_a_screen_asked_for_later_is_not_overwritten_by_an_earlier_one_finishing
     iv = server.uuids["conflict"]
     page.evaluate(f"location.hash = '#/i/{iv}/f/entretien-chaudiere'; setTimeout(() => {{ location.hash = '#/'; }}, 0)")
     page.wait_for_selector(f'[data-iv="{iv}"] .card-main')
-    page.wait_for_function("document.body.dataset.drawing === '0'")  # every drawing finished, the form's too
+    page.wait_for_function("() => document.body.dataset.drawing === '0'")  # every drawing finished, the form's too
     assert page.locator("form[data-ff-form]").count() == 0
     assert page.locator(f'[data-iv="{iv}"] .card-main').count() == 1
     assert not page._ff_errors
@@ -940,7 +945,7 @@ def test_the_phone_shows_what_the_server_decided_online_and_offline(ctx, server)
     context = ctx()
     page = watch(context.new_page())
     login(page, "tech3")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
     # done: the server refuses edits (edit_after_done is the office's), says why, offers back to Confirmed
     open_iv(page, server, "t3_done")
@@ -956,7 +961,7 @@ def test_the_phone_shows_what_the_server_decided_online_and_offline(ctx, server)
     page.go_back()
     page.wait_for_selector(".banner")
     sync_now(page)
-    page.wait_for_function("document.querySelector('.banner').textContent.includes('Confirmé')")
+    page.wait_for_function("() => document.querySelector('.banner').textContent.includes('Confirmé')")
     wait_synced(page)
     assert page.locator(".note").count() == 0
     open_form(page, "entretien-poele")

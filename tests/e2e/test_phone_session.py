@@ -92,7 +92,7 @@ def test_password_reset_logs_the_phone_out_and_keeps_its_answers_for_the_same_te
     open_form(page, "entretien-chaudiere")
     fill_fields(page, example("entretien-chaudiere"))
     save_form(page)
-    page.wait_for_function("document.getElementById('net').dataset.pending === '1'")
+    page.wait_for_function("() => document.getElementById('net').dataset.pending === '1'")
 
     _reset_password(ctx, server, "tech1", NEW_PASSWORD)
     thief = ctx()  # the remember-me cookie alone, copied before the reset
@@ -126,3 +126,15 @@ def test_password_reset_logs_the_phone_out_and_keeps_its_answers_for_the_same_te
     data = server.query(lambda s: s.scalar(sa.select(Submission.data).where(Submission.intervention_id == server.ids["online"])))
     assert data["modele"] == example("entretien-chaudiere")["modele"]
     assert not page._ff_errors
+
+
+def test_the_csp_refuses_an_inline_script_and_the_tests_hear_it(ctx, server):
+    """The control of every browser test's "no CSP violation": an inline script injected
+    into a page of the app is refused by the browser, and the console says so."""
+    page = watch(ctx().new_page())
+    page.goto("/m/login")
+    with page.expect_console_message(lambda msg: "Content Security Policy" in msg.text):
+        page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.pwned = 1'; document.head.appendChild(s); }")
+    assert page.evaluate("window.pwned") is None
+    assert any("Content Security Policy" in e for e in page._ff_errors), page._ff_errors
+    page._ff_errors.clear()
