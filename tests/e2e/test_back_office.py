@@ -209,7 +209,7 @@ def phone_signed_in(ctx, lang: str):
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/m/")
-    page.wait_for_function("document.body.dataset.ready === '1' && document.getElementById('net').dataset.state === 'ok' && document.body.dataset.drawing === '0'")
+    page.wait_for_function("() => document.body.dataset.ready === '1' && document.getElementById('net').dataset.state === 'ok' && document.body.dataset.drawing === '0'")
     return page
 
 
@@ -226,7 +226,7 @@ def test_axe_finds_nothing_serious_on_any_phone_page(ctx, server, lang):
     for name, route, ready in screens:
         page.evaluate("(r) => { location.hash = r; }", route)
         page.wait_for_selector(ready)
-        page.wait_for_function("document.body.dataset.drawing === '0'")
+        page.wait_for_function("() => document.body.dataset.drawing === '0'")
         problems += [f"{name} {route}: {v}" for v in axe_violations(page)]
         shot(page, f"phone-{name.replace(' ', '-')}-{lang}")
     assert not problems, "\n".join(problems)

@@ -4,15 +4,15 @@ or reset and disabling the account raise it: every login made before stops worki
 every device. Existing rows start at 0; a login issued before this revision carries no
 generation and is refused once (the user signs in again).
 
-Revision ID: 0006_session_generation
-Revises: 0005_drop_intervention_closed
+Revision ID: 0007_session_generation
+Revises: 0006_calendar_events
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0006_session_generation"
-down_revision = "0005_drop_intervention_closed"
+revision = "0007_session_generation"
+down_revision = "0006_calendar_events"
 branch_labels = None
 depends_on = None
 
