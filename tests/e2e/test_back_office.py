@@ -146,7 +146,11 @@ def axe_violations(page) -> list[str]:
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed at {AXE} (make assets)")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        # by URL, from the page's own origin: the app's CSP refuses inline scripts
+        if not getattr(page, "_ff_axe_routed", False):
+            page.route("**/__tests__/axe.min.js", lambda route: route.fulfill(status=200, content_type="text/javascript", body=AXE.read_text(encoding="utf-8")))
+            page._ff_axe_routed = True
+        page.add_script_tag(url="/__tests__/axe.min.js")
     result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map((v) => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '').replace(/\\n/g, ' '))}))")
     return [f"{v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"][:6]) for v in result if v["impact"] in ("serious", "critical")]
 
