@@ -124,7 +124,7 @@ def settle(page, rounds=12):
     """Let the app finish by itself: its timers (the sync a moment after a change, a round
     asked again) fire as the paused clock moves a second at a time, until nothing waits."""
     for _ in range(rounds):
-        page.wait_for_function("!window.__ffSync.state.syncing")
+        page.wait_for_function("() => !window.__ffSync.state.syncing")
         if page.evaluate("window.__ffSync.countPending().then((n) => n === 0 && !window.__ffSync.state.error)"):
             return
         page.clock.run_for(1000)
@@ -179,7 +179,7 @@ def tapped(page, step, unit, n):
     after it)."""
     page.evaluate("([path, unit, n]) => { window.__ffTap = { path, unit, n }; }", [STEPS[step], unit, n])
     start_round(page)
-    page.wait_for_function("window.__ffTapped.length > 0 || (!window.__ffSync.state.syncing && window.__ffLog.length > 0)")
+    page.wait_for_function("() => window.__ffTapped.length > 0 || (!window.__ffSync.state.syncing && window.__ffLog.length > 0)")
     if not page.evaluate("window.__ffTapped.length"):
         page.evaluate("window.__ffTap = null")
         page.click("button[data-action=save-form]")
@@ -393,7 +393,7 @@ def run_clock_until_synced(page, budget_ms: int, step_ms: int = 100) -> int:
         assert spent < budget_ms, f"not synced {spent} ms (phone time) after the server came back: {page.inner_text('#net')}"
         page.clock.run_for(step_ms)
         spent += step_ms
-        page.wait_for_function("!window.__ffSync.state.syncing")
+        page.wait_for_function("() => !window.__ffSync.state.syncing")
     return spent
 
 
@@ -433,12 +433,12 @@ def test_the_phone_catches_up_within_seconds_of_a_server_killed_mid_batch(ctx, s
         assert applying.wait(20)
         listener.stop()  # ... when the server is killed
         release.set()
-        page.wait_for_function("!window.__ffSync.state.syncing && !!window.__ffSync.state.error")
+        page.wait_for_function("() => !window.__ffSync.state.syncing && !!window.__ffSync.state.error")
         down = 0
         while down < 5000:  # 5 s down: the phone keeps trying, in vain
             page.clock.run_for(250)
             down += 250
-            page.wait_for_function("!window.__ffSync.state.syncing")
+            page.wait_for_function("() => !window.__ffSync.state.syncing")
         assert not phone_synced(page) and page.evaluate("window.__ffSync.state.error")
         listener.start()
         wall = time.monotonic()
@@ -491,13 +491,13 @@ def test_the_phone_syncs_at_once_when_the_page_or_the_network_comes_back(ctx, se
     page.click("button[data-action=start]")
     page.wait_for_selector("button[data-action=pause]")  # queued
     page.clock.run_for(1000)  # the sync a moment after the change: refused by the network
-    page.wait_for_function("!window.__ffSync.state.syncing && !!window.__ffSync.state.error")
+    page.wait_for_function("() => !window.__ffSync.state.syncing && !!window.__ffSync.state.error")
     before = len(tries)
     page.clock.run_for(20_000)
     assert len(tries) == before  # hidden: no retry in 20 s
     context.unroute("**/api/v1/**", unreachable)
     page.evaluate(SHOW, True)
-    page.wait_for_function("!window.__ffSync.state.syncing")
+    page.wait_for_function("() => !window.__ffSync.state.syncing")
     assert phone_synced(page)
     context.set_offline(True)
     page.click("button[data-action=pause]")
@@ -505,7 +505,7 @@ def test_the_phone_syncs_at_once_when_the_page_or_the_network_comes_back(ctx, se
     page.clock.run_for(1000)
     assert not phone_synced(page) and page.evaluate("window.__ffSync.state.online") is False
     context.set_offline(False)
-    page.wait_for_function("window.__ffSync.state.online && !window.__ffSync.state.syncing")
+    page.wait_for_function("() => window.__ffSync.state.online && !window.__ffSync.state.syncing")
     assert phone_synced(page)
     from webapp.models import Intervention
 
