@@ -10,6 +10,10 @@ Fixtures:
   answer carries the app's security headers (webapp/security.py), and a console message of
   a Content-Security-Policy violation fails the test like a JavaScript error.
 
+Under that CSP, ``page.wait_for_function`` takes a function (``"() => document.x"``), not an
+expression: Playwright evaluates an expression string with ``eval`` at each poll, which the
+CSP refuses (no ``'unsafe-eval'``); a function is compiled once.
+
 Anything the page asks outside that origin is aborted.
 """
 
