@@ -7,6 +7,8 @@ import json
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -15,10 +17,11 @@ from ..services import access
 
 bp = Blueprint("sync_office", __name__)
 
+#: Labels of the operation types, translated when shown (lazy: read in the user's language).
 TYPE_LABELS = {
-    "answers": "Réponses", "start": "Démarrer", "pause": "Pause", "resume": "Reprendre", "finish": "Terminer",
-    "back_to_confirmed": "Repasser en confirmé", "transition": "Changement d'état", "time": "Temps", "send_report": "Envoi du rapport",
-    "discard": "Version du bureau reprise",
+    "answers": _l("Answers"), "start": _l("Start"), "pause": _l("Pause"), "resume": _l("Resume"), "finish": _l("Finish"),
+    "back_to_confirmed": _l("Back to confirmed"), "transition": _l("Status change"), "time": _l("Time"),
+    "send_report": _l("Report sending"), "discard": _l("Office's version taken"),
 }
 
 
@@ -83,5 +86,5 @@ def dismiss(intervention_id: int, op_id: str):
         abort(404)
     op.dismissed_at, op.dismissed_by_id = utcnow(), current_user.id
     db.session.commit()
-    flash("Modification de l'appareil marquée comme traitée.", "info")
+    flash(_("Device edit marked as handled."), "info")
     return redirect(url_for("interventions.show", intervention_id=intervention_id))
