@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 
 from .colors import readable_ink
 from .definition import FormDefinition, load_definition, read_json_file
+from .equipment import EquipmentCatalog, load_equipment
 from .lint import lint
 from .problems import DefinitionError, Problem, errors_only
 from .uihints import localise
@@ -177,6 +178,8 @@ class Catalog:
     forms: dict[str, FormDefinition] = field(default_factory=dict)
     event_types: dict[str, EventType] = field(default_factory=dict)
     workflow: Workflow | None = None
+    #: ``equipment.json`` (empty when the folder has none; None when refused)
+    equipment: EquipmentCatalog | None = field(default_factory=EquipmentCatalog)
     problems: list[Problem] = field(default_factory=list)
     #: what has no effect here (RJSF vocabulary): the forms are served all the same
     warnings: list[Problem] = field(default_factory=list)
@@ -331,6 +334,12 @@ def load_catalog(root: str | os.PathLike = "form_definitions", check_template: T
         cat.problems += problems
         if et is not None:
             cat.event_types[et.id] = et
+    eq_path = root / "equipment.json"
+    if eq_path.exists():
+        # against the files, not the loaded types: a broken one has its own problem already
+        cat.equipment, found = load_equipment(eq_path, [f.stem for f in (root / "event_types").glob("*.json")])
+        cat.problems += errors_only(found)
+        cat.warnings += [p for p in found if p.warning]
     wf_path = root / "workflow.json"
     if wf_path.exists():
         cat.workflow, problems = load_workflow(wf_path)
@@ -364,6 +373,9 @@ def lint_paths(paths: Iterable[str | os.PathLike], check_template: TemplateCheck
                 problems += load_event_type(f, ids, f.parent.parent / "reports")[1]
             elif f.name == "workflow.json":
                 problems += load_workflow(f)[1]
+            elif f.name == "equipment.json" and f.parent.name != "forms":
+                types_dir = f.parent / "event_types"
+                problems += load_equipment(f, [x.stem for x in types_dir.glob("*.json")] if types_dir.is_dir() else None)[1]
             else:
                 d, found = check_form_file(f)
                 problems += found

@@ -248,8 +248,21 @@ class Factory:
             db.session.commit()
             return c.id
 
+    def equipment(self, client_id=None, kind: str = "poele_granules", **kw):
+        """A piece of equipment (no audit row: what the services write is theirs to test)."""
+        from webapp.extensions import db
+        from webapp.models import Equipment
+
+        if client_id is None:
+            client_id = self.client()
+        with self.app.app_context():
+            eq = Equipment(client_id=client_id, kind=kind, fields=kw.pop("fields", {}), **kw)
+            db.session.add(eq)
+            db.session.commit()
+            return eq.id
+
     def intervention(self, technician_ids, client_id=None, *, start: datetime | None = None, minutes: int = 60, status: str = "planned",
-                     event_type_id: str = "entretien-poele", tags=(), closed: bool = False, title: str | None = None):
+                     event_type_id: str = "entretien-poele", tags=(), closed: bool = False, title: str | None = None, equipment_id: int | None = None):
         from webapp.extensions import db
         from webapp.models import Intervention, InterventionWork, Tag, User
         from engine.clock import UTC
@@ -265,7 +278,7 @@ class Factory:
             iv = Intervention(
                 event_type_id=event_type_id, title=title or f"Intervention {self._next()}", client_id=client_id, start_at=start,
                 end_at=start + timedelta(minutes=minutes), status=status,
-                technicians=[db.session.get(User, i) for i in technician_ids], tags=tag_rows,
+                technicians=[db.session.get(User, i) for i in technician_ids], tags=tag_rows, equipment_id=equipment_id,
             )
             db.session.add(iv)
             db.session.flush()

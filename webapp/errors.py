@@ -38,7 +38,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.paths import to_pointer
 
-from .services.errors import Incomplete, InvalidAnswers, InvalidInput, ServiceError
+from .services.errors import Incomplete, InvalidAnswers, InvalidInput, InvalidRecord, ServiceError
 
 #: The stable code of an HTTP error nobody described better, by status.
 HTTP_CODES = {
@@ -102,6 +102,8 @@ def describe(exc: BaseException) -> tuple[int, dict]:
     if isinstance(exc, InvalidAnswers):
         items = [{"pointer": e.pointer, "message": e.message, "keyword": e.keyword} for e in exc.errors]
         n = len(items)
+        if isinstance(exc, InvalidRecord):
+            return exc.status_code, error_body(exc.code, message_for("invalid"), items)
         return exc.status_code, error_body(exc.code, ngettext("%(num)d answer is invalid.", "%(num)d answers are invalid.", n), items)
     if isinstance(exc, InvalidInput):
         return exc.status_code, error_body(exc.code, message_for("invalid"), field_errors(exc.errors))

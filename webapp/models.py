@@ -13,7 +13,7 @@ stored once, immutable, as a :class:`FormVersion`.
 from __future__ import annotations
 
 import uuid as uuid_mod
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -158,6 +158,41 @@ intervention_tags = sa.Table(
 )
 
 
+class Equipment(db.Model):
+    """A piece of equipment installed at a client's (issue 15): a boiler, a pellet stove...
+
+    ``kind`` and ``fuel`` are keys of ``form_definitions/equipment.json``, which also
+    declares the free ``fields`` (validated against its schema) and each kind's maintenance
+    interval. ``next_maintenance_on`` is set by answers (an event type's
+    ``equipment_updates``), when the technician writes down the next visit's date. Changes
+    are audited in :class:`AuditLog` (entity ``equipment``), with the intervention whose
+    answers made them. Equipment replaced or removed keeps its history: ``retired_on``.
+    """
+
+    __tablename__ = "equipment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    brand: Mapped[str | None] = mapped_column(sa.String(80))
+    model: Mapped[str | None] = mapped_column(sa.String(120))
+    serial_number: Mapped[str | None] = mapped_column(sa.String(80))
+    installed_on: Mapped[date | None] = mapped_column(sa.Date)
+    warranty_until: Mapped[date | None] = mapped_column(sa.Date)
+    fuel: Mapped[str | None] = mapped_column(sa.String(32))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    fields: Mapped[dict] = mapped_column(JSONType, default=dict)
+    next_maintenance_on: Mapped[date | None] = mapped_column(sa.Date)
+    retired_on: Mapped[date | None] = mapped_column(sa.Date)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    client: Mapped[Client] = relationship(lazy="raise_on_sql")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class Intervention(db.Model):
     __tablename__ = "interventions"
 
@@ -177,8 +212,11 @@ class Intervention(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: The piece of the client's equipment this intervention is about, if any (issue 15).
+    equipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id", ondelete="SET NULL"), index=True)
 
     client: Mapped[Client] = relationship(lazy="raise_on_sql")
+    equipment: Mapped[Equipment | None] = relationship(lazy="raise_on_sql")
     store: Mapped[Store | None] = relationship(lazy="raise_on_sql")
     technicians: Mapped[list[User]] = relationship(secondary=intervention_technicians, order_by=User.display_name, lazy="raise_on_sql")
     tags: Mapped[list[Tag]] = relationship(secondary=intervention_tags, order_by=Tag.name, lazy="raise_on_sql")

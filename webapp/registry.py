@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from engine import FormDefinition, Problem, load_definition
+from engine.equipment import EquipmentCatalog
 from engine.project import Catalog, EventType, Status, Workflow, load_catalog
 
 from .extensions import db
@@ -103,6 +104,8 @@ class Registry:
         self.forms: dict[str, FormDefinition] = {}
         self.event_types: dict[str, EventType] = {}
         self.workflow: Workflow = DEFAULT_WORKFLOW
+        #: ``equipment.json``: kinds, fuels, free fields (empty without the file)
+        self.equipment: EquipmentCatalog = EquipmentCatalog()
         self.problems: list[Problem] = []
         self.refused_forms: dict[str, list[Problem]] = {}
         self.version_ids: dict[str, int] = {}  # content hash -> FormVersion.id
@@ -133,6 +136,8 @@ class Registry:
         self.event_types = event_types
         if cat.workflow is not None:
             self.workflow = cat.workflow
+        if cat.equipment is not None:
+            self.equipment = cat.equipment
         self.loaded = True
 
     # -- database ------------------------------------------------------------------

@@ -13,7 +13,7 @@ its integers and instants are :class:`Int`, :class:`Id` and :class:`Instant` (or
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
@@ -134,6 +134,18 @@ class LocalDateTime(fields.Field):
         return value.astimezone(clock.company_tz()).isoformat() if value is not None else None
 
 
+class Day(fields.Date):
+    """An ISO day (``2026-11-30``) within the company's calendar."""
+
+    default_error_messages = {"invalid": _l("Not a valid date."), "range": _l("Out of the calendar's range.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not clock.in_calendar(day):
+            raise self.make_error("range")
+        return day
+
+
 class Text(fields.String):
     """A trimmed string."""
 
@@ -220,6 +232,30 @@ class InterventionInputSchema(InputSchema):
         start, end = data.get("start_at"), data.get("end_at")
         if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
             raise ValidationError(_l("The end must come after the start."), "end_at")
+
+
+class EquipmentInputSchema(InputSchema):
+    """Create or edit a piece of equipment. The kind and the fuel are checked against
+    ``equipment.json`` by the service, and so are the free ``fields`` (by the engine)."""
+
+    version = Int(load_default=None)
+    kind = Text(required=True, validate=validate.Length(min=1, max=32), error_messages=msgs())
+    brand = Text(load_default=None, validate=validate.Length(max=80, error=_l("At most {max} characters.")))
+    model = Text(load_default=None, validate=validate.Length(max=120, error=_l("At most {max} characters.")))
+    serial_number = Text(load_default=None, validate=validate.Length(max=80, error=_l("At most {max} characters.")))
+    installed_on = Day(load_default=None)
+    warranty_until = Day(load_default=None)
+    fuel = Text(load_default=None, validate=validate.Length(max=32))
+    notes = Text(load_default=None, validate=validate.Length(max=5000, error=_l("At most {max} characters.")))
+    next_maintenance_on = Day(load_default=None)
+    retired_on = Day(load_default=None)
+    fields = fields.Dict(keys=fields.String(), load_default=dict, error_messages={"invalid": _l("Not a valid object.")})
+
+    @validates_schema(skip_on_field_errors=False)
+    def _warranty_after_installation(self, data, **kwargs):
+        start, end = data.get("installed_on"), data.get("warranty_until")
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            raise ValidationError(_l("The warranty cannot end before the installation."), "warranty_until")
 
 
 TAG_RE = re.compile(r"^[^,<>]{1,40}$")

@@ -38,6 +38,14 @@ class InvalidAnswers(ServiceError):
         self.errors = errors
 
 
+class InvalidRecord(InvalidAnswers):
+    """A record refused by JSON pointer (422, code ``invalid``): its own fields (``/brand``)
+    and its free fields, which the engine checks (``/fields/...``), in one list of
+    engine FieldError, so that every fault is said at once."""
+
+    code = "invalid"
+
+
 class Forbidden(ServiceError):
     status_code = 403
     code = "forbidden"

@@ -42,12 +42,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from engine.project import EventType, Status, Workflow
 
 from ..i18n import current_lang
-from ..models import Intervention, InterventionWork, User
+from ..models import Equipment, Intervention, InterventionWork, User, intervention_technicians
 from ..registry import get_registry
 from . import access
 from .errors import Forbidden, InvalidInput, Locked, NotFound, NotStarted, ServiceError, TransitionRefused
@@ -545,3 +546,26 @@ def phone_rights(f: Facts) -> dict:
                     reached.append(projected)
         frontier = reached
     return {"rights": answers(f), "after": after}
+
+
+# --- installed equipment (issue 15) ----------------------------------------------------------
+
+
+def may_edit_equipment(user: User) -> bool:
+    """The back office keeps the clients' equipment (create, edit); technicians change it
+    only through their answers (an event type's ``equipment_updates``, applied when the
+    intervention is done)."""
+    return access.can_plan(user)
+
+
+def visible_equipment(user: User, stmt: sa.Select) -> sa.Select:
+    """Restrict a select of equipment to what ``user`` may see: all of it for the back
+    office; for a technician, the equipment their interventions target."""
+    if access.is_back_office(user):
+        return stmt
+    mine = (
+        sa.select(Intervention.equipment_id)
+        .join(intervention_technicians, intervention_technicians.c.intervention_id == Intervention.id)
+        .where(intervention_technicians.c.user_id == user.id, Intervention.equipment_id.is_not(None))
+    )
+    return stmt.where(Equipment.id.in_(mine))

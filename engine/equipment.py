@@ -1,0 +1,229 @@
+"""``form_definitions/equipment.json``: the kinds of installed equipment and its free fields.
+
+A client's equipment has fixed fields every heating or plumbing company needs (the
+columns of :data:`FIXED_FIELDS`) and free fields the account manager declares, as a form
+is declared: a JSON Schema and UI hints, validated, linted and drawn by the engine like any
+form. The file also lists the kinds of equipment (each may declare its maintenance
+interval in months and the event type of its maintenance visit) and the fuels::
+
+    {
+      "kinds": [{"key": "poele_granules", "label": {"fr": "Poêle à granulés", "en": "Pellet stove"},
+                 "maintenance_months": 12, "event_type": "entretien-poele"}],
+      "fuels": [{"key": "granules", "label": {"fr": "Granulés", "en": "Pellets"}}],
+      "schema": {"type": "object", "properties": {"puissance_kw": {"type": "number"}}},
+      "ui": {}
+    }
+
+Problems carry the file and the JSON pointer in it, like every other definition file's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from jsonschema import Draft202012Validator
+
+from .definition import FormDefinition, load_definition, read_json_file
+from .lint import lint
+from .problems import DefinitionError, Problem
+from .schema import deref, schema_type
+from .uihints import localise
+
+#: The id of the form the free fields make (what the renderers and validation see).
+FORM_ID = "equipment"
+
+#: The equipment's own fields and their types: ``date`` is an ISO date ("2026-11-30").
+#: ``kind`` is the kind's key. Free fields may not reuse these names.
+FIXED_FIELDS: dict[str, str] = {
+    "kind": "string",
+    "brand": "string",
+    "model": "string",
+    "serial_number": "string",
+    "installed_on": "date",
+    "warranty_until": "date",
+    "fuel": "string",
+    "notes": "string",
+    "next_maintenance_on": "date",
+}
+
+_LABEL = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "object", "properties": {"fr": {"type": "string"}, "en": {"type": "string"}}, "required": ["fr"]}]}
+_KEY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,31}$"}
+
+EQUIPMENT_SCHEMA = {
+    "type": "object",
+    "required": ["kinds"],
+    "additionalProperties": False,
+    "properties": {
+        "kinds": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["key", "label"],
+                "additionalProperties": False,
+                "properties": {
+                    "key": _KEY,
+                    "label": _LABEL,
+                    "maintenance_months": {"type": "integer", "minimum": 1, "maximum": 120},
+                    "event_type": {"type": "string"},
+                },
+            },
+        },
+        "fuels": {
+            "type": "array",
+            "items": {"type": "object", "required": ["key", "label"], "additionalProperties": False, "properties": {"key": _KEY, "label": _LABEL}},
+        },
+        "title": _LABEL,
+        "schema": {"type": "object"},
+        "ui": {"type": "object"},
+        "$comment": {"type": "string"},
+    },
+}
+_VALIDATOR = Draft202012Validator(EQUIPMENT_SCHEMA)
+
+
+@dataclass(frozen=True)
+class EquipmentKind:
+    key: str
+    label: Any
+    #: months between two maintenance visits; None: no periodic maintenance
+    maintenance_months: int | None = None
+    #: the event type a maintenance visit of this kind is planned with
+    event_type: str | None = None
+
+    def label_in(self, lang: str = "fr") -> str:
+        return localise(self.label, lang) or self.key
+
+
+@dataclass(frozen=True)
+class Fuel:
+    key: str
+    label: Any
+
+    def label_in(self, lang: str = "fr") -> str:
+        return localise(self.label, lang) or self.key
+
+
+@dataclass
+class EquipmentCatalog:
+    """What ``equipment.json`` declares. Empty (no kinds) when the folder has no such file."""
+
+    kinds: dict[str, EquipmentKind] = field(default_factory=dict)
+    fuels: dict[str, Fuel] = field(default_factory=dict)
+    #: the free fields, as a form the engine validates and draws
+    form: FormDefinition = field(default_factory=lambda: empty_form())
+
+    def kind(self, key: str | None) -> EquipmentKind | None:
+        return self.kinds.get(key) if key else None
+
+    def kind_label(self, key: str | None, lang: str = "fr") -> str:
+        k = self.kind(key)
+        return k.label_in(lang) if k else (key or "")
+
+    def fuel_label(self, key: str | None, lang: str = "fr") -> str:
+        f = self.fuels.get(key) if key else None
+        return f.label_in(lang) if f else (key or "")
+
+    def field_types(self) -> dict[str, str]:
+        """Every field an answer may update or a form may read (``equipment.<name>``), with
+        its type: the fixed ones, then the free ones (top-level properties of the schema,
+        ``date`` for a string of format date)."""
+        out = dict(FIXED_FIELDS)
+        for name, sub in _free_properties(self.form).items():
+            out.setdefault(name, _type_of(self.form.schema, sub))
+        return out
+
+
+def empty_form() -> FormDefinition:
+    return load_definition({"id": FORM_ID, "version": 1, "title": {"fr": "Équipement", "en": "Equipment"}, "schema": {"type": "object", "properties": {}}, "ui": {}})
+
+
+def _free_properties(form: FormDefinition) -> dict[str, Any]:
+    root = deref(form.schema, form.schema)
+    props = root.get("properties") if isinstance(root, dict) else None
+    return props if isinstance(props, dict) else {}
+
+
+def _type_of(root: dict, sub: Any) -> str:
+    sub = deref(sub, root) if isinstance(sub, dict) else sub
+    if not isinstance(sub, dict):
+        return "any"
+    t = schema_type(sub)
+    if t == "string" and sub.get("format") == "date":
+        return "date"
+    return t if isinstance(t, str) else "any"
+
+
+def _schema_problems(raw: Any, source: str) -> list[Problem]:
+    out = []
+    for err in _VALIDATOR.iter_errors(raw):
+        pointer = "".join(f"/{p}" for p in err.path)
+        if err.validator == "additionalProperties":
+            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            msg = f"unknown member(s) {', '.join(extra)}: allowed are {', '.join(sorted(err.schema.get('properties', {})))}"
+        elif err.validator == "required":
+            msg = err.message.replace("is a required property", "is missing")
+        else:
+            msg = err.message
+        out.append(Problem(source, pointer, msg))
+    return out
+
+
+def _duplicates(items: list[dict], member: str, source: str) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(items):
+        if item["key"] in seen:
+            out.append(Problem(source, f"/{member}/{i}/key", f"the key “{item['key']}” is declared twice"))
+        seen.add(item["key"])
+    return out
+
+
+def _free_form(raw: dict, source: str) -> tuple[FormDefinition | None, list[Problem]]:
+    """The free fields as a form definition; problems point into ``equipment.json``
+    itself (``/schema/...``, ``/ui/...``), since the file's members are the form's."""
+    as_form = {"id": FORM_ID, "version": 1, "title": raw.get("title", {"fr": "Équipement", "en": "Equipment"}),
+               "schema": raw.get("schema", {"type": "object", "properties": {}}), "ui": raw.get("ui", {})}
+    try:
+        d = load_definition(as_form)
+    except DefinitionError as exc:
+        return None, [Problem(source, p.pointer, p.message, p.warning) for p in exc.problems]
+    d.source = source
+    problems = lint(d)
+    for name in _free_properties(d):
+        if name in FIXED_FIELDS:
+            problems.append(Problem(source, f"/schema/properties/{name}", f"“{name}” is a field every equipment already has: give the free field another name"))
+    return d, problems
+
+
+def load_equipment(path: str | os.PathLike, event_type_ids: Iterable[str] | None = None) -> tuple[EquipmentCatalog | None, list[Problem]]:
+    """The catalog and every problem of ``equipment.json`` (None when it cannot be used;
+    warnings alone do not refuse it). ``event_type_ids``, when known, checks each kind's
+    maintenance event type."""
+    source = str(path)
+    try:
+        raw = read_json_file(path)
+    except DefinitionError as exc:
+        return None, exc.problems
+    problems = _schema_problems(raw, source)
+    if problems:
+        return None, problems
+    fuels = raw.get("fuels", [])
+    problems += _duplicates(raw["kinds"], "kinds", source) + _duplicates(fuels, "fuels", source)
+    known = set(event_type_ids) if event_type_ids is not None else None
+    for i, k in enumerate(raw["kinds"]):
+        et = k.get("event_type")
+        if et is not None and known is not None and et not in known:
+            problems.append(Problem(source, f"/kinds/{i}/event_type", f"no event type “{et}” in event_types/ (known: {', '.join(sorted(known)) or 'none'})"))
+    form, found = _free_form(raw, source)
+    problems += found
+    if form is None or any(not p.warning for p in problems):
+        return None, problems
+    cat = EquipmentCatalog(
+        kinds={k["key"]: EquipmentKind(k["key"], k["label"], k.get("maintenance_months"), k.get("event_type")) for k in raw["kinds"]},
+        fuels={f["key"]: Fuel(f["key"], f["label"]) for f in fuels},
+        form=form,
+    )
+    return cat, problems

@@ -1,0 +1,162 @@
+"""The clients' installed equipment (issue 15): create, edit, read, with every change audited.
+
+One write path, :func:`apply_changes`: the back office's edits and the answers of a done
+intervention (an event type's ``equipment_updates``) both go through it, so that the
+audit trail says for every change who made it, from which intervention if any, and the
+old and new value (``audit_log``, entity ``equipment``, details ``{"changes": {field:
+[old, new]}, ...}``; dates as ISO text).
+
+The fixed fields are checked by :class:`webapp.schemas.EquipmentInputSchema`, the kind and
+fuel against ``equipment.json``, the free fields by the engine against its schema; every
+fault is refused at once, by JSON pointer (:class:`InvalidRecord`, 422).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import FieldError
+from engine.equipment import EquipmentCatalog
+
+from ..extensions import db
+from ..i18n import current_lang
+from ..models import Client, Equipment, User
+from ..registry import get_registry
+from ..schemas import EquipmentInputSchema, error_dict
+from . import policy
+from .audit import audit, origin
+from .errors import Conflict, Forbidden, InvalidRecord, NotFound
+
+#: The columns the input sets (``fields``, the free fields, apart).
+COLUMNS = ("kind", "brand", "model", "serial_number", "installed_on", "warranty_until", "fuel", "notes", "next_maintenance_on", "retired_on")
+
+
+def catalog() -> EquipmentCatalog:
+    """What ``form_definitions/equipment.json`` declares (kinds, fuels, free fields)."""
+    return get_registry().equipment
+
+
+def plain(value: Any) -> Any:
+    """A value as the audit trail keeps it (JSON): dates as ISO text."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def check_input(raw: Any, lang: str | None = None) -> dict:
+    """The equipment's values from ``raw`` (a JSON object, or a browser form's fields as a
+    dict), checked: the columns of :data:`COLUMNS` and ``fields``, the free fields as the
+    engine keeps them (without what a rule hides). Raises :class:`InvalidRecord` with
+    every fault."""
+    lang = lang or current_lang()
+    errors: list[FieldError] = []
+    try:
+        data = EquipmentInputSchema().load(raw if isinstance(raw, dict) else {})
+    except ValidationError as err:
+        for name, messages in error_dict(err).items():
+            errors += [FieldError("" if name == "_schema" else f"/{name}", m, "invalid") for m in messages]
+        data = err.valid_data if isinstance(err.valid_data, dict) else {}  # the rest is checked all the same
+    cat = catalog()
+    if data.get("kind") is not None and data["kind"] not in cat.kinds:
+        errors.append(FieldError("/kind", _("Choose a kind of equipment from the list."), "enum"))
+    if data.get("fuel") is not None and data["fuel"] not in cat.fuels:
+        errors.append(FieldError("/fuel", _("Choose a fuel from the list."), "enum"))
+    if isinstance(data.get("fields"), dict):
+        free, found = cat.form.check(data["fields"], lang)
+        errors += [FieldError("/fields" + e.pointer, e.message, e.keyword, e.params) for e in found]
+        data["fields"] = free
+    if errors:
+        raise InvalidRecord(errors)
+    return data
+
+
+def apply_changes(actor: User | None, eq: Equipment, values: dict, *, action: str, details: dict | None = None) -> dict:
+    """Set ``values`` (columns, and free fields under their own names) on ``eq`` and audit
+    what changed as ``{field: [old, new]}``; returns that. Does not commit."""
+    changes: dict[str, list] = {}
+    free = dict(eq.fields or {})
+    for name, new in values.items():
+        if name in COLUMNS:
+            old = getattr(eq, name)
+            if old != new:
+                changes[name] = [plain(old), plain(new)]
+                setattr(eq, name, new)
+        elif free.get(name) != new:
+            changes[name] = [free.get(name), new]
+            if new is None:
+                free.pop(name, None)
+            else:
+                free[name] = new
+    if free != (eq.fields or {}):
+        eq.fields = free
+    if changes:
+        db.session.flush()
+        audit(actor, "equipment", eq.id, action, None, None, {"changes": changes, **(details or {})})
+    return changes
+
+
+def _editable(actor: User) -> None:
+    if not policy.may_edit_equipment(actor):
+        raise Forbidden(_("You may not edit equipment."))
+
+
+def create_equipment(actor: User, client_id: int, raw: Any, *, lang: str | None = None, source: str = "web") -> Equipment:
+    """A new piece of equipment at ``client_id``'s; audited with its values."""
+    _editable(actor)
+    client = db.session.get(Client, client_id)
+    if client is None:
+        raise NotFound(_("No such client."))
+    data = check_input(raw, lang)
+    eq = Equipment(client_id=client.id, fields={})
+    db.session.add(eq)  # inserted with its values by apply_changes' flush
+    values = {k: data[k] for k in COLUMNS} | data["fields"]
+    values = {k: v for k, v in values.items() if v is not None}
+    apply_changes(actor, eq, values, action="create", details=origin(source))
+    db.session.commit()
+    return eq
+
+
+def update_equipment(actor: User, equipment_id: int, raw: Any, *, expected_version: int | None = None, lang: str | None = None,
+                     source: str = "web") -> Equipment:
+    """Replace the equipment's values with ``raw``'s (a free field left out is emptied);
+    ``expected_version`` (or ``raw["version"]``) refuses an edit made on a stale copy (409)."""
+    _editable(actor)
+    eq = get_equipment(actor, equipment_id)
+    data = check_input(raw, lang)
+    expected = expected_version if expected_version is not None else data.get("version")
+    stale = _("Someone else changed this equipment meanwhile: reload it and redo your change.")
+    if expected is not None and eq.version != expected:
+        raise Conflict(stale)
+    values = {k: data[k] for k in COLUMNS} | {k: None for k in (eq.fields or {})} | data["fields"]
+    try:
+        apply_changes(actor, eq, values, action="update", details=origin(source))
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(stale) from None
+    return eq
+
+
+def get_equipment(actor: User, equipment_id: int) -> Equipment:
+    """The equipment, with its client, if ``actor`` may see it (404 otherwise: a technician
+    sees the equipment their interventions target)."""
+    stmt = sa.select(Equipment).where(Equipment.id == equipment_id).options(joinedload(Equipment.client))
+    eq = db.session.scalar(policy.visible_equipment(actor, stmt))
+    if eq is None:
+        raise NotFound(_("No such equipment."))
+    return eq
+
+
+def client_equipment(actor: User, client_id: int, *, include_retired: bool = True) -> list[Equipment]:
+    """The equipment at ``client_id``'s that ``actor`` may see: in service first, then by
+    kind and installation."""
+    stmt = sa.select(Equipment).where(Equipment.client_id == client_id)
+    if not include_retired:
+        stmt = stmt.where(Equipment.retired_on.is_(None))
+    stmt = stmt.order_by(Equipment.retired_on.is_not(None), Equipment.kind, Equipment.installed_on, Equipment.id)
+    return list(db.session.scalars(policy.visible_equipment(actor, stmt)))
