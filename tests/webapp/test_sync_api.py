@@ -767,7 +767,7 @@ def test_taking_the_offices_version_resolves_the_conflict_on_the_server(client, 
     assert "non appliquées (2)" in page  # the other form's and the refused finish
     text = " ".join(page.split())
     assert page.count("resolved-mark discarded") == 3 and text.count("le technicien a pris la version du bureau (Tech1, le ") == 3, text[text.find("device-edits"):][:1500]
-    english = " ".join(client.get(f"/interventions/{world['ids']['mine']}", headers={"Accept-Language": "en"}).get_data(as_text=True).split())
+    english = " ".join(client.get(f"/interventions/{world['ids']['mine']}?lang=en").get_data(as_text=True).split())
     assert "Device edits not applied (2)" in english and english.count("the technician took the office's version (Tech1, on ") == 3
     assert "Modifications de l'appareil" not in english and "Mark as handled" in english
 
