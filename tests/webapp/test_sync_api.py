@@ -355,12 +355,13 @@ def test_a_request_that_dies_mid_apply_leaves_nothing_claimed_and_the_replay_app
 @pytest.mark.parametrize("first", ["applies", "dies"])
 def test_a_replay_while_the_operation_is_applied_waits_for_it(app, world, monkeypatch, first):
     """The device sends the operation again while the first request still applies it: the
-    replay waits for the first's transaction (PostgreSQL: the row's lock; SQLite: the write
-    lock), then finds it applied — or, the first request having died, applies it. Never
+    replay waits for the first's transaction (PostgreSQL: the row's lock, at the claim;
+    SQLite: the write lock, which a batch takes at its start), then finds it applied — or, the first request having died, applies it. Never
     "come back later", never twice; on SQLite and on PostgreSQL."""
     import threading
 
     from webapp.models import AuditLog, SyncOperation
+    from webapp.services import unit
     from webapp.sync import ops
     from webapp.sync.handlers import HANDLERS
 
@@ -369,7 +370,7 @@ def test_a_replay_while_the_operation_is_applied_waits_for_it(app, world, monkey
         c.post("/login", data={"username": "tech1", "password": "secret-pass"})
     start = op("start", world["uuid"]["mine"], 1)
     applying, claiming, release = threading.Event(), threading.Event(), threading.Event()
-    real, claim = HANDLERS["start"], ops._claim
+    real, claim, write_lock = HANDLERS["start"], ops._claim, unit._write_lock
 
     def slow(ctx):
         if not applying.is_set():  # the first request, its claim written and not committed
@@ -379,13 +380,17 @@ def test_a_replay_while_the_operation_is_applied_waits_for_it(app, world, monkey
                 raise Died()
         return real(ctx)
 
-    def watched_claim(user, iv, o):
-        if applying.is_set():
-            claiming.set()  # the replay reaches the claim, where it waits
-        return claim(user, iv, o)
+    def watched(wait):
+        def watched_wait(*args):
+            if applying.is_set():
+                claiming.set()  # the replay reaches where it waits
+            return wait(*args)
+
+        return watched_wait
 
     monkeypatch.setitem(HANDLERS, "start", slow)
-    monkeypatch.setattr(ops, "_claim", watched_claim)
+    monkeypatch.setattr(ops, "_claim", watched(claim))
+    monkeypatch.setattr(unit, "_write_lock", watched(write_lock))
     results: list = [None, None]
 
     def send(i):

@@ -160,23 +160,27 @@ def test_a_handlers_bug_refuses_its_operation_alone_and_leaves_nothing_of_it(app
     assert (replay[0]["status"], replay[0]["original"], replay[0]["code"]) == ("duplicate", "refused", "server_error")
 
 
-def test_a_bug_after_the_change_was_committed_leaves_the_operation_applied(app, client, auth, world, monkeypatch):
-    """The service committed the change and the operation's status together; what fails
-    after that does not undo it, and the result says applied."""
+def test_a_bug_after_the_services_change_undoes_the_operation_alone(app, client, auth, world, monkeypatch):
+    """The batch is one transaction and the service no longer commits the change on its
+    own: a bug after the service made it rolls the operation back whole (its savepoint), it
+    is refused ``server_error``; the batch's other operations are committed."""
     from webapp.sync import handlers
 
     real = handlers.HANDLERS["transition"]
 
     def transition(ctx):
-        real(ctx)
-        raise RuntimeError("after the commit")
+        version = real(ctx)
+        if ctx.intervention.id == world["ids"]["a"]:
+            raise RuntimeError("after the change")
+        return version
 
     monkeypatch.setitem(handlers.HANDLERS, "transition", transition)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     auth.login("tech1")
-    out = results(client, [op(world["uuid"]["a"], to="confirmed")])
-    assert out[0]["status"] == "applied"
-    assert status_of(app, world["ids"]["a"]) == "confirmed"
+    out = results(client, [op(world["uuid"]["a"], to="confirmed"), op(world["uuid"]["b"], to="confirmed")])
+    assert [(r["status"], r.get("code")) for r in out] == [("refused", "server_error"), ("applied", None)]
+    assert status_of(app, world["ids"]["a"]) == "planned"
+    assert status_of(app, world["ids"]["b"]) == "confirmed"
 
 
 def test_a_time_operation_that_changes_nothing_is_applied_in_a_batch(app, client, auth, world):

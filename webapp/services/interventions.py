@@ -11,34 +11,56 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import MAX_INTERVENTION_DAYS, Client, Intervention, Store, Tag, User
 from ..registry import get_registry
-from . import access, policy
+from . import access, policy, unit
 from .audit import audit
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+
+
+#: What :func:`load_intervention` loads with the intervention.
+_WITH = ("client", "store", "technicians", "tags")
+
+
+def _load_stmt(*where) -> sa.Select:
+    return sa.select(Intervention).where(*where).options(
+        joinedload(Intervention.client),
+        joinedload(Intervention.store),
+        selectinload(Intervention.technicians),
+        selectinload(Intervention.tags),
+    )
+
+
+def _held(intervention_id: int) -> Intervention | None:
+    """The intervention as this transaction already holds it with all it is loaded with,
+    or None. Reading it again would bring nothing new (the session keeps the attributes it
+    holds); in a batch of operations on one intervention it spares the reads per operation."""
+    iv = db.session.identity_map.get(Session.identity_key(Intervention, intervention_id))
+    if iv is None:
+        return None
+    state = sa.inspect(iv)
+    return None if state.expired_attributes or state.unloaded.intersection(_WITH) else iv
+
+
+def _visible(iv: Intervention | None, user: User) -> Intervention:
+    if iv is None or not policy.may_view(user, iv):
+        raise NotFound(_("No such intervention."))
+    return iv
 
 
 def load_intervention(intervention_id: int, user: User, *, for_update: bool = False) -> Intervention:
     """The intervention with its client, store, technicians and tags, if ``user`` may see
     it (NotFound otherwise: a technician does not learn that others' exist)."""
-    stmt = (
-        sa.select(Intervention)
-        .where(Intervention.id == intervention_id)
-        .options(
-            joinedload(Intervention.client),
-            joinedload(Intervention.store),
-            selectinload(Intervention.technicians),
-            selectinload(Intervention.tags),
-        )
-    )
-    iv = db.session.scalar(stmt)
-    if iv is None or not policy.may_view(user, iv):
-        raise NotFound(_("No such intervention."))
-    return iv
+    return _visible(_held(intervention_id) or db.session.scalar(_load_stmt(Intervention.id == intervention_id)), user)
+
+
+def load_intervention_by_uuid(intervention_uuid: str, user: User) -> Intervention:
+    """:func:`load_intervention` by the UUID a device names it with."""
+    return _visible(db.session.scalar(_load_stmt(Intervention.uuid == intervention_uuid)), user)
 
 
 def _check(data: dict) -> tuple[dict, dict[str, list[str]]]:
@@ -193,9 +215,9 @@ def update_intervention(actor: User, intervention_id: int, data: dict) -> Interv
 
 def _commit() -> None:
     try:
-        db.session.commit()
+        unit.commit()
     except StaleDataError:
-        db.session.rollback()
+        unit.rollback()
         raise Conflict(_("Someone else changed this intervention meanwhile: reload it and redo your change.")) from None
 
 

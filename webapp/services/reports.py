@@ -34,7 +34,7 @@ from .. import metrics, tasks
 from ..extensions import db
 from ..models import Attachment, Intervention, ReportSending, User, utcnow
 from ..registry import definition_of, get_registry
-from . import policy
+from . import policy, unit
 from .audit import audit, origin
 from .errors import InvalidInput, MailNotConfigured, NotFound, ReportFailed, ServiceError
 from .interventions import load_intervention
@@ -179,8 +179,8 @@ def request_report_sending(actor: User, intervention_id: int, *, recipients: lis
         raise MailNotConfigured(not_configured_message())
     rcpts = _recipients(iv, recipients)
     sending = _new_sending(actor, iv, rcpts, trigger="manual", source=source, status="queued", at=at)
-    db.session.commit()
-    _enqueue(sending.id)
+    unit.commit()
+    unit.after_commit(_enqueue, sending.id)
     return db.session.get(ReportSending, sending.id)
 
 
@@ -216,15 +216,15 @@ def queue_automatic_sending(actor: User | None, intervention_id: int) -> ReportS
     rcpts = [iv.client.email] if iv.client.email and valid_address(iv.client.email) else []
     if not mail_configured():
         s = _new_sending(actor, iv, rcpts, trigger="auto", source="auto", status="pending", error=not_configured_message())
-        db.session.commit()
+        unit.commit()
         return s
     if not rcpts:
         s = _new_sending(actor, iv, rcpts, trigger="auto", source="auto", status="pending", error=_("The client has no e-mail address: type a recipient and send it from the back office."))
-        db.session.commit()
+        unit.commit()
         return s
     s = _new_sending(actor, iv, rcpts, trigger="auto", source="auto", status="queued")
-    db.session.commit()
-    _enqueue(s.id)
+    unit.commit()
+    unit.after_commit(_enqueue, s.id)
     return db.session.get(ReportSending, s.id)
 
 

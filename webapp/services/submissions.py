@@ -15,7 +15,7 @@ from ..extensions import db
 from ..i18n import current_lang
 from ..models import FormVersion, Submission, User, utcnow
 from ..registry import definition_of, get_registry
-from . import policy
+from . import policy, unit
 from .audit import audit, origin
 from .errors import Conflict, InvalidAnswers, NotFound
 from .interventions import load_intervention
@@ -92,8 +92,8 @@ def save_submission(actor: User, intervention_id: int, form_id: str, data: dict,
         db.session.flush()
         record_signatures(actor, sub, d, data)
         audit(actor, "intervention", iv.id, action, None, form_id, {"form_version": fv.version, "content_hash": fv.content_hash, **origin(source, at)})
-        db.session.commit()
+        unit.commit()
     except (StaleDataError, IntegrityError):
-        db.session.rollback()
+        unit.rollback()
         raise Conflict(_("Someone else changed these answers meanwhile: reload them and redo your change.")) from None
     return sub

@@ -34,7 +34,7 @@ from ..extensions import db
 from ..i18n import current_lang
 from ..models import Intervention, TimeSegment, User, utcnow
 from ..registry import definition_of, get_registry
-from . import access, policy
+from . import access, policy, unit
 from .audit import audit
 from .errors import Conflict, Incomplete, InvalidInput
 from .interventions import load_intervention
@@ -83,9 +83,9 @@ def _touch(iv: Intervention, now: datetime) -> None:
 
 def _commit() -> None:
     try:
-        db.session.commit()
+        unit.commit()
     except StaleDataError:
-        db.session.rollback()
+        unit.rollback()
         raise _conflict() from None
 
 

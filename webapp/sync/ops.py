@@ -1,28 +1,29 @@
 """Applying the operations a device pushes, each exactly once, each whole or not at all.
 
-An operation is kept under its UUID (:class:`SyncOperation`). The request that applies it
-claims the row in its own transaction, and the row is committed only with the change and
-the row's final status (by the service that makes the change), or with its refusal: a
-replay finds the row and gets the stored result; a request that dies mid-apply leaves
-nothing behind (its transaction is rolled back with the claim), so the device's next replay
-applies it at once — nothing waits for a claim to expire. Two concurrent pushes of the same
-operation meet on the row: the second waits for the first's transaction (PostgreSQL: on the
-primary key's or the row's lock; SQLite: on the database's write lock), then finds the row
-final (a duplicate) or, if the first died, nothing (and applies it). A row committed as
-``pending`` (by an earlier version of this module, whose request died) is taken over the
-same way: an UPDATE in the applying transaction, conditioned on it still being pending.
+A pushed batch is one transaction (:func:`webapp.services.unit.unit_of_work`), committed
+once at its end: the services flush their changes instead of committing each, so an
+operation costs a bounded number of statements and no commit of its own (``bench/push.py``).
+Each operation is a step of it, a savepoint: a refusal, a conflict or *any* exception of its
+handler rolls back everything the operation did (its claim too), then its final status is
+kept in a step of its own; the other operations of the batch are not touched either way.
+What must follow the commit (a report sending handed to the worker) runs after it.
 
-Each operation is its own unit of work, from its claim to that one commit: a refusal, a
-conflict or *any* exception of its handler rolls back everything it did (its claim too), and
-only then is its final status kept. It is a transaction of its own rather than a savepoint of
-the batch's because the services commit what they change (a report queued must be committed
-before a worker looks for it); the other operations of the batch are not touched either way.
+An operation is kept under its UUID (:class:`SyncOperation`). The batch claims the row,
+and the row is committed only with the change and its final status, or with its refusal:
+a replay finds the row and gets the stored result; a request that dies mid-batch leaves
+nothing behind (its transaction is rolled back with the claims), so the device's next
+replay applies it at once — nothing waits for a claim to expire. Two concurrent pushes of
+the same operation meet on the row: the second waits for the first's transaction
+(PostgreSQL: on the primary key's lock, at the claim; SQLite: on the database's write lock,
+which a batch takes at its start), then finds the row final (a duplicate) or, if the first
+died, nothing (and applies it). A row committed as ``pending`` (by an earlier version of
+this module, whose request died) is taken over the same way: an UPDATE in the applying
+transaction, conditioned on it still being pending.
+
 An exception nobody expected (a bug) refuses the operation with the code ``server_error``
 (logged, no detail in the answer): the same operation would fail the same way again, so it
 is kept as refused, replays answer ``duplicate``, and the device keeps the technician's data
-and shows the reason, instead of retrying it forever. Had the service already committed the
-change (and the operation as applied) before the exception, the operation *is* applied: its
-result says so.
+and shows the reason, instead of retrying it forever.
 
 The results of a batch: exactly one per operation, in order, each of one status:
 
@@ -80,6 +81,7 @@ from ..errors import describe, error_body
 from ..extensions import db
 from ..models import Attachment, Intervention, Submission, SyncOperation, User, utcnow
 from ..registry import definition_of
+from ..services import unit
 from ..services.errors import Conflict, NotFound, ServiceError
 from .handlers import HANDLERS, SOURCE, OpContext
 from .schemas import OperationSchema
@@ -138,12 +140,9 @@ def effective_base(intervention_id: int, target: str, user_id: int, base: int | 
 
 
 def _find_intervention(user: User, iv_uuid: str) -> Intervention:
-    from ..services.interventions import load_intervention
+    from ..services.interventions import load_intervention_by_uuid
 
-    iv_id = db.session.scalar(sa.select(Intervention.id).where(Intervention.uuid == iv_uuid))
-    if iv_id is None:
-        raise NotFound(_("No such intervention."))
-    return load_intervention(iv_id, user)  # NotFound unless the policy lets the user see it
+    return load_intervention_by_uuid(iv_uuid, user)  # NotFound unless the policy lets the user see it
 
 
 def _check_attachments(iv: Intervention, op: dict) -> None:
@@ -165,34 +164,27 @@ def _check_attachments(iv: Intervention, op: dict) -> None:
         raise Retry("missing_attachment", _("Photos or signatures are not uploaded yet."), missing)
 
 
-def _claim(user: User, iv: Intervention | None, op: dict) -> tuple[SyncOperation, bool]:
+def _claim(user: User, iv: Intervention | None, op: dict, existing: SyncOperation | None) -> tuple[SyncOperation, bool]:
     """The operation's row, and whether this request owns it (must apply it). Owned, the
-    row is written in this request's transaction and not committed: it commits with the
-    change, or goes with the transaction if the request dies. Not owned, it is another
-    request's final row (or, with another user, someone else's id)."""
-    row = db.session.get(SyncOperation, op["id"])
-    if row is None:
+    row is written in the batch's transaction: it commits with the change, or goes with the
+    operation's step or the transaction if the request dies. Not owned, it is another
+    request's final row (or, with another user, someone else's id). ``existing``: the row
+    as read before (None: there was none)."""
+    if existing is None:
         row = SyncOperation(
             id=op["id"], user_id=user.id, intervention_id=iv.id if iv else None, type=op["type"], target=_target(op),
             base_version=op.get("base_version"), device_at=op.get("at"), payload=op["raw"], status="pending", received_at=utcnow(),
         )
         db.session.add(row)
-        try:
-            db.session.flush()  # waits here while another request holds the same id
-            return row, True
-        except IntegrityError:  # that request applied it (or refused it) meanwhile
-            db.session.rollback()
-            row = db.session.get(SyncOperation, op["id"])
-            if row is None:  # pragma: no cover - another constraint
-                raise
-            return row, False
-    if row.status == "pending" and row.user_id == user.id:  # committed by a request that died
+        db.session.flush()  # waits here while another request holds the same id; IntegrityError once it committed it
+        return row, True
+    if existing.status == "pending" and existing.user_id == user.id:  # committed by a request that died
         taken = db.session.execute(
-            sa.update(SyncOperation).where(SyncOperation.id == row.id, SyncOperation.status == "pending").values(received_at=utcnow())
+            sa.update(SyncOperation).where(SyncOperation.id == existing.id, SyncOperation.status == "pending").values(received_at=utcnow())
         ).rowcount
-        db.session.refresh(row)
-        return row, taken == 1
-    return row, False
+        db.session.refresh(existing)
+        return existing, taken == 1
+    return existing, False
 
 
 def _server_state(iv_id: int, op: dict) -> dict:
@@ -233,14 +225,24 @@ def _not_mine(user: User, row: SyncOperation) -> dict:
 
 def _refuse(user: User, iv: Intervention | None, op: dict, exc: ServiceError) -> dict:
     """Keep a refusal (or a conflict, with the server's side), claiming the row again: the
-    failed attempt's transaction was rolled back, its claim with it."""
+    failed attempt's step was rolled back, its claim with it."""
     server_state = _server_state(iv.id, op) if iv is not None and isinstance(exc, Conflict) else None
-    row, mine = _claim(user, iv, op)
+    row, mine = _claim(user, iv, op, db.session.get(SyncOperation, op["id"]))
     if not mine:
         return _not_mine(user, row)
     _keep_refusal(row, exc, server_state)
-    db.session.commit()
+    db.session.flush()
     return stored_result(row)
+
+
+class _Undone(Exception):
+    """Leaves an operation's step to roll it back: why it is not applied, and its
+    intervention when it was found."""
+
+    def __init__(self, reason: ServiceError, intervention: Intervention | None):
+        super().__init__(str(reason))
+        self.reason = reason
+        self.intervention = intervention
 
 
 class ServerFailure(ServiceError):
@@ -250,43 +252,49 @@ class ServerFailure(ServiceError):
     code = "server_error"
 
 
-def apply_operation(user: User, op: dict) -> dict:
-    """One operation (already loaded by the schema, ``op["raw"]`` the JSON as sent) -> its
-    result: applied | duplicate | refused | conflict | retry."""
+def _apply(user: User, op: dict) -> dict:
+    """The operation in its step: its result, or :class:`_Undone` out of the step."""
     existing = db.session.get(SyncOperation, op["id"])
     if existing is not None and existing.status != "pending":
         return _not_mine(user, existing)
+    iv = None
     try:
         iv = _find_intervention(user, op["intervention"])
         if op["type"] == "answers":
             _check_attachments(iv, op)
-    except Retry as exc:
-        return _retry(op["id"], exc)
-    except ServiceError as exc:
-        return _refuse(user, None, op, exc)
-    row, mine = _claim(user, iv, op)
-    if not mine:
-        return _not_mine(user, row)
-    op_id = row.id
-    ctx = OpContext(user=user, intervention=iv, op=op, at=op.get("at"), source=SOURCE,
-                    base_version=effective_base(iv.id, row.target, user.id, op.get("base_version")))
-    row.status, row.done_at = "applied", utcnow()  # committed together with the change
-    try:
+        row, mine = _claim(user, iv, op, existing)
+        if not mine:
+            return _not_mine(user, row)
+        ctx = OpContext(user=user, intervention=iv, op=op, at=op.get("at"), source=SOURCE,
+                        base_version=effective_base(iv.id, row.target, user.id, op.get("base_version")))
         version = HANDLERS[op["type"]](ctx)
     except ServiceError as exc:
-        db.session.rollback()
-        return _refuse(user, iv, op, exc)
-    except Exception:  # noqa: BLE001 - a bug of one operation must not fail the batch
-        current_app.logger.exception("sync operation %s (%s) failed", op_id, op["type"])
-        db.session.rollback()
-        done = db.session.get(SyncOperation, op_id)
-        if done is not None and done.status == "applied":  # committed with its change before the bug
-            return stored_result(done)
-        return _refuse(user, iv, op, ServerFailure(_("The server failed to apply this change (the error was logged). It stays on your device.")))
-    row = db.session.get(SyncOperation, op_id)
-    row.result_version = version
-    db.session.commit()
+        raise _Undone(exc, iv) from exc
+    row.status, row.done_at, row.result_version = "applied", utcnow(), version
+    db.session.flush()
     return stored_result(row)
+
+
+def apply_operation(user: User, op: dict) -> dict:
+    """One operation (already loaded by the schema, ``op["raw"]`` the JSON as sent) -> its
+    result: applied | duplicate | refused | conflict | retry. Run in a step of the batch's
+    unit of work: not applied, nothing of it stays but its refusal."""
+    try:
+        with unit.step():
+            return _apply(user, op)
+    except Retry as exc:
+        return _retry(op["id"], exc)
+    except _Undone as undone:
+        reason, iv = undone.reason, undone.intervention
+    except Exception as exc:  # noqa: BLE001 - a bug of one operation must not fail the batch
+        done = db.session.get(SyncOperation, op["id"]) if isinstance(exc, IntegrityError) else None
+        if done is not None:  # the claim met the same operation, committed meanwhile by another request
+            return _not_mine(user, done)
+        current_app.logger.exception("sync operation %s (%s) failed", op["id"], op["type"])
+        reason = ServerFailure(_("The server failed to apply this change (the error was logged). It stays on your device."))
+        iv = db.session.scalar(sa.select(Intervention).where(Intervention.uuid == op["intervention"]))
+    with unit.step():
+        return _refuse(user, iv, op, reason)
 
 
 def _intervention_of(raw: dict) -> str | None:
@@ -301,8 +309,16 @@ def apply_batch(user: User, raw_ops: list[dict]) -> list[dict]:
     """A pushed batch, in order: one result per operation. An operation that does not load
     is refused alone; one not applied (refused, in conflict, to retry) holds back the later
     ones of the same intervention (``retry``/``blocked``), the others go on."""
+    with unit.unit_of_work():
+        results = _apply_all(user, raw_ops)
+    for raw, result in zip(raw_ops, results):
+        metrics.sync_operation(_type_label(raw), result["status"])
+    return results
+
+
+def _apply_all(user: User, raw_ops: list[dict]) -> list[dict]:
     schema = OperationSchema()
-    results = []
+    results: list[dict] = []
     blocked: set[str | None] = set()
     for raw in raw_ops:
         try:
@@ -320,8 +336,6 @@ def apply_batch(user: User, raw_ops: list[dict]) -> list[dict]:
         if result["status"] in NOT_APPLIED:
             blocked.add(op["intervention"])
         results.append(result)
-    for raw, result in zip(raw_ops, results):
-        metrics.sync_operation(_type_label(raw), result["status"])
     return results
 
 
