@@ -100,18 +100,26 @@ def load_agenda(user: User, first_day: date, ndays: int, filters: Filters) -> Ag
     cells: dict[tuple[int, int], list[Item]] = defaultdict(list)
     rows: dict[int, list[Item]] = defaultdict(list)
     known = set(tech_ids)
-    seen: set[int] = set()
     items: dict[int, Item] = {}
-    for r in db.session.execute(q):
-        if r.user_id not in known:
+    day_of: dict[datetime, int] = {}  # most interventions start and end on the same few hours
+
+    def index(instant: datetime) -> int:
+        """The range's day index of an instant (company days), computed once per instant."""
+        i = day_of.get(instant)
+        if i is None:
+            i = day_of[instant] = (clock.local(instant).date() - first_day).days
+        return i
+
+    for iv_id, start_at, end_at, status, event_type_id, title, closed, name, city, postcode, user_id in db.session.execute(q):
+        if user_id not in known:
             continue
-        item = items.get(r.id)
+        item = items.get(iv_id)
         if item is None:
-            item = items[r.id] = Item(r.id, r.start_at, r.end_at, r.status, r.event_type_id, r.title, r.closed, r.name, r.city, r.postcode)
-        seen.add(r.id)
-        rows[r.user_id].append(item)
-        first = max(0, (clock.local(item.start_at).date() - first_day).days)
-        last = min(ndays - 1, (clock.local(item.end_at - timedelta(microseconds=1)).date() - first_day).days)
+            item = items[iv_id] = Item(iv_id, start_at, end_at, status, event_type_id, title, closed, name, city, postcode)
+        rows[user_id].append(item)
+        first = max(0, index(start_at))
+        last = min(ndays - 1, index(end_at - timedelta(microseconds=1)))
         for i in range(first, last + 1):
-            cells[(r.user_id, i)].append(item)
+            cells[(user_id, i)].append(item)
+    seen = items.keys()
     return Agenda(first_day, days, technicians, cells, rows, len(seen))

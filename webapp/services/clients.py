@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from ..extensions import db
 from ..models import Client, User
 from ..schemas import ClientInputSchema, error_dict
-from . import access
+from . import access, unit
 from .audit import audit
 from .errors import Forbidden, InvalidInput, NotFound
 
@@ -31,7 +31,7 @@ def create_client(actor: User, raw: dict) -> Client:
     db.session.add(client)
     db.session.flush()
     audit(actor, "client", client.id, "create", None, client.name)
-    db.session.commit()
+    unit.commit()
     return client
 
 

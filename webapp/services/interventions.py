@@ -168,7 +168,7 @@ def schedule_intervention(actor: User, data: dict) -> tuple[Intervention, bool]:
             raise
         return load_intervention(existing, actor), False
     audit(actor, "intervention", iv.id, "create", None, iv.status, {"event_type": iv.event_type_id, "client_id": iv.client_id})
-    db.session.commit()
+    unit.commit()
     return load_intervention(iv.id, actor), True
 
 

@@ -11,7 +11,7 @@ from ..auth import end_sessions, hash_password
 from ..extensions import db
 from ..models import User
 from ..schemas import UserInputSchema, error_dict
-from . import access
+from . import access, unit
 from .audit import audit
 from .errors import Forbidden, InvalidInput, NotFound
 
@@ -58,7 +58,7 @@ def create_user(actor: User | None, raw: dict, *, check_password: bool = True) -
     db.session.add(user)
     db.session.flush()
     audit(actor, "user", user.id, "create", None, user.role, {"username": user.username})
-    db.session.commit()
+    unit.commit()
     return user
 
 

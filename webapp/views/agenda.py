@@ -10,10 +10,14 @@ from flask_login import current_user, login_required
 
 from engine import clock
 
+from engine import display
+
 from ..extensions import db
+from ..i18n import current_lang
 from ..models import Tag, User
 from ..services import access
 from ..services.agenda import Filters, load_agenda
+from .agenda_cells import Chips, Slots
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
@@ -36,8 +40,10 @@ def week():
     filters = Filters.from_args(request.args)
     agenda = load_agenda(current_user, monday, 7, filters)
     all_techs, tags = _filter_choices()
+    today, lang = clock.today(), current_lang()
+    days = [{"day": d, "index": i, "today": d == today, "label": display.date(d, lang, "long")} for i, d in enumerate(agenda.days)]
     return render_template(
-        "agenda/week.html", agenda=agenda, filters=filters, all_techs=all_techs, tags=tags, today=clock.today(),
+        "agenda/week.html", agenda=agenda, filters=filters, all_techs=all_techs, tags=tags, today=today, days=days, chip=Chips(lang), slots=Slots(),
         prev=(monday - timedelta(days=7)).isoformat(), next=(monday + timedelta(days=7)).isoformat(), view="week",
     )
 
@@ -78,6 +84,6 @@ def day():
 
     return render_template(
         "agenda/day.html", lanes=lanes, agenda=agenda, filters=filters, all_techs=all_techs, tags=tags, today=clock.today(), the_day=the_day,
-        hours=list(range(DAY_START, DAY_END)), bar=bar,
+        hours=list(range(DAY_START, DAY_END)), bar=bar, chip=Chips(current_lang()), slots=Slots(),
         prev=(the_day - timedelta(days=1)).isoformat(), next=(the_day + timedelta(days=1)).isoformat(), view="day",
     )
