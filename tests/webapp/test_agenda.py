@@ -68,3 +68,19 @@ def test_technician_sees_only_their_row(client, auth, users, factory):
     html = client.get("/agenda/week?date=2030-03-04").get_data(as_text=True)
     assert "Tech1" in html and "Tech2" not in html
     assert "/interventions/new" not in html
+
+
+def test_chips_and_slots_escape_author_and_client_text(client, auth, users, factory):
+    """The chips are made in Python (webapp.views.agenda_cells): every value escaped, in
+    the planning, the day view and a technician's own list, as the templates would."""
+    hostile = '<script>alert("x")</script>'
+    cid = factory.client(hostile, city=hostile)
+    iv = factory.intervention([users["tech1"]], cid, start=_at(MONDAY, 9), title=f'Titre " {hostile}')
+    for who in ("office", "tech1"):
+        auth.login(who)
+        for url in ("/agenda/week?date=2030-03-04", "/agenda/day?date=2030-03-04"):
+            html = client.get(url).get_data(as_text=True)
+            assert f"/interventions/{iv}" in html, (who, url)
+            assert "<script>alert" not in html, (who, url)
+            assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html or "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html, (who, url)
+        auth.logout()

@@ -46,6 +46,7 @@ class Chips:
         self._status: dict[str, tuple[str, str, str]] = {}
         self._types: dict[str, tuple[str, str]] = {}
         self._values: dict[int, dict] = {}
+        self._times: dict = {}  # the same few hours start most interventions
         self._show = url_for("interventions.show", intervention_id=_ID).replace(str(_ID), "{}")
 
     def _status_of(self, key: str) -> tuple[str, str, str]:
@@ -74,22 +75,34 @@ class Chips:
             }
         return values
 
+    def _hm(self, instant) -> str:
+        found = self._times.get(instant)
+        if found is None:
+            found = self._times[instant] = display.time(instant, self._lang)
+        return found
+
+    def _range(self, it: Item) -> str:
+        key = (it.start_at, it.end_at)
+        found = self._times.get(key)
+        if found is None:
+            found = self._times[key] = display.time_range(it.start_at, it.end_at, self._lang)
+        return found
+
     def week(self, items: list[Item]) -> Markup:
         """The chips of one cell of the planning."""
-        lang = self._lang
-        return Markup("".join(_CHIP.format(**self._of(it), hm=display.time(it.start_at, lang), city=escape(it.client_city or "")) for it in items))
+        return Markup("".join(_CHIP.format(**self._of(it), hm=self._hm(it.start_at), city=escape(it.client_city or "")) for it in items))
 
     def bar(self, it: Item, left: float, width: float, lane: int) -> Markup:
         """An intervention on a technician's line of the day view."""
         lang = self._lang
-        return Markup(_BAR.format(**self._of(it), left=left, width=width, lane=lane, range=display.time_range(it.start_at, it.end_at, lang),
+        return Markup(_BAR.format(**self._of(it), left=left, width=width, lane=lane, range=self._range(it),
                                   duration=display.duration(it.duration_minutes, lang)))
 
     def card(self, it: Item) -> Markup:
         """An intervention in the technician's list of the day."""
         lang = self._lang
         place = escape(f"{it.client_postcode or ''} {it.client_city or ''}")
-        return Markup(_CARD.format(**self._of(it), place=place, range=display.time_range(it.start_at, it.end_at, lang), duration=display.duration(it.duration_minutes, lang)))
+        return Markup(_CARD.format(**self._of(it), place=place, range=self._range(it), duration=display.duration(it.duration_minutes, lang)))
 
 
 class Slots:
