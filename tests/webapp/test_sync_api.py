@@ -99,7 +99,9 @@ def test_pull_returns_the_technicians_coming_interventions(client, auth, world):
     assert next(s for s in body["config"]["statuses"] if s["key"] == "done")["color"] == "#2e7d32"
     assert "rights" not in body["config"]  # what the user may do is per intervention, decided by the server
     assert iv["rights"]["edit_answers"] == {"allowed": True, "code": None, "message": None}
-    assert any(h["uuid"] == world["uuid"]["poele"] for h in iv["upcoming"])
+    visits = body["clients"][str(iv["client_id"])]  # the client's history, once for both of tech1's interventions there
+    assert [h["uuid"] for h in visits] == [world["uuid"]["mine"], world["uuid"]["theirs"], world["uuid"]["poele"], world["uuid"]["far"]]
+    assert list(body["clients"]) == [str(world["client"])]
 
 
 def test_pull_sends_the_policys_answers_now_and_after_each_offline_action(client, auth, world, app):

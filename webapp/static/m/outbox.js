@@ -20,6 +20,7 @@ import { draftKey, nextSeq, transact } from "./store.js";
 
 const FORM_OPS = ["answers", "discard"]; // not status changes
 const CHANGES = ["drafts", "outbox", "rejected"];
+const HISTORY_ITEMS = 5; // visits shown before and after an intervention: the server's (webapp/sync/pull.py)
 const now = () => new Date().toISOString();
 const sameForm = (o, iv, formId) => o.type === "answers" && o.intervention === iv && o.form_id === formId;
 const answersOf = (r, iv, formId) => r.intervention === iv && r.op.type === "answers" && r.op.form_id === formId;
@@ -224,7 +225,8 @@ export function applyPull(body) {
         delete local.after;
         if (segments) local.timer = segments;
       } else if (!local.timer && segments && segments.length) local.timer = segments; // a new phone
-      await t.put("interventions", { ...iv, local });
+      // its client's history comes in body.clients (below); until then, the one it had
+      await t.put("interventions", { ...iv, history: (old && old.history) || [], upcoming: (old && old.upcoming) || [], local });
       for (const [formId, sub] of Object.entries(iv.submissions)) {
         const key = draftKey(iv.uuid, formId);
         const draft = await t.get("drafts", key);
@@ -237,11 +239,26 @@ export function applyPull(body) {
         await t.put("drafts", { key, intervention: iv.uuid, form_id: formId, data: sub.data, form_hash: sub.form_hash, base_version: sub.version, server_version: sub.version, saved: true, dirty: false });
       }
     }
+    // a client's history is sent once per client, and again when it changed: kept per
+    // client, each intervention on the device gets the visits before and after it (as many
+    // as the server's HISTORY_ITEMS)
+    const clients = { ...((await t.get("kv", "clients")) || {}), ...(body.clients || {}) };
+    for (const iv of await t.all("interventions")) {
+      const visits = clients[String(iv.client_id)];
+      if (!visits) continue;
+      const at = Date.parse(iv.start_at);
+      const others = visits.filter((h) => h.uuid !== iv.uuid);
+      const history = others.filter((h) => Date.parse(h.start_at) < at).slice(-HISTORY_ITEMS).reverse();
+      const upcoming = others.filter((h) => Date.parse(h.start_at) > at).slice(0, HISTORY_ITEMS);
+      await t.put("interventions", { ...iv, history, upcoming });
+    }
     const keep = new Set(body.ids);
     for (const iv of await t.all("interventions")) {
       if (!keep.has(iv.uuid) && !ops.some((o) => o.intervention === iv.uuid) && !rejected.some((r) => r.intervention === iv.uuid)) await t.del("interventions", iv.uuid);
     }
-    await t.put("kv", body.config, "config");
+    const held = new Set((await t.all("interventions")).map((iv) => String(iv.client_id)));
+    await t.put("kv", Object.fromEntries(Object.entries(clients).filter(([id]) => held.has(id))), "clients");
+    if (body.config) await t.put("kv", body.config, "config"); // sent when it changed
     await t.put("kv", body.user, "user");
     const known = (await t.get("kv", "forms")) || {};
     await t.put("kv", { ...known, ...body.forms }, "forms");
@@ -268,7 +285,7 @@ export function forgetHolder() {
     const n = await countUnsent(t);
     if (n) return n;
     for (const [name, key] of Object.entries(keyed)) for (const row of await t.all(name)) await t.del(name, row[key]);
-    for (const key of ["cursor", "config", "forms", "last", "user"]) await t.del("kv", key);
+    for (const key of ["cursor", "config", "clients", "forms", "last", "user"]) await t.del("kv", key);
     return 0;
   });
 }
