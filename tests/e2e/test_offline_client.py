@@ -302,6 +302,8 @@ def test_online_day_fill_start_finish(ctx, server, photos):
     page.screenshot(path=str(SCREENS / "day-list-360.png"), full_page=True)
     open_iv(page, server, "online")
     assert "Confirmé" in page.text_content(".banner")
+    # the client's next visits (the pull sends a client's history once, in its clients)
+    assert page.locator("details ul.hist li").count() == 5 and "Historique et à venir du client" in page.text_content("details summary")
     page.screenshot(path=str(SCREENS / "intervention-360.png"), full_page=True)
     page.click("button[data-action=start]")
     page.wait_for_selector("button[data-action=finish]")
