@@ -190,3 +190,30 @@ def test_a_time_operation_that_changes_nothing_is_applied_in_a_batch(app, client
     a = world["uuid"]["a"]
     out = results(client, [op(a, "time", None, duration_minutes=None, travel_minutes=None), op(a, to="confirmed")])
     assert [r["status"] for r in out] == ["applied", "applied"]
+
+
+def test_a_database_that_gives_up_waiting_asks_the_device_to_send_again(app, client, auth, world, monkeypatch):
+    """Batches hold their locks until their one commit: two may wait on each other and the
+    database gives one up (deadlock, lock timeout). That operation is to retry (``busy``),
+    nothing of it kept, the later ones of its intervention held back; the others applied."""
+    from sqlalchemy.exc import OperationalError
+
+    from webapp.sync import handlers
+
+    real = handlers.HANDLERS["transition"]
+
+    def transition(ctx):
+        version = real(ctx)
+        if ctx.intervention.id == world["ids"]["a"]:
+            raise OperationalError("UPDATE interventions ...", {}, Exception("deadlock detected"))
+        return version
+
+    monkeypatch.setitem(handlers.HANDLERS, "transition", transition)
+    auth.login("tech1")
+    a, b = world["uuid"]["a"], world["uuid"]["b"]
+    batch = [op(a, to="confirmed"), op(a, "start"), op(b, to="confirmed")]
+    out = results(client, batch)
+    assert [(r["status"], r.get("code")) for r in out] == [("retry", "busy"), ("retry", "blocked"), ("applied", None)]
+    assert (status_of(app, world["ids"]["a"]), status_of(app, world["ids"]["b"])) == ("planned", "confirmed")
+    monkeypatch.undo()
+    assert results(client, batch[:1])[0]["status"] == "applied"  # sent again: applied as if new

@@ -35,7 +35,9 @@ The results of a batch: exactly one per operation, in order, each of one status:
 * ``conflict`` — based on a version someone else changed since: not applied, both sides
   kept for the back office;
 * ``retry`` — not now, send it again: an attachment not uploaded yet
-  (``missing_attachment``), or ``blocked``: an earlier operation of the same intervention in
+  (``missing_attachment``), the database gave up waiting for another batch's locks
+  (``busy``: batches hold theirs until their commit, and two may wait on each other), or
+  ``blocked``: an earlier operation of the same intervention in
   this batch was not applied (refused, in conflict, or to retry), so the later ones of that
   intervention wait for the device to hear of it — Finish never overtakes refused answers,
   a transition never overtakes the refused one before it. Nothing of a blocked operation
@@ -71,7 +73,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from engine import walk
 from engine.facts import attachment_ids
@@ -286,6 +288,9 @@ def apply_operation(user: User, op: dict) -> dict:
         return _retry(op["id"], exc)
     except _Undone as undone:
         reason, iv = undone.reason, undone.intervention
+    except OperationalError:  # the database gave up waiting: a deadlock with another batch, a lock timeout
+        current_app.logger.warning("sync operation %s (%s) met a busy database: retry", op["id"], op["type"], exc_info=True)
+        return _retry(op["id"], Retry("busy", _("The server was busy with another change of this intervention: it will be sent again.")))
     except Exception as exc:  # noqa: BLE001 - a bug of one operation must not fail the batch
         done = db.session.get(SyncOperation, op["id"]) if isinstance(exc, IntegrityError) else None
         if done is not None:  # the claim met the same operation, committed meanwhile by another request
