@@ -90,7 +90,6 @@ def build(app, n_iv: int, n_tech: int, n_clients: int, device_share: int, seed: 
     from webapp.registry import get_registry
     from webapp.services import workflow
     from webapp.services.clients import create_client
-    from webapp.services.errors import ServiceError
     from webapp.services.interventions import schedule_intervention
     from webapp.services.unit import unit_of_work
     from webapp.services.users import create_user
@@ -170,11 +169,8 @@ def build(app, n_iv: int, n_tech: int, n_clients: int, device_share: int, seed: 
                 pushed += len(part)
                 db.session.expunge_all()
             _progress("phones' pushes", pushed, len(device), t0)
-        try:
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
-        except ServiceError:  # pragma: no cover
-            raise
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
         db.session.remove()
 
 
