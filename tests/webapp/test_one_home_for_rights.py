@@ -30,14 +30,12 @@ ALLOWED = {
     ("webapp/services/workflow.py", "w.closed_at = w.closed_by_id = w.closed_reason = None"),  # reopen
     ("webapp/services/interventions.py", 'by_id[i].role != "technician"'),  # only technicians are assigned (input check)
     ("webapp/services/agenda.py", "Intervention.closed, Client.name"),  # the agenda's "closed" style
-    ("webapp/services/agenda.py", "r.title, r.closed, r.name"),
+    ("webapp/views/agenda_cells.py", 'f"{css} closed" if it.closed else css'),  # the chips' "closed" style, made in Python
     ("webapp/sync/pull.py", '"closed": bool(iv.closed)'),  # the phone's "Closed" pill and banner
     ("webapp/sync/ops.py", '"closed": bool(iv.closed)'),  # the server's side of a conflict, as data
     ("webapp/commands.py", "[{_w(lang, 'closed')}]\" if iv.closed"),  # "[closed]" in a status line
     ("webapp/commands.py", "if iv.closed:"),  # show: who closed it, when, why
     ("webapp/commands.py", "when(w.closed_at)"),
-    ("webapp/templates/agenda/week.html", "{% if it.closed %} closed{% endif %}"),
-    ("webapp/templates/agenda/day.html", "{% if it.closed %} closed{% endif %}"),
     ("webapp/templates/clients/_interventions.html", "{% if iv.closed %} <span class=\"badge closed\">"),
     ("webapp/templates/interventions/show.html", "{% if iv.closed %} · <span>{{ _('Closed') }}"),
     ("webapp/templates/interventions/_workflow_actions.html", "{% if iv.closed %}"),  # the closed note, its date and reason
