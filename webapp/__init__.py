@@ -6,7 +6,7 @@ attachments, secret key, ``config.py``) is ``instance/`` next to the package, or
 defaults below, then ``instance/config.py`` if present, then the environment
 (``DATABASE_URL``, ``FIELDFORMS_SECRET_KEY``, ``FIELDFORMS_DEFINITIONS``, ``FIELDFORMS_TZ``,
 ``FIELDFORMS_PROXY_FIX``, ``REDIS_URL``, ``MAIL_*``, ``COMPANY_*``, ``REMEMBER_COOKIE_DURATION``
-in seconds), then ``test_config``.
+in seconds, ``STORAGE_BACKEND``, ``ATTACHMENTS_DIR``, ``S3_*``), then ``test_config``.
 
 The company's time zone, ``FIELDFORMS_TZ``, is checked here and handed to
 :mod:`engine.clock`, which everything else asks: an unknown zone stops the start with
@@ -62,6 +62,9 @@ _ENV_SETTINGS = {  # name -> type, for settings the environment may give (issue 
     "MAIL_USERNAME": str, "MAIL_PASSWORD": str, "MAIL_DEFAULT_SENDER": str, "COMPANY_NAME": str,
     "COMPANY_ADDRESS": str, "COMPANY_PHONE": str, "COMPANY_EMAIL": str, "COMPANY_LOGO": str,
     "REMEMBER_COOKIE_DURATION": int,
+    # where attachments and sent reports are kept (webapp.storage)
+    "STORAGE_BACKEND": str, "ATTACHMENTS_DIR": str, "S3_BUCKET": str, "S3_ENDPOINT_URL": str, "S3_REGION": str, "S3_ACCESS_KEY_ID": str,
+    "S3_SECRET_ACCESS_KEY": str, "S3_PREFIX": str, "S3_ADDRESSING_STYLE": str,
 }
 
 
@@ -110,7 +113,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         DB_MAX_OVERFLOW=None,
         FIELDFORMS_PROXY_FIX=0,
         FORM_DEFINITIONS=_default_definitions(),
+        # attachments and sent report PDFs (webapp.storage): the local folder, or S3
+        STORAGE_BACKEND="local",
         ATTACHMENTS_DIR=str(Path(app.instance_path) / "attachments"),
+        S3_BUCKET=None,
+        S3_ENDPOINT_URL=None,
+        S3_REGION=None,
+        S3_ACCESS_KEY_ID=None,
+        S3_SECRET_ACCESS_KEY=None,
+        S3_PREFIX="",
+        S3_ADDRESSING_STYLE=None,
         PASSWORD_HASH_METHOD="scrypt",
         MIN_PASSWORD_LENGTH=8,
         LOGIN_MAX_FAILURES=5,
@@ -167,7 +179,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _size_pool(app.config)
     app.config["BABEL_DEFAULT_TIMEZONE"] = clock.configure(app.config["FIELDFORMS_TZ"]).key
 
-    from . import auth, errors, guards, i18n, logs, metrics, registry, security, templating
+    from . import auth, errors, guards, i18n, logs, metrics, registry, security, storage, templating
     from .extensions import csrf, db, migrate
 
     logs.init_app(app)
@@ -183,6 +195,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     registry.init_app(app)
+    storage.init_app(app)
 
     from .views import register_blueprints
 

@@ -23,10 +23,11 @@ def _app(**config):
     from engine.clock import UnknownTimeZone
 
     from . import create_app
+    from .storage import StorageError
 
     try:
         return create_app({"SYNC_DEFINITIONS_ON_START": False, **config})
-    except UnknownTimeZone as exc:  # instance/config.py's FIELDFORMS_TZ: one plain line
+    except (UnknownTimeZone, StorageError) as exc:  # instance/config.py's FIELDFORMS_TZ, STORAGE_BACKEND: one plain line
         raise click.ClickException(str(exc)) from None
 
 

@@ -29,6 +29,7 @@ from .extensions import db
 from .models import (Attachment, AuditLog, CalendarFeed, Client, FormVersion, Intervention, InterventionWork, ReportSending, SignatureRecord, Store,
                      Submission, Tag, TimeSegment, User, utcnow)
 from .registry import definition_of, get_registry
+from .storage import attachment_key, get_storage
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
@@ -113,13 +114,13 @@ def _signature() -> bytes:
     return png(160, 60, pixel)
 
 
-def _store_bytes(data: bytes) -> str:
+def _store_bytes(data: bytes) -> tuple[str, int]:
+    """A demo PNG in the storage, as an upload of it would be: its sha256 and size."""
     digest = hashlib.sha256(data).hexdigest()
-    path = Path(current_app.config["ATTACHMENTS_DIR"]) / digest[:2] / digest
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return digest
+    storage, key = get_storage(), attachment_key(digest)
+    if not storage.exists(key):
+        storage.put(key, data, "image/png", sha256=digest)
+    return digest, len(data)
 
 
 def _fresh_uuids(value, mapping: dict):
@@ -175,8 +176,8 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
         f = _examples_dir() / fid / "valid.json"
         if f.is_file():
             examples[fid] = json.loads(f.read_text(encoding="utf-8"))
-    signature_sha = _store_bytes(_signature())
-    photo_shas = [_store_bytes(_photo(i)) for i in range(6)]
+    signature = _store_bytes(_signature())
+    photos = [_store_bytes(_photo(i)) for i in range(6)]
 
     first = clock.monday_of(today) - timedelta(days=7)
     n_iv = n_sub = 0
@@ -237,7 +238,7 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
                     db.session.add(rows[b])
                 subs = []
                 if reg.status(keys[-1]).state == "done":
-                    subs = _answers(iv, et, tech, client, examples, end, signature_sha, photo_shas)
+                    subs = _answers(iv, et, tech, client, examples, end, signature, photos)
                     n_sub += len(subs)
                 made.append({"iv": iv, "et": et, "tech": tech, "client": client, "state": reg.status(keys[-1]).state, "start": start, "end": end, "subs": subs, "rows": rows})
     counts = _issue6(made, users, random.Random(seed + 6), now)
@@ -245,7 +246,7 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
     return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub, **counts}
 
 
-def _answers(iv, et, tech, client, examples, when, signature_sha, photo_shas) -> list[Submission]:
+def _answers(iv, et, tech, client, examples, when, signature, photos) -> list[Submission]:
     reg = get_registry()
     subs = []
     for fid in et.forms:
@@ -256,8 +257,7 @@ def _answers(iv, et, tech, client, examples, when, signature_sha, photo_shas) ->
         data = _personal(_fresh_uuids(examples[fid], mapping), tech, client, when)
         for old, new in mapping.items():
             is_signature = "signature" in json.dumps([k for k, v in _paths(data) if v == new])
-            sha = signature_sha if is_signature else photo_shas[int(new[:8], 16) % len(photo_shas)]
-            size = (Path(current_app.config["ATTACHMENTS_DIR"]) / sha[:2] / sha).stat().st_size
+            sha, size = signature if is_signature else photos[int(new[:8], 16) % len(photos)]
             db.session.add(Attachment(id=new, sha256=sha, content_type="image/png", size=size, intervention_id=iv.id, created_at=when, created_by_id=tech.id))
         sub = Submission(intervention_id=iv.id, form_id=fid, form_version_id=fv.id, data=data, created_at=when, updated_at=when, updated_by_id=tech.id)
         db.session.add(sub)
@@ -381,10 +381,10 @@ def _issue6(made: list[dict], users: list[User], rnd: random.Random, now: dateti
 
     def pdf_of(iv):
         if iv.id not in pdfs:
-            from .services.reports import render_report_pdf
+            from .services.reports import keep_pdf, render_report_pdf
 
             data = render_report_pdf(iv)
-            pdfs[iv.id] = (hashlib.sha256(data).hexdigest(), len(data))
+            pdfs[iv.id] = (keep_pdf(data), len(data))
         return pdfs[iv.id]
 
     def sending(m, *, status, recipients, at, by=None, trigger="manual", source="web", attempts=1, error=None):

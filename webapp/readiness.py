@@ -9,13 +9,13 @@ names what is down, never the reason, which may carry addresses or names).
   file, the file must also still be where the configuration says, since a connection opened
   before it moved would go on working on the old file;
 - **redis**, only when ``REDIS_URL`` is set (report jobs are queued there): a PING;
-- **storage**: the attachments folder exists (it is made if missing) and a file can be
-  written in it and removed.
+- **storage** (:mod:`webapp.storage`, the configured backend): for the local folder, it
+  exists (it is made if missing) and a file can be written in it and removed; for S3, a
+  HEAD of the bucket answers (the bucket exists and these credentials may use it).
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,10 +51,9 @@ def redis(app: Flask) -> None:
 
 
 def storage(app: Flask) -> None:
-    folder = Path(app.config["ATTACHMENTS_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".readyz-"):
-        pass
+    from .storage import get_storage
+
+    get_storage(app).check()
 
 
 def checks(app: Flask) -> dict[str, Callable[[Flask], None]]:

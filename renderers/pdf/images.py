@@ -4,6 +4,9 @@ Opened through :mod:`renderers.imaging` (the pixel count read from the header, b
 refused before decoding), downscaled (``draft`` + ``thumbnail``) to JPEG once, and cached
 by content on disk (shared by the processes of one machine) and in memory: a warm render
 reads nothing but the small copies, and a cold one holds one photo's pixels at a time.
+
+A photo may be given as bytes, a path, or a :class:`StoredImage` (kept in object storage):
+then it is fetched only when no small copy of it is cached.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import tempfile
 import threading
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,16 @@ PHOTO_MAX_PX = 1000     # long side of an embedded photo: ~300 dpi at 8.5 cm
 PHOTO_QUALITY = 72
 SIGNATURE_MAX_PX = 700
 LOGO_MAX_PX = 600
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """An image kept elsewhere, under an id its bytes never change under (a content
+    address): ``read()`` gives its bytes, or None when it is gone (the report then shows
+    it as missing, as for a file that is not there)."""
+
+    content_id: str
+    read: Callable[[], bytes | None]
 
 
 @dataclass(frozen=True)
@@ -44,10 +58,14 @@ class ImageCache:
         self.memory: dict[tuple, PreparedImage] = {}
         self.lock = threading.Lock()
 
-    def prepare(self, source: Any, max_px: int, what: str) -> PreparedImage:
-        if isinstance(source, (bytes, bytearray, memoryview)):
+    def prepare(self, source: Any, max_px: int, what: str) -> PreparedImage | None:
+        """The small copy of ``source``; None only for a :class:`StoredImage` that is gone."""
+        if isinstance(source, StoredImage):
+            data = None
+            key: tuple = ("s", source.content_id, max_px)
+        elif isinstance(source, (bytes, bytearray, memoryview)):
             data = bytes(source)
-            key: tuple = ("b", hashlib.sha256(data).hexdigest(), max_px)
+            key = ("b", hashlib.sha256(data).hexdigest(), max_px)
         else:
             p = Path(source)
             try:
@@ -67,6 +85,10 @@ class ImageCache:
             with Image.open(out) as im:
                 prepared = PreparedImage(out, im.width, im.height)
         else:
+            if isinstance(source, StoredImage):
+                data = source.read()
+                if data is None:
+                    return None
             prepared = self._downscale(data if data is not None else Path(source), out, max_px, what)
         with self.lock:
             self.memory[key] = prepared

@@ -94,6 +94,8 @@ class Resources:
         if source is None:
             return None
         prepared = IMAGE_CACHE.prepare(source, max_px, what)
+        if prepared is None:  # kept in storage, and gone from it
+            return None
         token = f"ff-res:{len(self.files)}-{attachment_id}"
         self.files[token] = prepared.path
         return PreparedToken(token, prepared.width, prepared.height)

@@ -2,8 +2,13 @@
 
 The PDF is rendered from the FormVersions the answers were filled with (never the current
 files), with the whole intervention (client, technicians, statuses, times, timer segments,
-signatures and whether they are still valid) and the photos and signatures from
-``ATTACHMENTS_DIR/<sha[:2]>/<sha>``.
+signatures and whether they are still valid) and the photos and signatures from the storage
+(:mod:`webapp.storage`), each fetched only when the report renderer has no small copy of it.
+
+The PDF sent to a client is kept in the storage too, under its sha256 (the sending's
+``pdf_sha256``; :func:`sent_pdf` gives it back): what the client received, as it was, even
+after the answers change. The PDF of the detail page's "See the PDF" is rendered afresh
+each time (:func:`render_report_pdf`): it shows what would be sent now.
 
 Per event type, ``report_sending`` says who sends: ``back_office`` (the Send button of the
 detail page), ``device_when_done`` (the technician's Send report, once done; the back
@@ -34,6 +39,7 @@ from .. import metrics, tasks
 from ..extensions import db
 from ..models import Attachment, Intervention, ReportSending, User, utcnow
 from ..registry import definition_of, get_registry
+from ..storage import MissingObject, attachment_key, get_storage, report_key
 from . import policy, unit
 from .audit import audit, origin
 from .errors import InvalidInput, MailNotConfigured, NotFound, ReportFailed, ServiceError
@@ -120,13 +126,10 @@ def render_report_pdf(intervention: Intervention, lang: str | None = None) -> by
         d = definition_of(s.form_version)
         forms.append((d, s.data))
         wanted |= set(attachment_ids(walk(d, s.data)))
-    root = Path(current_app.config["ATTACHMENTS_DIR"])
     attachments = {}
     if wanted:
         for a in db.session.scalars(sa.select(Attachment).where(Attachment.id.in_(sorted(wanted)), Attachment.intervention_id == iv.id)):
-            p = root / a.sha256[:2] / a.sha256
-            if p.is_file():
-                attachments[a.id] = p
+            attachments[a.id] = _stored_image(a)
     et = get_registry().event_types.get(iv.event_type_id)
     template = None
     definitions = Path(current_app.config["FORM_DEFINITIONS"])
@@ -136,6 +139,46 @@ def render_report_pdf(intervention: Intervention, lang: str | None = None) -> by
         return render_intervention_report(forms, report_context(iv, lang), template, lang=lang, attachments=attachments)
     except ReportError as exc:
         raise ReportFailed(_("The report cannot be made: %(problem)s", problem=_readable(str(exc), definitions))) from None
+
+
+def _stored_image(att: Attachment):
+    """A photo or signature for the renderer: fetched from the storage only when the
+    renderer has no small copy of it (a key's bytes never change: its size tells an object
+    stored before issue 11's re-encoding from one stored after)."""
+    from renderers.pdf.images import StoredImage
+
+    key = attachment_key(att.sha256)
+
+    def read() -> bytes | None:
+        try:
+            return get_storage().read(key)
+        except MissingObject:
+            return None
+
+    return StoredImage(f"attachment:{key}:{att.size}", read)
+
+
+def keep_pdf(pdf: bytes) -> str:
+    """Store a report PDF as sent, under its sha256 (kept once however often it is sent)."""
+    sha = hashlib.sha256(pdf).hexdigest()
+    storage, key = get_storage(), report_key(sha)
+    if not storage.exists(key):
+        storage.put(key, pdf, "application/pdf", sha256=sha)
+    return sha
+
+
+def sent_pdf(actor: User, intervention_id: int, sending_id: int) -> ReportSending:
+    """A sending that made a PDF (its ``pdf_sha256``: :func:`report_key`), for someone who
+    may see its intervention; NotFound otherwise."""
+    iv = load_intervention(intervention_id, actor)
+    s = db.session.get(ReportSending, sending_id)
+    if s is None or s.intervention_id != iv.id or not s.pdf_sha256:
+        raise NotFound(not_kept_message())
+    return s
+
+
+def not_kept_message() -> str:
+    return _("This report PDF is not kept.")
 
 
 def _readable(problem: str, definitions: Path) -> str:
@@ -301,6 +344,7 @@ def deliver_sending(sending_id: int, *, last_attempt: bool = True, retry_in: flo
     try:
         iv = _load_full(s.intervention_id)
         pdf = render_report_pdf(iv, lang)
+        keep_pdf(pdf)  # before it is sent: what the client receives is always kept
         subject, body = _subject_and_body(iv, lang)
         msg = build_message(
             sender=current_app.config["MAIL_DEFAULT_SENDER"], recipients=list(s.recipients), subject=subject, body=body,

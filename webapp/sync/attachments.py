@@ -11,10 +11,11 @@ a conflict. An interrupted upload is simply sent again.
 What is stored (issue 11): not the device's bytes but the server's re-encoding of them
 (:func:`renderers.imaging.reencode`: at most ``ATTACHMENT_MAX_SIDE`` px on the long side,
 EXIF orientation applied, metadata stripped; a photo as JPEG, a PNG (a signature) as PNG),
-under ``ATTACHMENTS_DIR/<sha[:2]>/<sha>`` where ``sha`` is the sha256 *of the bytes the
-device sent*. That sha identifies the upload (the device computed it; a replay compares
-it) and names the file: two uploads of the same bytes share one stored file, as before.
-``size`` and ``content_type`` are those of the stored file. A file stored before this
+in the storage (:mod:`webapp.storage`: the local folder or S3) under
+:func:`~webapp.storage.attachment_key` of ``sha``, the sha256 *of the bytes the device
+sent*. That sha identifies the upload (the device computed it; a replay compares it) and
+names the object: two uploads of the same bytes share one stored object, on any node.
+``size`` and ``content_type`` are those of the stored object. A file stored before this
 rule (the device's bytes) stays as it is and is shared the same way.
 
 "Not yours" and "not there" answer the same 404 and message (:func:`find_visible`).
@@ -23,12 +24,9 @@ rule (the device's bytes) stays as it is and is shared the same way.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Response, current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -36,6 +34,8 @@ from renderers import imaging
 
 from ..extensions import db
 from ..models import Attachment, Intervention, User
+from ..storage import MissingObject, attachment_key, get_storage
+from ..storage.http import stored_response
 from ..services import policy
 from ..services.errors import Conflict, NotFound, ServiceError
 from ..services.interventions import load_intervention
@@ -72,36 +72,21 @@ def _refusal(exc: imaging.ImageRefused) -> UploadRefused:
     return UploadRefused(422, "unreadable", _("The image cannot be read: it is damaged or incomplete."))
 
 
-def storage_path(sha: str) -> Path:
-    return Path(current_app.config["ATTACHMENTS_DIR"]) / sha[:2] / sha
-
-
-def _write(data: bytes, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _store(data: bytes, sha: str) -> tuple[str, int]:
     """Keep what the server stores of the upload ``data`` (sha256 ``sha``): the content type
-    and size of the stored file. A file already there for these bytes is shared."""
-    path = storage_path(sha)
+    and size of the stored object. An object already there for these bytes is shared."""
+    storage, key = get_storage(), attachment_key(sha)
     known = db.session.scalar(sa.select(Attachment.content_type).where(Attachment.sha256 == sha).limit(1))
-    if known is not None and path.is_file():
-        return known, path.stat().st_size
+    if known is not None:
+        there = storage.info(key)
+        if there is not None:
+            return known, there.size
     cfg = current_app.config
     try:
         encoded = imaging.reencode(data, max_side=cfg["ATTACHMENT_MAX_SIDE"], quality=cfg["ATTACHMENT_JPEG_QUALITY"], max_pixels=cfg["ATTACHMENT_MAX_PIXELS"])
     except imaging.ImageRefused as exc:
         raise _refusal(exc) from None
-    _write(encoded.data, path)
+    storage.put(key, encoded.data, encoded.content_type)
     return encoded.content_type, len(encoded.data)
 
 
@@ -125,12 +110,14 @@ def find_visible(user: User, attachment_id: str) -> Attachment:
     return att
 
 
-def file_of(att: Attachment) -> Path:
-    """The stored file of ``att``; NotFound (the same message) when it is missing."""
-    path = storage_path(att.sha256)
-    if not path.is_file():
-        raise NotFound(_("No such attachment."))
-    return path
+def download(att: Attachment) -> Response:
+    """The stored object of ``att`` as an HTTP response (:mod:`webapp.storage.http`), for a
+    caller that checked the access (:func:`find_visible`); NotFound (the same message) when
+    its object is missing."""
+    try:
+        return stored_response(get_storage(), attachment_key(att.sha256), content_type=att.content_type, etag=att.sha256, download_name=download_name(att))
+    except MissingObject:
+        raise NotFound(_("No such attachment.")) from None
 
 
 def download_name(att: Attachment) -> str:

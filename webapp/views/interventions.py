@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -275,4 +275,4 @@ def attachment(attachment_id: str):
     except ValueError:
         abort(404)
     att = att_mod.find_visible(current_user, attachment_id)
-    return send_file(att_mod.file_of(att), mimetype=att.content_type, max_age=86400, etag=att.sha256, download_name=att_mod.download_name(att))
+    return att_mod.download(att)

@@ -19,6 +19,8 @@ from ..services.errors import Incomplete, InvalidInput, NotFound, ServiceError
 from ..services.mail import mail_configured
 from ..services.signatures import signature_states
 from ..services.work import event_type_of, segments_of, work_of
+from ..storage import MissingObject, get_storage, report_key
+from ..storage.http import stored_response
 
 bp = Blueprint("workflow", __name__)
 
@@ -133,6 +135,19 @@ def report_pdf(intervention_id: int):
     iv = services.load_intervention(intervention_id, current_user)
     pdf = reports.render_report_pdf(iv, current_lang())
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="rapport-intervention-{iv.id}.pdf"'})
+
+
+@bp.route("/interventions/<int:intervention_id>/sendings/<int:sending_id>/report.pdf")
+@login_required
+def sent_report_pdf(intervention_id: int, sending_id: int):
+    """The PDF a sending sent, as it was (kept in the storage), for who may see the
+    intervention."""
+    s = reports.sent_pdf(current_user, intervention_id, sending_id)
+    try:
+        return stored_response(get_storage(), report_key(s.pdf_sha256), content_type="application/pdf", etag=s.pdf_sha256,
+                               download_name=f"rapport-intervention-{intervention_id}-envoi-{s.id}.pdf")
+    except MissingObject:
+        raise NotFound(reports.not_kept_message()) from None
 
 
 def _recipients(form) -> list[str] | None:
