@@ -107,10 +107,44 @@ def _empty_tables(db) -> None:
                 conn.exec_driver_sql(f'DELETE FROM "{t}"')
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on loopback, for the whole session (tests/storage_server.py)."""
+    from tests.storage_server import MOTO_SERVER, running_s3_server
+
+    if not MOTO_SERVER.exists():
+        pytest.skip(f"{MOTO_SERVER.name} is not installed next to this Python: pip install -e '.[test]' installs moto[server]")
+    with running_s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A fresh bucket of the session's S3 server, dropped after the test."""
+    name = s3_server.new_bucket()
+    yield name
+    s3_server.drop_bucket(name)
+
+
+@pytest.fixture
+def storage_kind(request):
+    """The storage backend of ``app``: ``local`` unless the test is parametrized with
+    ``on_both_storages`` (tests/storage_server.py)."""
+    return getattr(request, "param", "local")
+
+
+@pytest.fixture
+def storage_config(request, storage_kind):
+    """The storage settings of ``app``: its own folder, or a fresh bucket on moto."""
+    if storage_kind == "s3":
+        return request.getfixturevalue("s3_server").config(request.getfixturevalue("s3_bucket"))
+    return {}
+
+
 @pytest.fixture(params=[pytest.param(k, marks=[pytest.mark.postgres] if k == "postgresql" else []) for k in DATABASES])
-def app_config(request, databases, tmp_path):
+def app_config(request, databases, tmp_path, storage_config):
     """The configuration of ``app``; a test may override keys with ``app_config.update``."""
-    return {**_base_config(tmp_path), **databases(request.param), "DB_KIND": request.param}
+    return {**_base_config(tmp_path), **databases(request.param), "DB_KIND": request.param, **storage_config}
 
 
 def _sqlite_savepoints(engine) -> None:

@@ -48,18 +48,17 @@ def png(color=(200, 60, 40), size=(64, 48)) -> bytes:
 
 
 def store_attachment(app, intervention_id: int, data: bytes, attachment_id: str | None = None) -> str:
-    """An Attachment row and its file under ATTACHMENTS_DIR/<sha[:2]>/<sha>."""
+    """An Attachment row and its object in the app's storage (the local folder or S3)."""
     import hashlib
 
     from webapp.extensions import db
     from webapp.models import Attachment
+    from webapp.storage import attachment_key, get_storage
 
     aid = attachment_id or str(uuid.uuid4())
     sha = hashlib.sha256(data).hexdigest()
     with app.app_context():
-        path = Path(app.config["ATTACHMENTS_DIR"]) / sha[:2] / sha
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        get_storage().put(attachment_key(sha), data, "image/png")
         db.session.add(Attachment(id=aid, sha256=sha, content_type="image/png", size=len(data), intervention_id=intervention_id))
         db.session.commit()
     return aid

@@ -135,7 +135,10 @@ def _serve(options, master_app) -> None:
 
 
 def register(group: click.Group) -> None:
+    from .storage.cli import register as register_storage
+
     _register_intervention_commands(group)
+    register_storage(group, _app)
 
     @group.command("init-db")
     def init_db_command() -> None:

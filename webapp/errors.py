@@ -28,6 +28,7 @@ The sync push's per-operation results carry the same error part (``error``, ``co
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
@@ -39,6 +40,9 @@ from werkzeug.exceptions import HTTPException
 from engine.paths import to_pointer
 
 from .services.errors import Incomplete, InvalidAnswers, InvalidInput, InvalidRecord, ServiceError
+from .storage import StorageUnavailable
+
+log = logging.getLogger(__name__)
 
 #: The stable code of an HTTP error nobody described better, by status.
 HTTP_CODES = {
@@ -111,6 +115,8 @@ def describe(exc: BaseException) -> tuple[int, dict]:
         return exc.status_code, error_body(exc.code, exc.message or message_for("invalid"), [dict(m) for m in exc.missing])
     if isinstance(exc, ServiceError):
         return exc.status_code, error_body(exc.code, exc.message or message_for(HTTP_CODES.get(exc.status_code, "bad_request")))
+    if isinstance(exc, StorageUnavailable):  # not now: the phone sends it again later
+        return 503, error_body("unavailable", message_for("unavailable"))
     if isinstance(exc, ValidationError):
         return 422, error_body("invalid", message_for("invalid"), field_errors(exc.messages))
     if isinstance(exc, CSRFError):
@@ -155,6 +161,13 @@ def _service_error(exc: ServiceError):
     return _page(exc.status_code, exc.message)
 
 
+def _storage_unavailable(exc: StorageUnavailable):
+    log.warning("storage unavailable: %s", exc)
+    if wants_json():
+        return error_response(exc)
+    return _page(503, message_for("unavailable"))
+
+
 def _validation_error(exc: ValidationError):
     if wants_json():
         return error_response(exc)
@@ -178,5 +191,6 @@ def init_app(app: Flask) -> None:
     after Flask logged it (outside ``PROPAGATE_EXCEPTIONS``, i.e. not in tests, which see
     the exception itself unless they turn it off)."""
     app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(StorageUnavailable, _storage_unavailable)
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(HTTPException, _http_error)  # InternalServerError included

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.storage_server import on_both_storages
+
 ROOT = Path(__file__).resolve().parents[2]
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -550,8 +552,10 @@ def test_answers_are_audited_with_the_device_and_its_instant(client, auth, world
 # --- attachments -------------------------------------------------------------------------
 
 
+@on_both_storages
 def test_upload_is_checked_and_idempotent(client, auth, world, app):
     from webapp.models import Attachment
+    from webapp.storage import attachment_key, get_storage
 
     auth.login("tech1")
     data = jpeg()
@@ -566,10 +570,10 @@ def test_upload_is_checked_and_idempotent(client, auth, world, app):
     twin, twin_id = upload(client, world["uuid"]["mine"], data)  # same bytes, another id: stored once
     assert twin.status_code == 201
     sha = hashlib.sha256(data).hexdigest()
-    stored = Path(app.config["ATTACHMENTS_DIR"]) / sha[:2] / sha  # named by the device's bytes, holding the server's re-encoding
+    stored = get_storage(app).read(attachment_key(sha))  # named by the device's bytes, holding the server's re-encoding
     assert count(app, Attachment, sha256=sha) == 2
     got = client.get(f"/attachments/{att_id}")
-    assert got.data == stored.read_bytes() and got.data.startswith(b"\xff\xd8")
+    assert got.data == stored and got.data.startswith(b"\xff\xd8")
     got.close()
 
 
@@ -596,6 +600,7 @@ def test_upload_refusals(client, auth, world, app, case, status, code):
 # --- access ------------------------------------------------------------------------------
 
 
+@on_both_storages
 def test_technician_cannot_reach_another_technicians_intervention(client, auth, world):
     auth.login("tech1")
     theirs = world["uuid"]["theirs"]

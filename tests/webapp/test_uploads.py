@@ -9,11 +9,11 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 
 from tests.images import png_claiming
+from tests.storage_server import on_both_storages
 from tests.webapp.test_sync_api import upload, world  # noqa: F401 - the sync tests' world
 
 
@@ -30,12 +30,18 @@ def image(fmt: str, size=(64, 48), mode="RGB", color=(200, 80, 40), **save) -> b
     return buf.getvalue()
 
 
+def stored_bytes(app, response) -> bytes:
+    """What the storage holds for an upload's answer."""
+    from webapp.storage import attachment_key, get_storage
+
+    return get_storage(app).read(attachment_key(response.get_json()["sha256"]))
+
+
 def stored(app, response):
-    """The stored file of an upload's answer, read by Pillow (``.filename`` is its path)."""
+    """The stored object of an upload's answer, read by Pillow."""
     from PIL import Image
 
-    sha = response.get_json()["sha256"]
-    with Image.open(Path(app.config["ATTACHMENTS_DIR"]) / sha[:2] / sha) as im:
+    with Image.open(io.BytesIO(stored_bytes(app, response))) as im:
         im.load()
     return im
 
@@ -68,6 +74,7 @@ def test_the_pixel_bound_is_a_setting(app, client, auth, world):  # noqa: F811
     assert response.status_code == 422 and response.get_json()["code"] == "too_many_pixels"
 
 
+@on_both_storages  # stored and served: on the local folder and on S3 (moto)
 def test_a_9000_square_png_is_accepted_and_stored_re_encoded_to_the_bound(app, client, auth, world):  # noqa: F811
     auth.login("tech1")
     big = png_claiming(9000, 9000)
@@ -76,13 +83,14 @@ def test_a_9000_square_png_is_accepted_and_stored_re_encoded_to_the_bound(app, c
     body = response.get_json()
     kept = stored(app, response)
     assert (kept.format, kept.size) == ("PNG", (2560, 2560))  # a PNG stays lossless, at the bound
-    assert body["content_type"] == "image/png" and body["size"] == Path(kept.filename).stat().st_size
+    assert body["content_type"] == "image/png" and body["size"] == len(stored_bytes(app, response))
     served = client.get(f"/attachments/{att_id}")
     assert served.mimetype == "image/png" and served.headers["X-Content-Type-Options"] == "nosniff"
     assert served.headers["Content-Disposition"] == f'inline; filename={att_id}.png'
     served.close()
 
 
+@on_both_storages  # stored and served: on the local folder and on S3 (moto)
 def test_a_photo_is_kept_as_a_jpeg_at_the_bound(app, client, auth, world):  # noqa: F811
     auth.login("tech1")
     for ctype, fmt in (("image/jpeg", "JPEG"), ("image/webp", "WEBP")):
@@ -94,6 +102,7 @@ def test_a_photo_is_kept_as_a_jpeg_at_the_bound(app, client, auth, world):  # no
         served.close()
 
 
+@on_both_storages  # stored and served: on the local folder and on S3 (moto)
 def test_orientation_applied_and_metadata_stripped(app, client, auth, world):  # noqa: F811
     from PIL import Image
 
@@ -108,6 +117,7 @@ def test_orientation_applied_and_metadata_stripped(app, client, auth, world):  #
     assert not kept.getexif() and "comment" not in kept.info and "icc_profile" not in kept.info
 
 
+@on_both_storages  # stored and served: on the local folder and on S3 (moto)
 def test_a_signature_stays_a_png(app, client, auth, world):  # noqa: F811
     auth.login("tech1")
     response, _ = upload(client, world["uuid"]["mine"], image("PNG", (300, 100), "RGBA", (0, 0, 0, 0)), ctype="image/png")
@@ -117,6 +127,7 @@ def test_a_signature_stays_a_png(app, client, auth, world):  # noqa: F811
     assert response.get_json()["content_type"] == "image/png" and (kept.format, kept.mode) == ("PNG", "RGB")  # opaque: no alpha kept
 
 
+@on_both_storages  # stored and served: on the local folder and on S3 (moto)
 def test_a_replay_of_the_same_bytes_is_found_by_their_sha(app, client, auth, world):  # noqa: F811
     auth.login("tech1")
     photo = image("JPEG", (3000, 2000))
@@ -133,6 +144,7 @@ def test_a_truncated_image_is_a_422(client, auth, world):  # noqa: F811
     assert response.status_code == 422 and response.get_json()["code"] == "unreadable"
 
 
+@on_both_storages  # stored and served: on the local folder and on S3 (moto)
 def test_not_yours_reads_exactly_like_not_there(client, auth, world):  # noqa: F811
     auth.login("tech2")
     _, theirs = upload(client, world["uuid"]["theirs"], image("JPEG"))

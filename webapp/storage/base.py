@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ..services.errors import ServiceError
-
 #: Bytes read at a time when a stream is hashed or copied.
 CHUNK = 1024 * 1024
 
@@ -25,20 +23,11 @@ class StorageError(RuntimeError):
     it, a key it does not accept): a bug or a setting to fix, logged as such."""
 
 
-class StorageUnavailable(ServiceError):
+class StorageUnavailable(RuntimeError):
     """The storage cannot be reached right now (a network error, a server error, a full or
-    read-only disk): 503, which the phone takes as "try again later", not as a refusal.
-    ``detail`` says why, for the log (never for the client: it may name hosts)."""
-
-    status_code = 503
-    code = "unavailable"
-
-    def __init__(self, detail: str):
-        super().__init__("")
-        self.detail = detail
-
-    def __str__(self) -> str:
-        return self.detail
+    read-only disk): answered 503 (:mod:`webapp.errors`), which the phone takes as "try
+    again later", not as a refusal. The message says why, for the log only (it may name
+    hosts)."""
 
 
 class MissingObject(LookupError):
@@ -106,6 +95,10 @@ class Storage(ABC):
     @abstractmethod
     def describe(self) -> str:
         """Where the objects are, for people (the copy command's lines); no secret."""
+
+    @abstractmethod
+    def locate(self, key: str) -> str:
+        """Where the object of ``key`` is, for people: a file's path, an ``s3://`` URL."""
 
     @abstractmethod
     def put(self, key: str, data: bytes | BinaryIO, content_type: str, *, sha256: str | None = None) -> ObjectInfo:

@@ -32,6 +32,9 @@ class LocalStorage(Storage):
     def describe(self) -> str:
         return f"local folder {self.root}"
 
+    def locate(self, key: str) -> str:
+        return str(self.path(key))
+
     def path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
 

@@ -51,6 +51,9 @@ class S3Storage(Storage):
         where = f" at {self.endpoint_url}" if self.endpoint_url else ""
         return f"s3://{self.bucket}/{self.prefix}{where}"
 
+    def locate(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self.prefix}{key}"
+
     @property
     def client(self):
         """boto3's S3 client of this process."""
