@@ -62,9 +62,18 @@ class S3Server:
         return name
 
     def drop_bucket(self, name: str) -> None:
-        for key in self.keys(name):
-            self.client.delete_object(Bucket=name, Key=key)
+        for key, version in self.versions(name):
+            self.client.delete_object(Bucket=name, Key=key, VersionId=version)
         self.client.delete_bucket(Bucket=name)
+
+    def keep_versions(self, bucket: str) -> None:
+        """Versioning on: every write of a key is kept, so that writes can be counted."""
+        self.client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+    def versions(self, bucket: str) -> list[tuple[str, str]]:
+        """(key, version id) of every write kept (one per key unless versioning is on)."""
+        pages = self.client.get_paginator("list_object_versions").paginate(Bucket=bucket)
+        return [(v["Key"], v["VersionId"]) for page in pages for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         """Every key of the bucket (under ``prefix``), as the server lists them."""
