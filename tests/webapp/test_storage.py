@@ -316,3 +316,14 @@ def test_a_copy_that_reads_back_other_bytes_is_removed_and_failed(s3_server, s3_
     with pytest.raises(CopyFailed, match="read back"):
         verify(s3, "ab/abcd", hashlib.sha256(b"what was sent").hexdigest())
     assert not s3.exists("ab/abcd")  # a later run copies it again
+
+
+def test_nothing_but_the_storage_opens_the_attachments_folder():
+    """One home for the files: the app's code reaches them through webapp.storage only."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {root / "webapp" / "__init__.py"}  # where the setting's default is
+    readers = [p.relative_to(root).as_posix() for folder in ("webapp", "renderers", "engine") for p in (root / folder).rglob("*.py")
+               if "ATTACHMENTS_DIR" in p.read_text(encoding="utf-8") and p not in allowed and (root / "webapp" / "storage") not in p.parents]
+    assert readers == []

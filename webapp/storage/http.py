@@ -20,7 +20,7 @@ from __future__ import annotations
 from flask import Response, request
 from werkzeug.wsgi import wrap_file
 
-from .base import Storage
+from .base import MissingObject, Storage
 
 #: How long a browser may reuse an object without asking again (objects never change).
 MAX_AGE = 86400
@@ -30,6 +30,12 @@ def stored_response(storage: Storage, key: str, *, content_type: str, etag: str,
     """The object ``key``, streamed; raises :class:`~.base.MissingObject` when it is gone."""
     if request.if_none_match.contains(etag):
         response = Response(status=304)
+    elif request.method == "HEAD":  # the size, without reading the object
+        info = storage.info(key)
+        if info is None:
+            raise MissingObject(key)
+        response = Response(mimetype=content_type)
+        response.content_length = info.size
     else:
         obj = storage.open(key)
         response = Response(wrap_file(request.environ, obj.stream), mimetype=content_type, direct_passthrough=True)
