@@ -66,6 +66,8 @@ TABLE = [
     ("GET", "/interventions/{mine}/report.pdf", (302, 200, 200, 200, 404)),
     ("POST", "/interventions/{mine}/report/send", (302, 302, 302, 302, 404)),
     ("POST", "/interventions/{mine}/report/sendings/999/retry", (302, 404, 404, 404, 404)),
+    # the PDF a sending sent, kept in the storage (issue 14; served in test_storage.py)
+    ("GET", "/interventions/{mine}/sendings/999/report.pdf", (302, 404, 404, 404, 404)),
     ("GET", "/account/calendar", (302, 200, 200, 200, 200)),
     ("GET", "/calendar/not-a-token.ics", (404, 404, 404, 404, 404)),
     # the phone app and its sync API (issue 5): the shell is public, data needs a login;
