@@ -179,7 +179,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _size_pool(app.config)
     app.config["BABEL_DEFAULT_TIMEZONE"] = clock.configure(app.config["FIELDFORMS_TZ"]).key
 
-    from . import auth, errors, guards, i18n, logs, metrics, registry, security, storage, templating
+    from . import auth, errors, guards, i18n, logs, metrics, registry, security, storage, templating, throttle
     from .extensions import csrf, db, migrate
 
     logs.init_app(app)
@@ -189,6 +189,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     auth.init_app(app)
+    throttle.init_app(app)
     errors.init_app(app)
     guards.init_app(app)
     security.init_app(app)

@@ -1,4 +1,5 @@
-"""Logins: Flask-Login, password hashing, a small rate limit, and "everything needs a login".
+"""Logins: Flask-Login, password hashing and "everything needs a login" (the login throttle:
+:mod:`webapp.throttle`).
 
 Only ``/login``, ``/static/`` (and the renderers' assets under it), the favicon and the load
 balancer's ``/healthz`` and ``/readyz`` are public. Accounts are made by the account manager
@@ -21,9 +22,6 @@ request makes anyway.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 
 from flask import Flask, abort, current_app, request
@@ -52,34 +50,6 @@ def verify_password(user: User | None, password: str) -> bool:
         check_password_hash(dummy, password)
         return False
     return check_password_hash(user.password_hash, password)
-
-
-class LoginThrottle:
-    """At most N failed logins per (address, username) in a sliding window."""
-
-    def __init__(self) -> None:
-        self._failures: dict[tuple[str, str], deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _trim(self, key, now, window):
-        q = self._failures[key]
-        while q and q[0] < now - window:
-            q.popleft()
-        return q
-
-    def blocked(self, address: str, username: str) -> bool:
-        cfg = current_app.config
-        with self._lock:
-            q = self._trim((address, username.lower()), time.monotonic(), cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
-            return len(q) >= cfg["LOGIN_MAX_FAILURES"]
-
-    def failed(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures[(address, username.lower())].append(time.monotonic())
-
-    def succeeded(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop((address, username.lower()), None)
 
 
 def login_lifetime() -> timedelta:
@@ -127,5 +97,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.id_attribute = "login_token"  # what login_user keeps: see load_user
-    app.extensions["fieldforms_login_throttle"] = LoginThrottle()
     app.before_request(_require_login)

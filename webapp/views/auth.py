@@ -15,6 +15,7 @@ from ..extensions import db
 from ..i18n import chosen_lang, current_lang
 from ..models import User, utcnow
 from ..services import access
+from ..throttle import client_address, login_throttle
 
 bp = Blueprint("auth", __name__)
 
@@ -49,12 +50,14 @@ def login():
     error_key = None  # translated where the page is made, in the page's language
     status = 200
     username = ""
+    retry_after = None
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
-        throttle = current_app.extensions["fieldforms_login_throttle"]
-        address = request.remote_addr or "?"
-        if throttle.blocked(address, username):
+        throttle = login_throttle()
+        address = client_address()
+        retry_after = throttle.retry_after(address, username)
+        if retry_after is not None:
             error_key = "too_many"
             status = 429
         else:
@@ -71,9 +74,10 @@ def login():
             throttle.failed(address, username)
             error_key = "wrong"
             status = 401
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     if (_safe_next(request.args.get("next")) or "").startswith("/m/"):
-        return _mobile_login_page(error_key, username, status)
-    return render_template("login.html", error=_error_text(error_key), username=username), status
+        return _mobile_login_page(error_key, username), status, headers
+    return render_template("login.html", error=_error_text(error_key), username=username), status, headers
 
 
 def _device_lang() -> str:
@@ -83,12 +87,11 @@ def _device_lang() -> str:
     return chosen_lang() or request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _mobile_login_page(error_key: str | None, username: str, status: int):
+def _mobile_login_page(error_key: str | None, username: str) -> str:
     from flask_wtf.csrf import generate_csrf
 
     with force_locale(_device_lang()):
-        body = render_template("mobile/login.html", error=_error_text(error_key), username=username, csrf=generate_csrf(), lang=current_lang())
-    return body, status
+        return render_template("mobile/login.html", error=_error_text(error_key), username=username, csrf=generate_csrf(), lang=current_lang())
 
 
 @bp.route("/logout", methods=["POST"])
