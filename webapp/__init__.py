@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,18 +39,31 @@ def database_url(url: str) -> str:
 
 
 def _secret_key(instance_path: str) -> str:
+    """``FIELDFORMS_SECRET_KEY``, else the instance folder's ``secret_key`` file, made once.
+
+    Every process that signs or reads a session cookie, a remember-me cookie or a CSRF token
+    must have the same key: gunicorn's workers read the one file (the master makes it before
+    forking); processes started together on a fresh folder agree on the first one written
+    (created exclusively, never overwritten); several machines need the same
+    ``FIELDFORMS_SECRET_KEY`` (README, "Deployment")."""
     key = os.environ.get("FIELDFORMS_SECRET_KEY")
     if key:
         return key
     path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32)
-        path.write_text(key)
-        os.chmod(path, 0o600)
-        return key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _attempt in range(50):  # another process may be writing it this instant
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty: remove it, or set FIELDFORMS_SECRET_KEY") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
 
 
 def _default_definitions() -> str:

@@ -6,6 +6,12 @@
   stored one) keeps serving.
 * Event types and the workflow come from their files; a broken one keeps its previous
   value in this process (the workflow falls back to the default of the seeds at worst).
+* Every process follows the files (issue 14): each app is one gunicorn worker's, on one
+  machine of several, and the Reload button (or ``fieldforms sync-definitions``) reaches
+  only one process. So each checks the folder's fingerprint (names, sizes, times) at most
+  every ``DEFINITIONS_CHECK_SECONDS`` (10 s) before a request, and loads and stores again
+  when it changed: within seconds every worker serves what the files say, the same on
+  every machine deployed with the same files.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,11 +117,15 @@ class Registry:
         self.refused_forms: dict[str, list[Problem]] = {}
         self.version_ids: dict[str, int] = {}  # content hash -> FormVersion.id
         self.loaded = False
+        self.fingerprint: tuple | None = None  # of the files last loaded
+        self._checked_at = time.monotonic()
+        self._follow_lock = threading.Lock()
 
     # -- files ---------------------------------------------------------------------
     def load(self) -> None:
         """Read the folder; keep the previous form, event type or workflow where the new
         file is refused."""
+        self.fingerprint = _fingerprint(Path(self.root))
         cat = read_catalog(self.root)
         self.problems = list(cat.problems)
         refused: dict[str, list[Problem]] = {}
@@ -139,6 +150,24 @@ class Registry:
         if cat.equipment is not None:
             self.equipment = cat.equipment
         self.loaded = True
+
+    def follow_files(self, every: float) -> bool:
+        """Load and store again when the files changed since they were loaded, checking at
+        most once per ``every`` seconds (one thread of the process checks; the others go on
+        with what is loaded). Says whether it did."""
+        now = time.monotonic()
+        if now - self._checked_at < every or not self._follow_lock.acquire(blocking=False):
+            return False
+        try:
+            self._checked_at = now
+            if _fingerprint(Path(self.root)) == self.fingerprint:
+                return False
+            self.load()
+            result = self.sync()
+            log.info("form definitions changed on disk: %d new version(s), %d form(s) refused", len(result.added), len(result.refused))
+            return True
+        finally:
+            self._follow_lock.release()
 
     # -- database ------------------------------------------------------------------
     def sync(self) -> SyncResult:
@@ -211,12 +240,24 @@ def get_registry(app: Flask | None = None) -> Registry:
     return (app or current_app).extensions["fieldforms_registry"]
 
 
+def _follow_files() -> None:
+    every = current_app.config["DEFINITIONS_CHECK_SECONDS"]
+    if every:
+        try:
+            get_registry().follow_files(every)
+        except (OperationalError, ProgrammingError) as exc:  # no schema yet: as at start
+            db.session.rollback()
+            log.warning("form versions not synchronised (run `fieldforms init-db`): %s", exc.orig)
+
+
 def init_app(app: Flask) -> None:
     reg = Registry(app.config["FORM_DEFINITIONS"])
     app.extensions["fieldforms_registry"] = reg
     reg.load()
     for p in reg.problems:
         log.warning("form definitions: %s", p)
+    app.config.setdefault("DEFINITIONS_CHECK_SECONDS", 10)
+    app.before_request(_follow_files)
 
 
 def sync_on_start() -> None:

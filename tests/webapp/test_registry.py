@@ -7,11 +7,13 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from tests.conftest import TEST_PASSWORD
 from webapp.extensions import db
 from webapp.models import FormVersion
-from webapp.registry import Registry
+from webapp.registry import Registry, get_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,3 +69,38 @@ def test_forms_page_lists_problems(app, client, auth, users, tmp_path):
     page = client.get("/admin/forms").get_data(as_text=True)
     assert "entretien-poele" in page and "en service" in page
     assert client.post("/admin/forms/reload").status_code == 302
+
+
+@pytest.mark.committed
+def test_every_worker_follows_the_files_not_only_the_one_reloaded(app_config, users, tmp_path):
+    """Two apps (two gunicorn workers, or two machines with the same files): a changed form
+    file, reloaded on one, is served by the other too at its next check."""
+    from webapp import create_app
+
+    root = _copy_definitions(tmp_path)
+    cfg = {**app_config, "FORM_DEFINITIONS": str(root), "DEFINITIONS_CHECK_SECONDS": 1e-6}
+    one, two = create_app(cfg), create_app(cfg)
+    try:
+        for a in (one, two):
+            with a.app_context():
+                get_registry().sync()
+        path = root / "forms" / "installation.json"
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw["version"] += 1
+        path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+        manager = one.test_client()
+        assert manager.post("/login", data={"username": "manager", "password": TEST_PASSWORD}).status_code == 302
+        assert manager.post("/admin/forms/reload").status_code == 302
+        with one.app_context():
+            assert get_registry().current_version("installation").version == raw["version"]
+        with two.app_context():
+            assert get_registry().current_version("installation").version == raw["version"] - 1  # not checked yet
+        assert two.test_client().get("/login").status_code == 200  # any request: the check
+        with two.app_context():
+            assert get_registry().current_version("installation").version == raw["version"]
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(FormVersion).where(FormVersion.form_id == "installation")) == 2  # stored once
+    finally:
+        for a in (one, two):
+            with a.app_context():
+                db.session.remove()
+                db.engine.dispose()
