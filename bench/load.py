@@ -13,14 +13,16 @@ What it does, all on loopback and bounded in time:
 2. ``fieldforms serve`` (gunicorn, the server's defaults unless ``--workers``/``--threads``;
    ``GUNICORN_CMD_ARGS`` passes through) on a free loopback port, this checkout's code;
 3. N phones speaking the phone's protocol (``webapp/static/m/sync.js``), each with its own
-   cookies and connection: it signs in once with "remember me" (the login page for its CSRF
-   token, ``POST /login``, then the first sync: session and a full pull), then runs a sync
-   round every ``--period`` seconds as the app does: ``GET /sync/session``, ``PUT`` one
-   ~300 KB JPEG (its bytes differ each time: no deduplication helps), ``POST /sync/push``
-   of one answers operation naming that photo, ``GET /sync/pull`` with its cursor. Phone
-   *i* starts at a random moment within ``--spread`` seconds (0: all at once). New rounds
-   start for ``--duration`` seconds; what is under way then finishes (``--timeout`` per
-   request).
+   cookies and connection. Phone *i* signs in once with "remember me" at a random moment
+   *t_i* within ``--spread`` seconds (0: all at once): the login page for its CSRF token,
+   ``POST /login``, then the app's first sync ("first session", and a full "first pull").
+   Then, at *t_i* + k x ``--period`` (k = 1, 2...), a sync round as the app runs it:
+   ``GET /sync/session``, ``PUT`` one ~300 KB JPEG (its bytes differ each time: no
+   deduplication helps), ``POST /sync/push`` of one answers operation naming that photo,
+   ``GET /sync/pull`` with its cursor. Rounds start for ``--duration`` seconds; what is
+   under way then finishes (``--timeout`` per request). So the first period is the
+   sign-in (a morning's logins, once), the next ones are the steady state the targets are
+   about ("all sync": the rounds' requests).
 
 It prints, per endpoint, the count and p50/p95/p99/max latency, the errors by status
 (anything but the expected answer, a push whose operation was not applied included), the
@@ -62,7 +64,7 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = "load-bench-password"
 FORM_ID = "installation"  # an event type without mandatory time tracking, with a camera field
 PHOTO_FIELD = "photo_plaque"
-ENDPOINTS = ("login page", "login", "session", "photo", "push", "pull")
+ENDPOINTS = ("login page", "login", "first session", "first pull", "session", "photo", "push", "pull")
 SYNC_ENDPOINTS = ("session", "photo", "push", "pull")
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -107,7 +109,9 @@ def seed(url: str, instance: str, phones: int) -> list[dict]:
         logging.disable(logging.INFO)  # the migrations' lines
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
         get_registry().sync()
+        t = time.process_time()
         hashed = hash_password(PASSWORD)  # the app's scrypt, once: every account gets this hash
+        print(f"password hash {hashed.split('$')[0]}: {(time.process_time() - t) * 1000:.0f} ms of CPU (what each login costs the server)")
         original, users.hash_password = users.hash_password, lambda _password: hashed
         try:
             manager = users.create_user(None, {"username": "manager", "display_name": "Gestion", "role": "manager", "password": PASSWORD})
@@ -262,14 +266,14 @@ class Phone:
         data = {"csrf_token": token, "username": self.who["username"], "password": PASSWORD, "remember": "1"}
         return await timed(self.stats, "login", self.http.post("/login", params={"next": "/m/"}, data=data), 302) is not None
 
-    async def session(self) -> bool:
-        r = await timed(self.stats, "session", self.http.get("/api/v1/sync/session"), 200)
+    async def session(self, endpoint: str = "session") -> bool:
+        r = await timed(self.stats, endpoint, self.http.get("/api/v1/sync/session"), 200)
         if r is not None:
             self.csrf = r.json()["csrf_token"]
         return r is not None
 
-    async def pull(self) -> bool:
-        r = await timed(self.stats, "pull", self.http.get("/api/v1/sync/pull", params={"cursor": self.cursor} if self.cursor else None), 200)
+    async def pull(self, endpoint: str = "pull") -> bool:
+        r = await timed(self.stats, endpoint, self.http.get("/api/v1/sync/pull", params={"cursor": self.cursor} if self.cursor else None), 200)
         if r is None:
             return False
         body = r.json()
@@ -305,16 +309,18 @@ class Phone:
         await self.pull()
 
     async def run(self, start: float, period: float, stop_at: float) -> None:
+        """Signs in at ``start`` (the login, then the app's first sync: session and a full
+        pull), then a round at each ``start + k * period`` (k >= 1) before ``stop_at``."""
         loop = asyncio.get_running_loop()
         try:
             await asyncio.sleep(max(0.0, start - loop.time()))
-            if not (await self.sign_in() and await self.session() and await self.pull()):
+            if not (await self.sign_in() and await self.session("first session") and await self.pull("first pull")):
                 return
-            at = loop.time()
+            at = start + period
             while at < stop_at:
+                await asyncio.sleep(max(0.0, at - loop.time()))
                 await self.round()
                 at += period
-                await asyncio.sleep(max(0.0, at - loop.time()))
         finally:
             await self.http.aclose()
 
@@ -364,7 +370,7 @@ def main() -> int:
     parser.add_argument("--phones", type=int, default=500)
     parser.add_argument("--spread", type=float, default=60.0, help="seconds over which the phones start (0: all at once)")
     parser.add_argument("--period", type=float, default=60.0, help="seconds between a phone's sync rounds")
-    parser.add_argument("--duration", type=float, default=150.0, help="seconds during which rounds start")
+    parser.add_argument("--duration", type=float, default=180.0, help="seconds during which rounds start (the first period is the sign-in)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds a request may take before it counts as a timeout")
     parser.add_argument("--photo-kb", type=int, default=300)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: fieldforms serve's)")
@@ -374,6 +380,7 @@ def main() -> int:
                         help="where the fresh database is made (BENCH_PG_SERVER)")
     parser.add_argument("--redis-url", help="REDIS_URL for the server (the login throttle, report jobs); default: none")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--server-log", type=Path, help="keep the server's log there")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="ff-load-") as instance:
@@ -396,6 +403,8 @@ def main() -> int:
             if not ok:
                 tail = [line for line in log_path.read_text().splitlines() if '"level": "ERROR"' in line or "Traceback" in line or "WORKER TIMEOUT" in line]
                 print("server errors logged:", len(tail), *tail[:5], sep="\n  ")
+            if args.server_log:
+                args.server_log.write_text(log_path.read_text())
     return 0 if ok else 1
 
 
