@@ -35,7 +35,9 @@ from .models import User
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "ff_static", "favicon", "health.healthz", "health.readyz"}
 
-# A hash to compare against when the username is unknown, so both paths cost the same.
+# A hash to compare against when the username is unknown, so both paths cost the same; its
+# parameters are also what a stored hash is compared with (needs_rehash). Per process, per
+# method: a constant, not state to share.
 _DUMMY_HASH: dict[str, str] = {}
 
 
@@ -43,13 +45,23 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    return _DUMMY_HASH.setdefault(method, generate_password_hash("x", method=method))
+
+
 def verify_password(user: User | None, password: str) -> bool:
     if user is None:
-        method = current_app.config["PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x", method=method))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(), password)
         return False
     return check_password_hash(user.password_hash, password)
+
+
+def needs_rehash(user: User) -> bool:
+    """Whether the user's stored hash was made with other parameters than
+    ``PASSWORD_HASH_METHOD`` (an older default): the login that has the password then
+    stores it again with the current ones."""
+    return user.password_hash.split("$", 1)[0] != _dummy_hash().split("$", 1)[0]
 
 
 def login_lifetime() -> timedelta:

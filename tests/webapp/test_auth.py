@@ -48,10 +48,18 @@ def test_password_is_hashed(app, users):
     assert TEST_PASSWORD not in stored and stored.startswith("pbkdf2:")
 
 
-def test_production_hash_is_scrypt(app):
+#: OWASP's Password Storage Cheat Sheet: scrypt at N=2^17, r=8, p=1 at least, or one of its
+#: equal-cost settings (less memory, more passes).
+OWASP_SCRYPT_FLOORS = ((2**17, 8, 1), (2**16, 8, 2), (2**15, 8, 3), (2**14, 8, 5), (2**13, 8, 10))
+
+
+def test_production_hash_is_scrypt_at_owasp_floor(app):
     from webapp import create_app
 
-    assert create_app({"SECRET_KEY": "x", "SYNC_DEFINITIONS_ON_START": False, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["PASSWORD_HASH_METHOD"] == "scrypt"
+    method = create_app({"SECRET_KEY": "x", "SYNC_DEFINITIONS_ON_START": False, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["PASSWORD_HASH_METHOD"]
+    algo, n, r, p = method.split(":")
+    assert algo == "scrypt"
+    assert any(int(n) >= fn and int(r) >= fr and int(p) >= fp for fn, fr, fp in OWASP_SCRYPT_FLOORS), method
 
 
 def test_session_cookie_flags(users, tmp_path):
@@ -118,3 +126,23 @@ def test_csrf_on_every_post_form(app_config, users):
 
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_hash_of_older_parameters_is_made_again_at_login(app, client, auth, users):
+    """PASSWORD_HASH_METHOD raised (werkzeug's scrypt default was below OWASP's floor): a
+    stored hash with the old parameters still logs in, and is stored again with the new."""
+    from werkzeug.security import generate_password_hash
+
+    from webapp.extensions import db
+    from webapp.models import User
+
+    method = app.config["PASSWORD_HASH_METHOD"]
+    with app.app_context():
+        db.session.get(User, users["office"]).password_hash = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:500")
+        db.session.commit()
+    assert auth.login("office").status_code == 302
+    auth.logout()
+    with app.app_context():
+        assert db.session.get(User, users["office"]).password_hash.startswith(method + "$")
+    assert auth.login("office").status_code == 302
+

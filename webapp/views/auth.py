@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..auth import end_sessions, verify_password
+from ..auth import end_sessions, hash_password, needs_rehash, verify_password
 from ..extensions import db
 from ..i18n import chosen_lang, current_lang
 from ..models import User, utcnow
@@ -65,6 +65,8 @@ def login():
             ok = verify_password(user, password)
             if ok and user.active:
                 throttle.succeeded(address, username)
+                if needs_rehash(user):
+                    user.password_hash = hash_password(password)
                 user.last_login_at = utcnow()
                 db.session.commit()
                 # "Remember me": the phone app (/m/) keeps its technician signed in across
