@@ -84,7 +84,12 @@ test-clock: install-test system-deps
 	    $(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e $(PYTEST_ARGS); \
 	done
 
-bench: install-test
+# The load benchmark's tools on top of the test install (pyproject's "load" extras).
+$(VENV)/.installed-load: $(VENV)/.installed-test pyproject.toml
+	$(PIP) install -q -e '.[test,load]'
+	touch $@
+
+bench: install-test $(VENV)/.installed-load
 	@for f in bench/*.py; do case $$f in */common.py|*/__init__.py) continue;; esac; echo "== $$f"; $(PY) $$f || exit 1; done
 
 lint: install

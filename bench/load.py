@@ -13,16 +13,20 @@ What it does, all on loopback and bounded in time:
 2. ``fieldforms serve`` (gunicorn, the server's defaults unless ``--workers``/``--threads``;
    ``GUNICORN_CMD_ARGS`` passes through) on a free loopback port, this checkout's code;
 3. N phones speaking the phone's protocol (``webapp/static/m/sync.js``), each with its own
-   cookies and connection. Phone *i* signs in once with "remember me" at a random moment
-   *t_i* within ``--spread`` seconds (0: all at once): the login page for its CSRF token,
-   ``POST /login``, then the app's first sync ("first session", and a full "first pull").
-   Then, at *t_i* + k x ``--period`` (k = 1, 2...), a sync round as the app runs it:
-   ``GET /sync/session``, ``PUT`` one ~300 KB JPEG (its bytes differ each time: no
-   deduplication helps), ``POST /sync/push`` of one answers operation naming that photo,
-   ``GET /sync/pull`` with its cursor. Rounds start for ``--duration`` seconds; what is
-   under way then finishes (``--timeout`` per request). So the first period is the
-   sign-in (a morning's logins, once), the next ones are the steady state the targets are
-   about ("all sync": the rounds' requests).
+   cookies and connection, in two phases:
+
+   - sign-in: phone *i* signs in once with "remember me" at a random moment within
+     ``--sign-in-spread`` seconds (0: all at once): the login page for its CSRF token,
+     ``POST /login``, then the app's first sync ("first session", a full "first pull").
+     A phone signs in once, not at every sync (the login lasts 30 days), so this phase is
+     measured apart: its scrypt is most of its cost;
+   - rounds, once every phone has signed in: from a random moment within ``--spread``
+     seconds (0: all at once), every ``--period`` seconds, a sync round as the app runs
+     it: ``GET /sync/session``, ``PUT`` one ~300 KB JPEG (its bytes differ each time: no
+     deduplication helps), ``POST /sync/push`` of one answers operation naming that
+     photo, ``GET /sync/pull`` with its cursor. Rounds start for ``--duration`` seconds;
+     what is under way then finishes (``--timeout`` per request). "all sync" is every
+     request of the rounds: what the targets are about.
 
 It prints, per endpoint, the count and p50/p95/p99/max latency, the errors by status
 (anything but the expected answer, a push whose operation was not applied included), the
@@ -64,7 +68,7 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = "load-bench-password"
 FORM_ID = "installation"  # an event type without mandatory time tracking, with a camera field
 PHOTO_FIELD = "photo_plaque"
-ENDPOINTS = ("login page", "login", "first session", "first pull", "session", "photo", "push", "pull")
+SIGN_IN_ENDPOINTS = ("login page", "login", "first session", "first pull")
 SYNC_ENDPOINTS = ("session", "photo", "push", "pull")
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -190,6 +194,52 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def worker_pids(master: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{master}/task").iterdir() for c in (task / "children").read_text().split()]
+
+
+def start_profiles(master: int, seconds: float, folder: Path) -> list[subprocess.Popen]:
+    """py-spy sampling every gunicorn worker for ``seconds`` (active threads only: where
+    the CPU goes), each into ``folder/worker-PID.txt`` (collapsed stacks)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    return [subprocess.Popen([str(spy), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200", "--format", "raw",
+                              "--nonblocking", "--output", str(folder / f"worker-{pid}.txt")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for pid in worker_pids(master)]
+
+
+def profile_summary(folder: Path, top: int = 25) -> None:
+    """The functions the workers' samples were in (inclusive, once per stack), and the
+    leaves (where the CPU itself was), over every worker's file."""
+    inclusive: Counter = Counter()
+    leaves: Counter = Counter()
+    total = empty = 0
+    for f in folder.glob("worker-*.txt"):
+        for line in f.read_text().splitlines():
+            stack, _sep, n = line.rpartition(" ")
+            if not n.isdigit():
+                continue
+            if not stack.strip():  # no Python frame could be read (--nonblocking)
+                empty += int(n)
+                continue
+            frames = [re.sub(r":\d+\)$", ")", fr).replace(str(ROOT) + "/", "").replace(sys.prefix + "/lib/python3.11/site-packages/", "")
+                      for fr in stack.split(";")]
+            total += int(n)
+            for fr in set(frames):
+                inclusive[fr] += int(n)
+            leaves[frames[-1]] += int(n)
+    if not total:
+        print("profile: no samples (py-spy needs ptrace rights)")
+        return
+    print(f"\nprofile of the workers ({total} samples of busy threads, {folder}; {empty} more without a readable stack):")
+    print("  inclusive (% of samples):")
+    for fr, n in inclusive.most_common(top):
+        print(f"  {n / total * 100:5.1f} %  {fr}")
+    print("  self:")
+    for fr, n in leaves.most_common(top // 2):
+        print(f"  {n / total * 100:5.1f} %  {fr}")
+
+
 # -- phones --------------------------------------------------------------------------------
 
 def base_photo(kb: int) -> bytes:
@@ -256,7 +306,7 @@ class Phone:
         self.cursor = None
         self.form_hash = None
         self.base = 0
-        self.rounds = 0
+        self.done_rounds = 0
 
     async def sign_in(self) -> bool:
         page = await timed(self.stats, "login page", self.http.get("/m/login"), 200)
@@ -287,7 +337,7 @@ class Phone:
 
     async def round(self) -> None:
         """One sync round, as the app runs it: session, uploads, push, pull."""
-        self.rounds += 1
+        self.done_rounds += 1
         if not await self.session():
             return
         att = str(uuid.uuid4())
@@ -298,7 +348,7 @@ class Phone:
             return
         op = {"id": str(uuid.uuid4()), "type": "answers", "intervention": self.who["intervention"], "base_version": self.base,
               "at": datetime.now(timezone.utc).isoformat(), "form_id": FORM_ID, "form_hash": self.form_hash,
-              "data": {**self.answers, PHOTO_FIELD: att, "observations": f"Passage {self.rounds}"}}
+              "data": {**self.answers, PHOTO_FIELD: att, "observations": f"Passage {self.done_rounds}"}}
         r = await timed(self.stats, "push", self.http.post("/api/v1/sync/push", json={"ops": [op]}, headers={"X-CSRFToken": self.csrf}), 200)
         if r is not None:
             result = r.json()["results"][0]
@@ -308,39 +358,58 @@ class Phone:
                 self.stats.errors[("push", f"op {result['status']}: {result.get('code')}")] += 1
         await self.pull()
 
-    async def run(self, start: float, period: float, stop_at: float) -> None:
-        """Signs in at ``start`` (the login, then the app's first sync: session and a full
-        pull), then a round at each ``start + k * period`` (k >= 1) before ``stop_at``."""
+    async def sign_in_and_sync(self, start: float) -> bool:
+        """At ``start``: the login, then the app's first sync (session and a full pull)."""
         loop = asyncio.get_running_loop()
-        try:
-            await asyncio.sleep(max(0.0, start - loop.time()))
-            if not (await self.sign_in() and await self.session("first session") and await self.pull("first pull")):
-                return
-            at = start + period
-            while at < stop_at:
-                await asyncio.sleep(max(0.0, at - loop.time()))
-                await self.round()
-                at += period
-        finally:
-            await self.http.aclose()
+        await asyncio.sleep(max(0.0, start - loop.time()))
+        return await self.sign_in() and await self.session("first session") and await self.pull("first pull")
+
+    async def rounds(self, start: float, period: float, stop_at: float) -> None:
+        """A round at each ``start + k * period`` before ``stop_at``."""
+        loop = asyncio.get_running_loop()
+        at = start
+        while at < stop_at:
+            await asyncio.sleep(max(0.0, at - loop.time()))
+            await self.round()
+            at += period
 
 
-async def drive(base_url: str, who: list[dict], args, stats: Stats) -> float:
+async def bounded(coros, seconds: float, stats: Stats) -> list:
+    """Run them all, at most ``seconds``; what is still running then is cancelled (and
+    counted), a phone that raised is counted."""
+    tasks = [asyncio.create_task(c) for c in coros]
+    done, pending = await asyncio.wait(tasks, timeout=seconds)
+    for t in pending:
+        t.cancel()
+        stats.errors[("phone", "still running at the bound")] += 1
+    for t in done:
+        if t.exception() is not None:
+            stats.errors[("phone", repr(t.exception())[:80])] += 1
+    return [t.result() if t in done and t.exception() is None else None for t in tasks]
+
+
+async def drive(base_url: str, who: list[dict], args, signing: Stats, syncing: Stats, server: subprocess.Popen) -> tuple[float, float]:
+    """The sign-in phase (every phone, over ``--sign-in-spread``), then the rounds (over
+    ``--duration``); returns each phase's wall time."""
     rnd = random.Random(args.seed)
     photo = base_photo(args.photo_kb)
     answers = json.loads((ROOT / "examples" / FORM_ID / "valid.json").read_text(encoding="utf-8"))
     loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    stop_at = t0 + args.duration
-    phones = [Phone(base_url, w, photo, answers, stats, args.timeout) for w in who]
-    tasks = [asyncio.create_task(p.run(t0 + rnd.uniform(0, args.spread), args.period, stop_at)) for p in phones]
-    done, pending = await asyncio.wait(tasks, timeout=args.duration + args.timeout + 30)  # bounded, whatever happens
-    for t in pending:
-        t.cancel()
-    for t in done:
-        if t.exception() is not None:
-            stats.errors[("phone", repr(t.exception())[:80])] += 1
-    return loop.time() - t0
+    phones = [Phone(base_url, w, photo, answers, signing, args.timeout) for w in who]
+    try:
+        t0 = loop.time()
+        ok = await bounded([p.sign_in_and_sync(t0 + rnd.uniform(0, args.sign_in_spread)) for p in phones], args.sign_in_spread + len(phones) + args.timeout, signing)
+        t1 = loop.time()
+        ready = [p for p, signed in zip(phones, ok) if signed]
+        for p in ready:
+            p.stats = syncing
+        if args.profile:  # during the rounds: where the server's CPU goes
+            loop.call_later(min(5.0, args.duration / 4), lambda: start_profiles(server.pid, args.profile_seconds, args.profile))
+        stop_at = t1 + args.duration
+        await bounded([p.rounds(t1 + rnd.uniform(0, args.spread), args.period, stop_at) for p in ready], args.duration + args.timeout + 30, syncing)
+        return t1 - t0, loop.time() - t1
+    finally:
+        await asyncio.gather(*(p.http.aclose() for p in phones))
 
 
 # -- report --------------------------------------------------------------------------------
@@ -350,27 +419,38 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, int(round(q / 100 * len(s) + 0.5)) - 1))]
 
 
-def report(stats: Stats, wall: float, server_cpu: float, client_cpu: float, args) -> bool:
-    print(f"\n{args.phones} phones, spread {args.spread:g} s, a round every {args.period:g} s for {args.duration:g} s; "
-          f"server: {args.workers or 'default'} workers x {args.threads or 'default'} threads")
-    print(f"{'endpoint':<12} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-    rows = [(e, stats.ms[e]) for e in ENDPOINTS if stats.ms.get(e)] + [("all sync", [v for e in SYNC_ENDPOINTS for v in stats.ms.get(e, [])])]
+def table(stats: Stats, endpoints: tuple[str, ...], wall: float, total: str | None = None) -> None:
+    print(f"{'endpoint':<14} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    rows = [(e, stats.ms[e]) for e in endpoints if stats.ms.get(e)]
+    if total:
+        rows.append((total, [v for e in endpoints for v in stats.ms.get(e, [])]))
     for name, values in rows:
         if values:
-            print(f"{name:<12} {len(values):>6} {pct(values, 50):>8.0f} {pct(values, 95):>8.0f} {pct(values, 99):>8.0f} {max(values):>8.0f}")
+            print(f"{name:<14} {len(values):>6} {pct(values, 50):>8.0f} {pct(values, 95):>8.0f} {pct(values, 99):>8.0f} {max(values):>8.0f}")
     print(f"requests: {stats.sent} in {wall:.1f} s = {stats.sent / wall:.1f} req/s")
     print("errors: " + (", ".join(f"{e} {s}: {n}" for (e, s), n in sorted(stats.errors.items(), key=str)) or "none"))
-    print("timeouts: " + (", ".join(f"{e}: {n}" for e, n in sorted(stats.timeouts.items())) or "none") + f" (after {args.timeout:g} s)")
-    print(f"CPU: server {server_cpu:.1f} s ({server_cpu / wall * 100:.0f} % of one core), load generator {client_cpu:.1f} s ({client_cpu / wall * 100:.0f} %)")
-    return not stats.errors and not stats.timeouts
+    print("timeouts: " + (", ".join(f"{e}: {n}" for e, n in sorted(stats.timeouts.items())) or "none"))
+
+
+def report(signing: Stats, syncing: Stats, walls: tuple[float, float], server_cpu: float, client_cpu: float, args) -> bool:
+    print(f"\n{args.phones} phones; server: {args.workers or 'default'} workers x {args.threads or 'default'} threads; request timeout {args.timeout:g} s")
+    print(f"\nsign-in, each phone once, spread over {args.sign_in_spread:g} s (login page, login with remember-me, first sync):")
+    table(signing, SIGN_IN_ENDPOINTS, walls[0])
+    print(f"\nsync rounds, each phone every {args.period:g} s from a moment within {args.spread:g} s, for {args.duration:g} s:")
+    table(syncing, SYNC_ENDPOINTS, walls[1], "all sync")
+    wall = sum(walls)
+    print(f"\nCPU over both phases ({wall:.0f} s): server {server_cpu:.1f} s ({server_cpu / wall * 100:.0f} % of one core), "
+          f"load generator {client_cpu:.1f} s ({client_cpu / wall * 100:.0f} %)")
+    return not (signing.errors or signing.timeouts or syncing.errors or syncing.timeouts)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--phones", type=int, default=500)
-    parser.add_argument("--spread", type=float, default=60.0, help="seconds over which the phones start (0: all at once)")
+    parser.add_argument("--spread", type=float, default=60.0, help="seconds over which the phones' rounds start (0: all at once)")
+    parser.add_argument("--sign-in-spread", type=float, help="seconds over which the phones sign in (default: --spread)")
     parser.add_argument("--period", type=float, default=60.0, help="seconds between a phone's sync rounds")
-    parser.add_argument("--duration", type=float, default=180.0, help="seconds during which rounds start (the first period is the sign-in)")
+    parser.add_argument("--duration", type=float, default=120.0, help="seconds during which rounds start, after the sign-in")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds a request may take before it counts as a timeout")
     parser.add_argument("--photo-kb", type=int, default=300)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: fieldforms serve's)")
@@ -381,25 +461,33 @@ def main() -> int:
     parser.add_argument("--redis-url", help="REDIS_URL for the server (the login throttle, report jobs); default: none")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--server-log", type=Path, help="keep the server's log there")
+    parser.add_argument("--profile", type=Path, help="a folder: py-spy samples the workers during the rounds, and a summary is printed")
+    parser.add_argument("--profile-seconds", type=float, default=30.0)
     args = parser.parse_args()
+    if args.sign_in_spread is None:
+        args.sign_in_spread = args.spread
 
     with tempfile.TemporaryDirectory(prefix="ff-load-") as instance:
         db = fresh_database(args.pg_server) if not args.database_url else nullcontext(args.database_url)
         with db as url:
             t = time.perf_counter()
             who = seed(url, instance, args.phones)
-            print(f"seeded {len(who)} technicians with an intervention each in {time.perf_counter() - t:.1f} s")
+            import webapp
+
+            print(f"code: {Path(webapp.__file__).parent.parent}; seeded {len(who)} technicians with an intervention each in {time.perf_counter() - t:.1f} s")
             port = free_port()
             log_path = Path(instance) / "server.log"
             server = start_server(url, instance, port, args, log_path)
             try:
-                stats = Stats()
+                signing, syncing = Stats(), Stats()
                 cpu0, c0 = tree_cpu_seconds(server.pid), time.process_time()
-                wall = asyncio.run(drive(f"http://127.0.0.1:{port}", who, args, stats))
+                walls = asyncio.run(drive(f"http://127.0.0.1:{port}", who, args, signing, syncing, server))
                 server_cpu, client_cpu = tree_cpu_seconds(server.pid) - cpu0, time.process_time() - c0
             finally:
                 stop_server(server)
-            ok = report(stats, wall, server_cpu, client_cpu, args)
+            ok = report(signing, syncing, walls, server_cpu, client_cpu, args)
+            if args.profile:
+                profile_summary(args.profile)
             if not ok:
                 tail = [line for line in log_path.read_text().splitlines() if '"level": "ERROR"' in line or "Traceback" in line or "WORKER TIMEOUT" in line]
                 print("server errors logged:", len(tail), *tail[:5], sep="\n  ")
