@@ -301,7 +301,11 @@ class Phone:
         import httpx
 
         self.who, self.photo, self.answers, self.stats = who, photo, answers, stats
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout, follow_redirects=False, headers={"Accept-Language": "fr"})
+        # A connection idle for 1 s is not used again: gunicorn closes one idle for its
+        # keep-alive (2 s), and a request sent as it closes is lost (a browser sends it again
+        # on a new connection, httpx reports it: it would count as the server's error)
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout, follow_redirects=False, headers={"Accept-Language": "fr"},
+                                      limits=httpx.Limits(keepalive_expiry=1.0))
         self.csrf = None
         self.cursor = None
         self.form_hash = None
