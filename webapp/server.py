@@ -20,6 +20,7 @@ the bind, workers, threads and worker class are ``fieldforms serve``'s own optio
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import shlex
 import shutil
@@ -37,6 +38,8 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger as GunicornLogger
 
 from . import logs, metrics
+
+log = logging.getLogger(__name__)
 
 #: Connections a worker's pool may open beyond one per thread (a report attempt run inline
 #: after its request, a readiness check beside busy threads).
@@ -101,6 +104,16 @@ def app_config(options: ServeOptions, config: Mapping) -> dict:
     if all(is_loopback(bind_host(b)) for b in options.binds) and not int(config.get("FIELDFORMS_PROXY_FIX") or 0):
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = False
     return cfg
+
+
+def unshared_state(options: ServeOptions, config: Mapping) -> list[str]:
+    """What several processes of this server would not share, said at start: with more
+    than one worker, failed logins are counted in Redis only when ``REDIS_URL`` is set."""
+    from .throttle import shared
+
+    if options.dev or options.workers < 2 or shared(config):
+        return []
+    return [f"failed logins are counted by each of the {options.workers} workers apart (at most {options.workers} × LOGIN_MAX_FAILURES per address and name): set REDIS_URL to count them once"]
 
 
 class _JsonGunicornLogger(GunicornLogger):
@@ -228,6 +241,8 @@ def serve(options: ServeOptions, master_app: Callable[[], Flask]) -> None:
         from . import create_app
 
         print(f"Serving on {options.base_url}  (gunicorn, {options.workers} workers × {options.threads} threads; Ctrl+C to stop)", flush=True)
+        for warning in unshared_state(options, app.config):
+            log.warning("%s", warning)
         Server(partial(create_app, overrides), gunicorn_settings(options)).run()
     finally:
         if metrics_process is not None:

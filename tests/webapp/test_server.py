@@ -251,3 +251,11 @@ def test_the_metrics_folder_is_emptied_when_given_and_removed_when_made(tmp_path
     folder.close()
     assert not made.exists()
     shutil.rmtree(given)
+
+
+def test_serve_says_when_its_workers_would_count_failed_logins_apart():
+    several = ServeOptions(binds=["127.0.0.1:5000"], workers=3)
+    assert "set REDIS_URL" in server.unshared_state(several, {})[0]
+    assert server.unshared_state(several, {"REDIS_URL": "redis://127.0.0.1:6379/0"}) == []
+    assert server.unshared_state(ServeOptions(binds=["127.0.0.1:5000"], workers=1), {}) == []
+    assert server.unshared_state(ServeOptions(binds=["127.0.0.1:5000"], workers=3, dev=True), {}) == []
