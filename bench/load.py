@@ -397,6 +397,7 @@ async def drive(base_url: str, who: list[dict], args, signing: Stats, syncing: S
     ``--duration``); returns each phase's wall time."""
     rnd = random.Random(args.seed)
     photo = base_photo(args.photo_kb)
+    print(f"photo: a {len(photo) // 1024} KB JPEG of 1600x1200, other bytes at each upload", flush=True)
     answers = json.loads((ROOT / "examples" / FORM_ID / "valid.json").read_text(encoding="utf-8"))
     loop = asyncio.get_running_loop()
     phones = [Phone(base_url, w, photo, answers, signing, args.timeout) for w in who]
