@@ -232,10 +232,11 @@ def profile_summary(folder: Path, top: int = 25) -> None:
         print("profile: no samples (py-spy needs ptrace rights)")
         return
     print(f"\nprofile of the workers ({total} samples of busy threads, {folder}; {empty} more without a readable stack):")
-    print("  inclusive (% of samples):")
-    for fr, n in inclusive.most_common(top):
+    print("  this project's functions, inclusive (% of samples):")
+    ours = [(fr, n) for fr, n in inclusive.most_common() if re.search(r"\((webapp|engine|renderers)/", fr)]
+    for fr, n in ours[:top]:
         print(f"  {n / total * 100:5.1f} %  {fr}")
-    print("  self:")
+    print("  where the samples were (self):")
     for fr, n in leaves.most_common(top // 2):
         print(f"  {n / total * 100:5.1f} %  {fr}")
 
