@@ -75,6 +75,10 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 # -- database ------------------------------------------------------------------------------
 
+class NoPostgres(RuntimeError):
+    """The benchmark needs a PostgreSQL server (said in one line; `make bench` goes on)."""
+
+
 @contextmanager
 def fresh_database(server_url: str):
     """A database of its own on the PostgreSQL server of ``server_url``, dropped after."""
@@ -84,8 +88,11 @@ def fresh_database(server_url: str):
 
     name = f"ff_load_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = sa.create_engine(database_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        raise NoPostgres(f"no PostgreSQL to make a database in at {server_url} (--pg-server, BENCH_PG_SERVER): {str(exc.orig).splitlines()[0]}") from None
     try:
         yield str(sa.engine.make_url(database_url(server_url)).set(database=name).render_as_string(hide_password=False))
     finally:
@@ -503,4 +510,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except NoPostgres as exc:
+        print(f"bench/load.py skipped: {exc}")
