@@ -30,11 +30,16 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	touch $@
 
 # Browser and PDF assets from npm (package-lock.json pins them), copied where the renderers
-# serve them: signature_pad's ES module and the DejaVu fonts embedded in PDF reports.
-# Nothing generated is committed (see .gitignore).
+# serve them: signature_pad's ES module and the DejaVu fonts embedded in PDF reports. Then
+# the phone's scripts and styles minified by esbuild (its first load is held to 120 KB,
+# bench/client.py): one copy per source, named by the source's sha256, which the server
+# sends at the source's own URL (webapp/mobile/minified.py); a source edited since is sent
+# as it is until the next `make assets`. Nothing generated is committed (see .gitignore).
 ASSETS_STAMP := renderers/static/vendor/.assets
+MIN_DIR := webapp/mobile/min
+MIN_SOURCES := $(wildcard webapp/static/m/*.js webapp/static/m/*.css renderers/static/*.js renderers/static/*.css)
 
-assets: $(ASSETS_STAMP)
+assets: $(ASSETS_STAMP) $(MIN_DIR)/.stamp
 
 $(ASSETS_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -43,6 +48,10 @@ $(ASSETS_STAMP): package.json package-lock.json
 	cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf \
 	   node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Oblique.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-BoldOblique.ttf \
 	   node_modules/dejavu-fonts-ttf/LICENSE renderers/fonts/
+	touch $@
+
+$(MIN_DIR)/.stamp: $(ASSETS_STAMP) $(MIN_SOURCES) webapp/mobile/minify.mjs
+	node webapp/mobile/minify.mjs $(MIN_DIR) webapp/static/m renderers/static
 	touch $@
 
 # Debian packages the tests use (headless Chromium, pdftoppm, DejaVu fonts), installed only

@@ -71,8 +71,9 @@ TABLE = [
     ("GET", "/account/calendar", (302, 200, 200, 200, 200)),
     ("GET", "/calendar/not-a-token.ics", (404, 404, 404, 404, 404)),
     # the phone app and its sync API (issue 5): the shell is public, data needs a login;
-    # the operations and uploads themselves are checked in test_sync_api.py
-    ("GET", "/m/", (200, 200, 200, 200, 200)),
+    # the operations and uploads themselves are checked in test_sync_api.py. The shell sends
+    # nobody signed in to the phone's login page (issue 14: not the whole app first)
+    ("GET", "/m/", (302, 200, 200, 200, 200)),
     ("GET", "/m/login", (200, 200, 200, 200, 200)),
     ("GET", "/m/manifest.webmanifest", (200, 200, 200, 200, 200)),
     ("GET", "/m/sw.js", (200, 200, 200, 200, 200)),

@@ -12,60 +12,90 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
 from ..i18n import current_lang
 from ..models import FormVersion
 from ..registry import definition_of
+from .minified import StaticFilesSessionInterface, send_minified, served_digest, versioned_url
 
 bp = Blueprint("mobile", __name__, url_prefix="/m")
 
 PUBLIC = {"mobile.shell", "mobile.manifest", "mobile.service_worker", "mobile.login"}
 STATIC_M = Path(__file__).resolve().parent.parent / "static" / "m"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mobile"
 #: The client's files, cached by the service worker at install (the app shell).
 CLIENT_MODULES = ("app.js", "i18n.js", "store.js", "outbox.js", "sync.js", "owner.js", "fill.js", "views.js", "m.css", "icon.svg")
 FORM_MODULES = ("form.js", "condition.js", "choice.js", "values.js", "arrays.js", "camera.js", "signature.js", "steps.js", "attachments.js", "form.css")
+#: Loaded by the form only when a signature is drawn, but needed offline all the same.
+LAZY_MODULES = ("vendor/signature_pad/signature_pad.js",)
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
-def shell_urls() -> list[str]:
-    return (
-        [url_for("mobile.shell"), url_for("mobile.manifest")]
-        + [url_for("static", filename=f"m/{f}") for f in CLIENT_MODULES]
-        + [url_for("ff_static", filename=f) for f in FORM_MODULES]
-        + [url_for("ff_static", filename="vendor/signature_pad/signature_pad.js")]
-    )
+def _static_files() -> list[tuple[str, Path]]:
+    """The app's static files: (URL, source file). The URL the pages link a style sheet or
+    an icon by is versioned; an ES module's is plain (see :func:`versioned_url`)."""
+    from ..render import static_dir
+
+    ff = Path(static_dir())
+
+    def url(endpoint: str, filename: str) -> str:
+        return url_for(endpoint, filename=filename) if filename.endswith(".js") else versioned_url(endpoint, filename)
+
+    return ([(url("static", f"m/{f}"), STATIC_M / f) for f in CLIENT_MODULES]
+            + [(url("ff_static", f), ff / f) for f in FORM_MODULES + LAZY_MODULES])
 
 
-@lru_cache(maxsize=4)
-def _version(static_ff: str) -> str:
-    """Changes whenever a file of the shell changes: a new service worker, a fresh cache."""
-    h = hashlib.sha256()
-    files = [STATIC_M / f for f in CLIENT_MODULES] + [Path(static_ff) / f for f in FORM_MODULES]
-    files += [Path(__file__).resolve().parent.parent / "templates" / "mobile" / "shell.html", Path(__file__)]
-    for f in files:
-        if f.is_file():
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def shell_version() -> str:
-    from ..render import static_dir
+    """Changes whenever a file of the shell changes (as served: minified or not): a new
+    service worker, a fresh cache."""
+    h = hashlib.sha256()
+    for url, source in _static_files():
+        h.update(f"{url}\0{served_digest(source) if source.is_file() else ''}\n".encode())
+    for f in (TEMPLATES / "shell.html", TEMPLATES / "manifest.webmanifest", TEMPLATES / "sw.js", Path(__file__)):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
 
-    return _version(static_dir())
+
+def _shell_body() -> str:
+    return render_template("mobile/shell.html", version=shell_version())
+
+
+def _manifest_body() -> str:
+    return render_template("mobile/manifest.webmanifest")
+
+
+def precache() -> list[tuple[str, str]]:
+    """What the service worker caches at install, each URL with the sha256 of the body it
+    must get: the page has just loaded most of them, and the worker takes the HTTP cache's
+    copy when it is this one rather than downloading it again (templates/mobile/sw.js)."""
+    entries = [(url_for("mobile.shell"), _digest(_shell_body().encode())), (url_for("mobile.manifest"), _digest(_manifest_body().encode()))]
+    return entries + [(url, served_digest(source)) for url, source in _static_files() if source.is_file()]
+
+
+def shell_urls() -> list[str]:
+    return [url for url, _ in precache()]
 
 
 @bp.route("/")
 def shell():
-    response = Response(render_template("mobile/shell.html", version=shell_version()))
+    """The app. Served by the service worker once installed (offline too); from the network
+    only on a phone's first visit, when nobody is signed in yet: the login page then, rather
+    than loading the whole app to be sent there by a refused sync."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("mobile.login"))
+    response = Response(_shell_body())
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -73,19 +103,20 @@ def shell():
 @bp.route("/login")
 def login():
     """The phone's login page; ``?ended=1`` when the app was sent here because the server
-    ended its session: what is unsent stays on the phone until the same user signs in."""
-    return render_template("mobile/login.html", csrf=generate_csrf(), error=None, ended=request.args.get("ended") == "1")
+    ended its session: what is unsent stays on the phone until the same user signs in. In
+    the device's language (``?lang=``, the choice kept, ``Accept-Language``, else French:
+    :func:`webapp.i18n.select_locale`), which its ``<html lang>`` says."""
+    return render_template("mobile/login.html", csrf=generate_csrf(), error=None, ended=request.args.get("ended") == "1", lang=current_lang())
 
 
 @bp.route("/manifest.webmanifest")
 def manifest():
-    body = render_template("mobile/manifest.webmanifest")
-    return Response(body, mimetype="application/manifest+json", headers={"Cache-Control": "no-cache"})
+    return Response(_manifest_body(), mimetype="application/manifest+json", headers={"Cache-Control": "no-cache"})
 
 
 @bp.route("/sw.js")
 def service_worker():
-    body = render_template("mobile/sw.js", version=shell_version(), shell=shell_urls())
+    body = render_template("mobile/sw.js", version=shell_version(), precache=precache())
     return Response(body, mimetype="text/javascript", headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": url_for("mobile.shell")})
 
 
@@ -150,3 +181,11 @@ def init_app(app) -> None:
 
     PUBLIC_ENDPOINTS.update(PUBLIC)
     app.register_blueprint(bp)
+
+    def static(filename: str):
+        """Flask's static files, minified when ``make assets`` made a copy of this source."""
+        return send_minified(app.static_folder, filename, max_age=app.get_send_file_max_age(filename))
+
+    app.view_functions["static"] = static
+    app.session_interface = StaticFilesSessionInterface()
+    app.jinja_env.globals["versioned_url"] = versioned_url

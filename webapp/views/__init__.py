@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     for mod in (auth, agenda, clients, interventions, admin, api, workflow, health):
         app.register_blueprint(mod.bp)
 
+    from ..mobile.minified import send_minified
     from ..render import static_dir
 
     ff_static = static_dir()
@@ -24,5 +25,6 @@ def register_blueprints(app: Flask) -> None:
 
     @app.route("/static/ff/<path:filename>", endpoint="ff_static")
     def _ff_static(filename: str):
-        """The renderers' CSS and ES modules (public, like every static file)."""
-        return send_from_directory(Path(ff_static), filename, max_age=3600)
+        """The renderers' CSS and ES modules (public, like every static file), minified
+        when ``make assets`` made a copy of this very source (webapp/mobile/minified.py)."""
+        return send_minified(Path(ff_static), filename, max_age=3600)
