@@ -24,7 +24,6 @@ URL was fetched twice.
 from __future__ import annotations
 
 import argparse
-import gzip
 import logging
 import os
 import statistics
@@ -43,37 +42,9 @@ THREE_G = {"offline": False, "latency": 100, "downloadThroughput": 750 * 1000 / 
 DATA_PREFIXES = ("/api/", "/m/forms/")
 
 
-class Counter:
-    """WSGI middleware: each response the server sends, its path and its body's size once
-    decompressed (the app gzips text itself). 304s count, with no body."""
-
-    def __init__(self, app):
-        self.app = app
-        self.hits: list[dict] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        seen: dict = {}
-
-        def start(status, headers, exc_info=None):
-            seen["status"] = int(status.split()[0])
-            seen["gzip"] = any(k.lower() == "content-encoding" and "gzip" in v for k, v in headers)
-            return start_response(status, headers, exc_info)
-
-        body = b"".join(self.app(environ, start))
-        size = len(gzip.decompress(body)) if seen.get("gzip") and body else len(body)
-        path = environ.get("PATH_INFO", "")
-        if environ.get("QUERY_STRING"):
-            path += "?" + environ["QUERY_STRING"]
-        with self.lock:
-            self.hits.append({"method": environ["REQUEST_METHOD"], "path": path, "status": seen.get("status"), "bytes": size,
-                              "dest": environ.get("HTTP_SEC_FETCH_DEST", "?"), "cond": bool(environ.get("HTTP_IF_NONE_MATCH") or environ.get("HTTP_IF_MODIFIED_SINCE"))})
-        return [body]
-
-
 def start_server(tmp: Path):
     """The app on a fresh SQLite database with the demo data, served on a loopback port."""
-    from tests.e2e.live import migrated_app
+    from tests.e2e.live import Counter, migrated_app
     from werkzeug.serving import make_server
 
     from webapp.demo import create_demo
@@ -91,7 +62,7 @@ def start_server(tmp: Path):
     return srv, f"http://127.0.0.1:{srv.server_port}", counter
 
 
-def first_load(browser, base: str, counter: Counter, start: str) -> tuple[list[dict], dict]:
+def first_load(browser, base: str, counter, start: str) -> tuple[list[dict], dict]:
     """Sign in on a fresh phone and wait until the app works offline; returns the server's
     hits and, per path, who asked for it (page, service worker, page answered by the worker)."""
     from webapp.demo import DEMO_PASSWORD

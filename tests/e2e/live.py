@@ -10,6 +10,7 @@ there were none.
 
 from __future__ import annotations
 
+import gzip
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +49,42 @@ class Live:
                 return fn(user)
             finally:
                 db.session.remove()
+
+
+class Counter:
+    """WSGI middleware: each response the server sends, its path, status and body's size once
+    decompressed (the app gzips text itself), and what the browser said it was for
+    (``Sec-Fetch-Dest``) and whether it asked conditionally. What a phone downloads, seen
+    from the server: a file taken from a cache is not there (bench/client.py, the first
+    load's browser test)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.hits: list[dict] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        seen: dict = {}
+
+        def start(status, headers, exc_info=None):
+            seen["status"] = int(status.split()[0])
+            seen["gzip"] = any(k.lower() == "content-encoding" and "gzip" in v for k, v in headers)
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, start)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        size = len(gzip.decompress(body)) if seen.get("gzip") and body else len(body)
+        path = environ.get("PATH_INFO", "")
+        if environ.get("QUERY_STRING"):
+            path += "?" + environ["QUERY_STRING"]
+        with self.lock:
+            self.hits.append({"method": environ["REQUEST_METHOD"], "path": path, "status": seen.get("status"), "bytes": size,
+                              "dest": environ.get("HTTP_SEC_FETCH_DEST", "?"), "cond": bool(environ.get("HTTP_IF_NONE_MATCH") or environ.get("HTTP_IF_MODIFIED_SINCE"))})
+        return [body]
 
 
 def migrated_app(tmp: Path, **config):
