@@ -78,6 +78,7 @@ def send_minified(directory: str | Path, filename: str, **kwargs):
     current = version is not None and version == served_digest(Path(path))[:VERSION_LEN]
     if current:
         kwargs["max_age"] = FOR_GOOD
+    kwargs.setdefault("download_name", Path(path).name)  # the file's own name, not its copy's
     response = send_file(served_file(Path(path)), **kwargs)
     if current:
         response.cache_control.immutable = True
