@@ -113,7 +113,7 @@ def report(hits: list[dict], askers: dict) -> bool:
     print(f"{'bytes':>8}  {'hits':>4}  {'status:dest':<18} {'asked by':<30} url")
     for path, hs in sorted(by_path.items(), key=lambda x: (x[0].startswith(DATA_PREFIXES), -sum(h["bytes"] for h in x[1]))):
         size = sum(h["bytes"] for h in hs)
-        gets = [h for h in hs if h["method"] == "GET"]
+        gets = [h for h in hs if h["method"] == "GET" and h["status"] != 302]  # a redirect carries no file
         if len(gets) > 1:
             twice.append(path)
         if path.startswith(DATA_PREFIXES):
