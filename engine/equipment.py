@@ -20,6 +20,7 @@ Problems carry the file and the JSON pointer in it, like every other definition 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -27,8 +28,9 @@ from jsonschema import Draft202012Validator
 
 from .definition import FormDefinition, load_definition, read_json_file
 from .lint import lint
+from .paths import from_pointer
 from .problems import DefinitionError, Problem
-from .schema import deref, schema_type
+from .schema import deref, escape, flatten, schema_type
 from .uihints import localise
 
 #: The id of the form the free fields make (what the renderers and validation see).
@@ -227,3 +229,83 @@ def load_equipment(path: str | os.PathLike, event_type_ids: Iterable[str] | None
         form=form,
     )
     return cat, problems
+
+
+# --- answers that update the equipment (an event type's ``equipment_updates``) -----------------
+
+#: ``<form id>#<JSON pointer into its answers>``: where an equipment field's new value is read.
+UPDATE_SOURCE = re.compile(r"^(?P<form>[a-z0-9][a-z0-9_-]{0,63})#(?P<pointer>(/[^/]+)+)$")
+
+#: The answer types each equipment field type accepts.
+COMPATIBLE = {"string": {"string"}, "date": {"date"}, "number": {"number", "integer"}, "integer": {"integer"}, "boolean": {"boolean"}}
+
+#: What answers may not change: the kind decides the maintenance interval, the back office sets it.
+NOT_FROM_ANSWERS = ("kind",)
+
+
+def parse_update_source(text: str) -> tuple[str, str] | None:
+    """``"entretien-poele#/appareil/numero_serie"`` -> ``("entretien-poele", "/appareil/numero_serie")``."""
+    m = UPDATE_SOURCE.match(text) if isinstance(text, str) else None
+    return (m["form"], m["pointer"]) if m else None
+
+
+def _conditional_properties(flat: dict, root: dict) -> Iterable[dict]:
+    """The ``properties`` a field's conditions may add (``then``, ``else``, dependent schemas)."""
+    for cond in flat.get("x-conditionals", [flat]):
+        parts = [cond.get("then"), cond.get("else"), *(cond.get("dependentSchemas") or {}).values()]
+        for part in parts:
+            if isinstance(part, dict):
+                props = flatten(part, root).get("properties")
+                if isinstance(props, dict):
+                    yield props
+
+
+def answer_field(form: FormDefinition, pointer: str) -> dict | None:
+    """The schema of the one field at ``pointer`` in the answers of ``form`` (through
+    objects only, conditional fields included); None when there is no such field."""
+    root = form.schema
+    cur: Any = root
+    for seg in from_pointer(pointer):
+        flat = flatten(cur, root)
+        candidates = [flat.get("properties") if isinstance(flat.get("properties"), dict) else {}, *_conditional_properties(flat, root)]
+        cur = next((props[seg] for props in candidates if isinstance(seg, str) and seg in props), None)
+        if cur is None:
+            return None
+    return flatten(cur, root)
+
+
+def check_updates(updates: dict, source: str, *, event_forms: list[str], forms: dict[str, FormDefinition], catalog: EquipmentCatalog | None) -> list[Problem]:
+    """The problems of an event type's ``equipment_updates`` (``{equipment field: "<form
+    id>#<pointer>"}``): the field exists and may be set from answers, the form is one of the
+    event type's, the pointer names a field of it, and its answers fit the field's type.
+    Without a usable equipment catalog the targets are not checked (its own problems say why)."""
+    problems = []
+    types = catalog.field_types() if catalog is not None else None
+    for target, where in updates.items():
+        at = f"/equipment_updates/{escape(target)}"
+        if target in NOT_FROM_ANSWERS:
+            problems.append(Problem(source, at, f"the equipment's “{target}” is set in the back office, not from answers"))
+            continue
+        if types is not None and target not in types:
+            problems.append(Problem(source, at, f"no equipment field “{target}” (fields: {', '.join(sorted(set(types) - set(NOT_FROM_ANSWERS)))})"))
+            continue
+        parsed = parse_update_source(where)
+        if parsed is None:
+            problems.append(Problem(source, at, f"{where!r}: write “<form id>#<JSON pointer>”, e.g. “entretien-poele#/appareil/numero_serie”"))
+            continue
+        form_id, pointer = parsed
+        if form_id not in event_forms:
+            problems.append(Problem(source, at, f"“{form_id}” is not one of this event type's forms ({', '.join(event_forms)})"))
+            continue
+        form = forms.get(form_id)
+        if form is None:
+            continue  # the form's own problems are listed with it
+        sub = answer_field(form, pointer)
+        if sub is None:
+            problems.append(Problem(source, at, f"the form “{form_id}” has no field at {pointer} (an answer that is a single value, not in a list)"))
+            continue
+        got = _type_of(form.schema, sub)
+        want = types[target] if types is not None else None
+        if want in COMPATIBLE and got not in COMPATIBLE[want]:
+            problems.append(Problem(source, at, f"the answer at {form_id}#{pointer} is a {got}: the equipment field “{target}” holds a {want}"))
+    return problems

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from .colors import readable_ink
 from .definition import FormDefinition, load_definition, read_json_file
-from .equipment import EquipmentCatalog, load_equipment
+from .equipment import EquipmentCatalog, check_updates, load_equipment
 from .lint import lint
 from .problems import DefinitionError, Problem, errors_only
 from .uihints import localise
@@ -47,6 +47,11 @@ EVENT_TYPE_SCHEMA = {
         "default_duration_minutes": {"type": "integer", "minimum": 5, "maximum": 1440},
         "report_template": {"type": ["string", "null"]},
         "report_sending": {"enum": list(REPORT_SENDING)},
+        "equipment_updates": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[a-z0-9_]{1,64}$"},
+            "additionalProperties": {"type": "string"},
+        },
         "completion": {
             "type": "object",
             "additionalProperties": False,
@@ -119,6 +124,9 @@ class EventType:
     report_template: str | None = None
     report_sending: str = "back_office"
     completion: dict = field(default_factory=dict)
+    #: equipment field -> ``"<form id>#<pointer>"``: the answers that update the targeted
+    #: equipment when the intervention is done (:mod:`engine.equipment`)
+    equipment_updates: dict[str, str] = field(default_factory=dict)
     raw: dict = field(default_factory=dict, repr=False)
 
     def title_in(self, lang: str = "fr") -> str:
@@ -340,6 +348,11 @@ def load_catalog(root: str | os.PathLike = "form_definitions", check_template: T
         cat.equipment, found = load_equipment(eq_path, [f.stem for f in (root / "event_types").glob("*.json")])
         cat.problems += errors_only(found)
         cat.warnings += [p for p in found if p.warning]
+    for et in list(cat.event_types.values()):  # after equipment.json: the targets are its fields
+        found = check_updates(et.equipment_updates, str(root / "event_types" / f"{et.id}.json"), event_forms=et.forms, forms=cat.forms, catalog=cat.equipment)
+        if found:
+            cat.problems += found
+            del cat.event_types[et.id]
     wf_path = root / "workflow.json"
     if wf_path.exists():
         cat.workflow, problems = load_workflow(wf_path)
@@ -367,10 +380,11 @@ def lint_paths(paths: Iterable[str | os.PathLike], check_template: TemplateCheck
             continue
         files = sorted(p.rglob("*.json")) if p.is_dir() else [p]
         for f in files:
-            if f.parent.name == "event_types":
-                forms_dir = f.parent.parent / "forms"
-                ids = [x.stem for x in forms_dir.glob("*.json")] if forms_dir.is_dir() else None
-                problems += load_event_type(f, ids, f.parent.parent / "reports")[1]
+            if f.parent.name == "event_types" and _is_definitions_root(f.parent.parent):
+                # its equipment updates name forms and equipment fields: the folder decides
+                problems += [x for x in load_catalog(f.parent.parent, check_template).problems if FsPath(x.file).resolve() == f.resolve()]
+            elif f.parent.name == "event_types":
+                problems += load_event_type(f, None, f.parent.parent / "reports")[1]
             elif f.name == "workflow.json":
                 problems += load_workflow(f)[1]
             elif f.name == "equipment.json" and f.parent.name != "forms":

@@ -50,7 +50,9 @@ def test_shipped_equipment_catalog():
 def test_a_folder_without_equipment_file_has_an_empty_catalog(folder):
     (folder / "equipment.json").unlink()
     cat = load_catalog(folder)
-    assert cat.problems == [] and cat.equipment.kinds == {}
+    assert cat.equipment.kinds == {}
+    # only the fixed fields are left: the event types updating a free field say so
+    assert {p.pointer for p in cat.problems} == {"/equipment_updates/puissance_kw"}
 
 
 def test_unknown_event_type_and_duplicate_kind(folder):
@@ -113,3 +115,46 @@ def test_fixed_fields_are_what_the_model_has():
     from webapp.models import Equipment
 
     assert set(FIXED_FIELDS) <= set(Equipment.__table__.columns.keys())
+
+
+# --- equipment_updates: answers that update the equipment --------------------------------------
+
+
+def test_shipped_event_types_declare_their_equipment_updates():
+    cat = load_catalog(ROOT / "form_definitions")
+    assert cat.event_types["entretien-poele"].equipment_updates["serial_number"] == "entretien-poele#/appareil/numero_serie"
+    assert cat.event_types["entretien-chaudiere"].equipment_updates["next_maintenance_on"] == "entretien-chaudiere#/date_prochaine_visite"
+
+
+def test_equipment_updates_are_linted(folder):
+    path = folder / "event_types" / "entretien-poele.json"
+
+    def change(d):
+        d["equipment_updates"] = {
+            "serial_number": "entretien-poele#/appareil/numero_series",  # no such field
+            "numero_contrat": "entretien-poele#/appareil/puissance_kw",  # a number into a text
+            "next_maintenance_on": "entretien-poele#/observations",  # a text into a date
+            "kind": "entretien-poele#/appareil/marque",  # set by the office
+            "couleur": "entretien-poele#/appareil/modele",  # no such equipment field
+            "model": "sav-depannage#/modele",  # not one of the event type's forms
+            "brand": "entretien-poele/appareil/marque",  # not form#pointer
+            "puissance_kw": "entretien-poele#/mesures/tirage_pa",  # a number into a number: fine
+            "warranty_until": "entretien-poele#/pieces_remplacees/0/reference",  # in a list
+        }
+
+    edit(path, change)
+    cat = load_catalog(folder)
+    got = {p.pointer: p.message for p in cat.problems}
+    assert set(got) == {f"/equipment_updates/{k}" for k in ("serial_number", "numero_contrat", "next_maintenance_on", "kind", "couleur", "model", "brand", "warranty_until")}
+    assert all(Path(p.file).name == "entretien-poele.json" for p in cat.problems)
+    assert "is a number: the equipment field “numero_contrat” holds a string" in got["/equipment_updates/numero_contrat"]
+    assert "is a string: the equipment field “next_maintenance_on” holds a date" in got["/equipment_updates/next_maintenance_on"]
+    assert "entretien-poele" not in cat.event_types  # refused, like any event type with a problem
+    # the same problems when the one file is linted
+    assert {p.pointer for p in lint_paths([path])} == set(got)
+
+
+def test_a_field_under_a_condition_can_update_the_equipment(folder):
+    path = folder / "event_types" / "entretien-poele.json"
+    edit(path, lambda d: d.update(equipment_updates={"brand": "entretien-poele#/appareil/marque_autre"}))
+    assert load_catalog(folder).problems == []

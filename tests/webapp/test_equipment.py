@@ -117,3 +117,108 @@ def test_equipment_of_an_unknown_client_or_id(app, users):
             equipment_svc.create_equipment(office, 999999, STOVE)
         with pytest.raises(NotFound):
             equipment_svc.get_equipment(office, 999999)
+
+
+# --- answers that update the equipment (event type's equipment_updates) ------------------------
+
+
+def _boiler_visit(app, users, factory, **eq):
+    """A gas boiler and an in-progress maintenance of it by tech1, its forms filled."""
+    from tests.workflow_helpers import complete_answers, fill
+
+    cid = factory.client("Goldmann Jean-Jacques")
+    eq_id = factory.equipment(cid, kind="chaudiere_gaz", brand="Saunier Duval", model="ThemaPlus", serial_number="OLD-0001", fields={"puissance_kw": 20}, **eq)
+    iv = factory.intervention([users["tech1"]], cid, event_type_id="entretien-chaudiere", status="in_progress", equipment_id=eq_id)
+    answers = complete_answers(app, iv, ["entretien-chaudiere", "photos-signatures"], with_files=False)
+    fill(app, users["tech1"], iv, answers)
+    return eq_id, iv, answers
+
+
+def _equipment(app, eq_id) -> Equipment:
+    with app.app_context():
+        eq = db.session.get(Equipment, eq_id)
+        db.session.expunge(eq)
+        return eq
+
+
+def test_done_updates_the_equipment_from_the_answers_audited(app, users, factory):
+    from webapp.services import workflow
+
+    eq_id, iv, _answers = _boiler_visit(app, users, factory)
+    assert _equipment(app, eq_id).serial_number == "OLD-0001"  # answers saved before Done change nothing
+    with acting(app, users["tech1"]) as tech:
+        workflow.finish_intervention(tech, iv, duration_minutes=55, source="device")
+    eq = _equipment(app, eq_id)
+    assert (eq.serial_number, eq.model, eq.fields["puissance_kw"], eq.next_maintenance_on) == ("21184500100256", "ThemaPlus Condens F25", 24.7, date(2027, 11, 15))
+    assert eq.brand == "Saunier Duval"  # not mapped: left alone
+    with app.app_context():
+        (row,) = [r for r in audit_rows(eq_id) if r.action == "update_from_answers"]
+        assert row.user_id == users["tech1"] and row.details["intervention_id"] == iv and row.details["source"] == "device"
+        assert row.details["changes"] == {
+            "serial_number": ["OLD-0001", "21184500100256"], "model": ["ThemaPlus", "ThemaPlus Condens F25"],
+            "puissance_kw": [20, 24.7], "next_maintenance_on": [None, "2027-11-15"],
+        }
+        assert row.details["sources"]["next_maintenance_on"] == "entretien-chaudiere#/date_prochaine_visite"
+
+
+def test_a_correction_after_done_updates_what_it_changed(app, users, factory):
+    from webapp.services import save_submission, workflow
+
+    eq_id, iv, answers = _boiler_visit(app, users, factory)
+    with acting(app, users["tech1"]) as tech:
+        workflow.finish_intervention(tech, iv, duration_minutes=55)
+    with acting(app, users["office"]) as office:  # the office fixes the model by hand meanwhile
+        eq = equipment_svc.get_equipment(office, eq_id)
+        equipment_svc.update_equipment(office, eq_id, {"kind": eq.kind, "brand": eq.brand, "model": "ThemaPlus Condens F25 (2019)", "serial_number": eq.serial_number,
+                                                       "next_maintenance_on": eq.next_maintenance_on.isoformat(), "fields": eq.fields})
+        corrected = {**answers["entretien-chaudiere"], "numero_serie": "21184500100999"}
+        save_submission(office, iv, "entretien-chaudiere", corrected)
+    eq = _equipment(app, eq_id)
+    assert eq.serial_number == "21184500100999" and eq.model == "ThemaPlus Condens F25 (2019)"  # the office's model stays
+    with app.app_context():
+        last = audit_rows(eq_id)[-1]
+        assert (last.action, last.user_id, last.details["intervention_id"]) == ("update_from_answers", users["office"], iv)
+        assert last.details["changes"] == {"serial_number": ["21184500100256", "21184500100999"]}
+    with acting(app, users["office"]) as office:  # saving the same answers again changes nothing
+        save_submission(office, iv, "entretien-chaudiere", corrected)
+    with app.app_context():
+        assert audit_rows(eq_id)[-1].id == last.id
+
+
+def test_no_update_before_done_nor_without_equipment_nor_from_a_refused_correction(app, users, factory):
+    from webapp.services import save_submission, workflow
+    from webapp.services.errors import Forbidden as Refused
+
+    eq_id, iv, answers = _boiler_visit(app, users, factory)
+    with acting(app, users["tech1"]) as tech:
+        save_submission(tech, iv, "entretien-chaudiere", {**answers["entretien-chaudiere"], "numero_serie": "BEFORE-DONE"})
+    assert _equipment(app, eq_id).serial_number == "OLD-0001"
+    with acting(app, users["tech1"]) as tech:
+        workflow.finish_intervention(tech, iv, duration_minutes=55)
+        # done: the technician may not change the answers any more (edit_after_done), so nor the equipment
+        with pytest.raises(Refused):
+            save_submission(tech, iv, "entretien-chaudiere", {**answers["entretien-chaudiere"], "numero_serie": "TECH-AFTER"})
+    assert _equipment(app, eq_id).serial_number == "BEFORE-DONE"
+    # an intervention that targets no equipment updates none
+    other = factory.intervention([users["tech1"]], event_type_id="entretien-chaudiere", status="in_progress")
+    from tests.workflow_helpers import complete_answers, fill
+
+    fill(app, users["tech1"], other, complete_answers(app, other, ["entretien-chaudiere", "photos-signatures"], with_files=False))
+    with acting(app, users["tech1"]) as tech:
+        workflow.finish_intervention(tech, other, duration_minutes=30)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.action == "update_from_answers")) == 1
+
+
+def test_an_empty_answer_or_one_the_equipment_refuses_changes_nothing(app, users, factory):
+    from webapp.services import save_submission, workflow
+    from webapp.services.equipment import _accepted
+
+    eq_id, iv, answers = _boiler_visit(app, users, factory, next_maintenance_on=date(2027, 1, 1))
+    data = {k: v for k, v in answers["entretien-chaudiere"].items() if k != "date_prochaine_visite"}
+    with acting(app, users["tech1"]) as tech:
+        save_submission(tech, iv, "entretien-chaudiere", data)
+        workflow.finish_intervention(tech, iv, duration_minutes=55)
+        assert _accepted({"serial_number": "x" * 81, "puissance_kw": 5000, "model": "Ok", "next_maintenance_on": "2027-02-30"}, "fr") == {"model": "Ok"}
+    eq = _equipment(app, eq_id)
+    assert eq.next_maintenance_on == date(2027, 1, 1) and eq.serial_number == "21184500100256"

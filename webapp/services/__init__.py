@@ -2,8 +2,8 @@
 
 Layers, each importing only those below it (a test checks there is no cycle): ``errors``,
 ``audit``, ``work`` (facts of an intervention's work) -> ``access``, ``policy`` (who may
-do what) -> ``interventions`` -> ``signatures``, ``submissions`` -> ``reports`` ->
-``workflow`` (Finish queues the report).
+do what) -> ``equipment`` (answers update it once done) -> ``interventions`` ->
+``signatures``, ``submissions`` -> ``reports`` -> ``workflow`` (Finish queues the report).
 """
 
 from .clients import create_client, search_clients, update_client

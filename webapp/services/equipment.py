@@ -1,7 +1,8 @@
 """The clients' installed equipment (issue 15): create, edit, read, with every change audited.
 
 One write path, :func:`apply_changes`: the back office's edits and the answers of a done
-intervention (an event type's ``equipment_updates``) both go through it, so that the
+intervention (an event type's ``equipment_updates``, :func:`update_from_answers`) both go
+through it, so that the
 audit trail says for every change who made it, from which intervention if any, and the
 old and new value (``audit_log``, entity ``equipment``, details ``{"changes": {field:
 [old, new]}, ...}``; dates as ISO text).
@@ -22,12 +23,13 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import FieldError
-from engine.equipment import EquipmentCatalog
+from engine import MISSING, FieldError
+from engine.equipment import EquipmentCatalog, parse_update_source
+from engine.paths import from_pointer, get_at
 
 from ..extensions import db
 from ..i18n import current_lang
-from ..models import Client, Equipment, User
+from ..models import Client, Equipment, Intervention, Submission, User
 from ..registry import get_registry
 from ..schemas import EquipmentInputSchema, error_dict
 from . import policy
@@ -160,3 +162,68 @@ def client_equipment(actor: User, client_id: int, *, include_retired: bool = Tru
         stmt = stmt.where(Equipment.retired_on.is_(None))
     stmt = stmt.order_by(Equipment.retired_on.is_not(None), Equipment.kind, Equipment.installed_on, Equipment.id)
     return list(db.session.scalars(policy.visible_equipment(actor, stmt)))
+
+
+# --- answers that update the equipment (an event type's ``equipment_updates``) -----------------
+
+
+def _accepted(values: dict, lang: str) -> dict:
+    """The answers the equipment can hold, as it holds them (a date answer as a date): each
+    field is checked as the back office's input would be, and one the equipment refuses
+    (too long, out of the free field's bounds) is left as it was."""
+    out = {}
+    for name, value in values.items():
+        if name in COLUMNS:
+            try:
+                out[name] = EquipmentInputSchema(partial=True, only=(name,)).load({name: value})[name]
+            except ValidationError:
+                continue
+        else:
+            checked, errors = catalog().form.check({name: value}, lang)
+            if name in checked and not any(e.pointer == f"/{name}" or e.pointer.startswith(f"/{name}/") for e in errors):
+                out[name] = checked[name]
+    return out
+
+
+def update_from_answers(actor: User, iv: Intervention, *, source: str = "web", at=None, form_id: str | None = None,
+                        before: dict | None = None) -> dict:
+    """Update the equipment ``iv`` targets from its answers, as its event type's
+    ``equipment_updates`` say, once ``iv`` is done; audited (action ``update_from_answers``,
+    with the intervention and where each value was read). Returns the changes
+    (``{field: [old, new]}``). Does not commit: the caller's transaction (Finish, a saved
+    correction) holds it, so that both happen or neither.
+
+    Called when the intervention becomes done (every mapped answer), and when answers are
+    saved (``form_id``; ``before``: that form's previous answers): a correction updates the
+    fields whose answers it changed, and leaves alone what the office set since. An answer
+    left empty changes nothing.
+    """
+    if iv.equipment_id is None:
+        return {}
+    reg = get_registry()
+    if reg.status(iv.status).state != "done":
+        return {}
+    et = reg.event_types.get(iv.event_type_id)
+    mapping = {t: parse_update_source(src) for t, src in (et.equipment_updates if et else {}).items()}
+    mapping = {t: p for t, p in mapping.items() if p is not None and (form_id is None or p[0] == form_id)}
+    if not mapping:
+        return {}
+    forms = {p[0] for p in mapping.values()}
+    answers = dict(db.session.execute(sa.select(Submission.form_id, Submission.data).where(Submission.intervention_id == iv.id, Submission.form_id.in_(forms))).all())
+    values, sources = {}, {}
+    for target, (fid, pointer) in mapping.items():
+        path = from_pointer(pointer)
+        value = get_at(answers.get(fid), path, MISSING)
+        if value is MISSING or value is None or value == "":
+            continue
+        if before is not None and get_at(before, path, MISSING) == value:
+            continue  # this correction did not change it
+        values[target], sources[target] = value, f"{fid}#{pointer}"
+    accepted = _accepted(values, current_lang())
+    if not accepted:
+        return {}
+    eq = db.session.get(Equipment, iv.equipment_id)
+    if eq is None:
+        return {}
+    details = {"intervention_id": iv.id, "sources": {k: sources[k] for k in accepted}, **origin(source, at)}
+    return apply_changes(actor, eq, accepted, action="update_from_answers", details=details)

@@ -17,6 +17,7 @@ from ..models import FormVersion, Submission, User, utcnow
 from ..registry import definition_of, get_registry
 from . import policy, unit
 from .audit import audit, origin
+from .equipment import update_from_answers
 from .errors import Conflict, InvalidAnswers, NotFound
 from .interventions import load_intervention
 from .signatures import record_signatures
@@ -79,6 +80,7 @@ def save_submission(actor: User, intervention_id: int, form_id: str, data: dict,
     if errors:
         raise InvalidAnswers(errors)
     now = utcnow()
+    before = sub.data if sub is not None else None
     if sub is None:
         sub = Submission(intervention_id=iv.id, form_id=form_id, form_version_id=fv.id, data=data, created_at=now, updated_at=now, updated_by_id=actor.id)
         db.session.add(sub)
@@ -92,6 +94,7 @@ def save_submission(actor: User, intervention_id: int, form_id: str, data: dict,
         db.session.flush()
         record_signatures(actor, sub, d, data)
         audit(actor, "intervention", iv.id, action, None, form_id, {"form_version": fv.version, "content_hash": fv.content_hash, **origin(source, at)})
+        update_from_answers(actor, iv, source=source, at=at, form_id=form_id, before=before)  # a correction once done
         unit.commit()
     except (StaleDataError, IntegrityError):
         unit.rollback()

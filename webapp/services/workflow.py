@@ -36,6 +36,7 @@ from ..models import Intervention, TimeSegment, User, utcnow
 from ..registry import definition_of, get_registry
 from . import access, policy, unit
 from .audit import audit
+from .equipment import update_from_answers
 from .errors import Conflict, Incomplete, InvalidInput
 from .interventions import load_intervention
 from .reports import queue_automatic_sending
@@ -288,6 +289,7 @@ def _finish(actor: User, iv: Intervention, path: list[str], now: datetime, sourc
     _walk_path(actor, iv, path, now, source)
     after = {"actual": w.actual_minutes, "travel": w.travel_minutes}
     audit(actor, "intervention", iv.id, "finish", None, None, _details(source, now, {k: [before[k], after[k]] for k in before if before[k] != after[k]}))
+    update_from_answers(actor, iv, source=source, at=now)
     _touch(iv, now)
     _commit()
     if et is not None and et.report_sending == "auto_when_done":
