@@ -130,6 +130,20 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def add_months(day: date, months: int) -> date:
+    """``day`` ``months`` later (or earlier), on the same day of the month or the month's
+    last when it is shorter: a yearly visit of 29 February falls on 28 February."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return add_months(day.replace(day=1), 1) - timedelta(days=1)
+
+
 def in_calendar(day: date) -> bool:
     """Whether ``day`` is in the company's calendar (:data:`FIRST_DAY` to :data:`LAST_DAY`)."""
     return FIRST_DAY <= day <= LAST_DAY

@@ -75,7 +75,7 @@ _ENV_SETTINGS = {  # name -> type, for settings the environment may give (issue 
     "FIELDFORMS_TZ": str, "FIELDFORMS_PROXY_FIX": int, "REDIS_URL": str, "MAIL_SERVER": str, "MAIL_PORT": int, "MAIL_USE_TLS": bool, "MAIL_USE_SSL": bool,
     "MAIL_USERNAME": str, "MAIL_PASSWORD": str, "MAIL_DEFAULT_SENDER": str, "COMPANY_NAME": str,
     "COMPANY_ADDRESS": str, "COMPANY_PHONE": str, "COMPANY_EMAIL": str, "COMPANY_LOGO": str,
-    "REMEMBER_COOKIE_DURATION": int,
+    "REMEMBER_COOKIE_DURATION": int, "WORKING_HOURS": str,
     # where attachments and sent reports are kept (webapp.storage)
     "STORAGE_BACKEND": str, "ATTACHMENTS_DIR": str, "S3_BUCKET": str, "S3_ENDPOINT_URL": str, "S3_REGION": str, "S3_ACCESS_KEY_ID": str,
     "S3_SECRET_ACCESS_KEY": str, "S3_PREFIX": str, "S3_ADDRESSING_STYLE": str,
@@ -175,6 +175,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         REPORT_RETRY_INTERVALS=(30, 120, 600),
         INLINE_RETRY_MAX_WAIT=2,
         REPORT_LANGUAGE="fr",
+        # when technicians work (the free slots the planning suggests): periods of each
+        # working day, company time; working days Monday (0) to Friday (4)
+        WORKING_HOURS="08:00-12:00,13:30-17:30",
+        WORKING_DAYS=(0, 1, 2, 3, 4),
         COMPANY_NAME="Un poêle à l'heure",
         COMPANY_ADDRESS="Cesson-Sévigné (35510)",
         COMPANY_PHONE="",

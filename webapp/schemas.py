@@ -216,6 +216,7 @@ class InterventionInputSchema(InputSchema):
     title = Text(load_default="", validate=validate.Length(max=200, error=_l("At most {max} characters.")))
     client_id = Id(required=True, error_messages=msgs(invalid=_l("Choose a client.")))
     store_id = Id(load_default=None, error_messages={"invalid": _l("Choose a store.")})
+    equipment_id = Id(load_default=None, error_messages={"invalid": _l("Choose a piece of the client's equipment.")})
     start_at = LocalDateTime(required=True, error_messages=msgs())
     end_at = LocalDateTime(required=True, error_messages=msgs())
     technician_ids = fields.List(
@@ -249,7 +250,7 @@ class EquipmentInputSchema(InputSchema):
     notes = Text(load_default=None, validate=validate.Length(max=5000, error=_l("At most {max} characters.")))
     next_maintenance_on = Day(load_default=None)
     retired_on = Day(load_default=None)
-    fields = fields.Dict(keys=fields.String(), load_default=dict, error_messages={"invalid": _l("Not a valid object.")})
+    fields = fields.Dict(keys=fields.String(), load_default=dict, error_messages={"invalid": _l("Not a valid object.")})  # last: hides the module
 
     @validates_schema(skip_on_field_errors=False)
     def _warranty_after_installation(self, data, **kwargs):
@@ -302,10 +303,28 @@ class InterventionSchema(Schema):
     duration_minutes = fields.Integer()
     client = fields.Nested(ClientSchema)
     store = fields.Function(lambda iv: iv.store.name if iv.store else None)
+    equipment_id = fields.Integer(allow_none=True)
     technicians = fields.List(fields.Nested(UserRefSchema))
     tags = fields.Function(lambda iv: [t.name for t in iv.tags])
     notes = fields.String(allow_none=True)
     version = fields.Integer()
+
+
+class EquipmentSchema(Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    kind = fields.String()
+    brand = fields.String(allow_none=True)
+    model = fields.String(allow_none=True)
+    serial_number = fields.String(allow_none=True)
+    installed_on = fields.Date(allow_none=True)
+    warranty_until = fields.Date(allow_none=True)
+    fuel = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    next_maintenance_on = fields.Date(allow_none=True)
+    retired_on = fields.Date(allow_none=True)
+    version = fields.Integer()
+    fields = fields.Dict()  # last: the name hides marshmallow's module in the class body
 
 
 class SubmissionSchema(Schema):

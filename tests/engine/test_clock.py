@@ -78,3 +78,15 @@ def test_the_clock_moves_to_an_instant_and_runs_on_from_there():
     with pytest.raises(ValueError):
         with clock.moved_to(datetime(2026, 1, 1)):
             pass
+
+
+def test_add_months_keeps_the_day_or_takes_the_months_last():
+    from datetime import date
+
+    assert clock.add_months(date(2026, 11, 30), 12) == date(2027, 11, 30)
+    assert clock.add_months(date(2028, 2, 29), 12) == date(2029, 2, 28)
+    assert clock.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert clock.add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
+    assert clock.add_months(date(2027, 1, 15), -1) == date(2026, 12, 15)
+    assert clock.add_months(date(2026, 3, 31), 24) == date(2028, 3, 31)
+    assert clock.month_end(date(2028, 2, 3)) == date(2028, 2, 29) and clock.month_end(date(2026, 12, 1)) == date(2026, 12, 31)

@@ -18,9 +18,10 @@ ROLES = ["anonymous", "manager", "office", "tech1", "tech2"]
 @pytest.fixture
 def world(app, factory, users):
     cid = factory.client("Cotillon Marie")
-    mine = factory.intervention([users["tech1"]], cid, start=START)
-    theirs = factory.intervention([users["tech2"]], cid, start=START)
-    return {"client": cid, "mine": mine, "theirs": theirs, **users}
+    eq_mine, eq_theirs = factory.equipment(cid), factory.equipment(cid)
+    mine = factory.intervention([users["tech1"]], cid, start=START, equipment_id=eq_mine)
+    theirs = factory.intervention([users["tech2"]], cid, start=START, equipment_id=eq_theirs)
+    return {"client": cid, "mine": mine, "theirs": theirs, "eq_mine": eq_mine, "eq_theirs": eq_theirs, **users}
 
 
 # (method, url template, expected status per role: anonymous, manager, office, tech1, tech2)
@@ -43,6 +44,18 @@ TABLE = [
     ("GET", "/interventions/{theirs}/forms/entretien-poele/edit", (302, 200, 200, 404, 409)),
     ("POST", "/interventions/{theirs}/tags", (302, 302, 302, 404, 409)),  # tags are its data too (H3)
     ("POST", "/interventions/{theirs}/cancel", (302, 302, 302, 404, 403)),
+    # equipment (issue 15): the back office keeps it; a technician sees that of their interventions
+    ("GET", "/clients/{client}/equipment/new", (302, 200, 200, 403, 403)),
+    ("GET", "/equipment/{eq_mine}", (302, 200, 200, 200, 404)),
+    ("GET", "/equipment/{eq_theirs}", (302, 200, 200, 404, 200)),
+    ("GET", "/equipment/{eq_mine}/edit", (302, 200, 200, 403, 403)),
+    ("GET", "/equipment/due", (302, 200, 200, 403, 403)),
+    ("POST", "/equipment/due/plan", (302, 302, 302, 403, 403)),
+    ("POST", "/equipment/due/confirm", (302, 302, 302, 403, 403)),
+    ("GET", "/api/v1/clients/{client}/equipment", (401, 200, 200, 200, 200)),
+    ("POST", "/api/v1/clients/{client}/equipment", (401, 422, 422, 403, 403)),
+    ("GET", "/api/v1/equipment/{eq_mine}", (401, 200, 200, 200, 404)),
+    ("PUT", "/api/v1/equipment/{eq_mine}", (401, 422, 422, 403, 403)),
     ("GET", "/attachments/3f1c9a2e-5b7d-4e8f-9a01-0c2d3e4f5a6b", (302, 404, 404, 404, 404)),
     ("GET", "/admin/users", (302, 200, 403, 403, 403)),
     ("GET", "/admin/users/new", (302, 200, 403, 403, 403)),
@@ -120,7 +133,7 @@ def test_every_route_is_in_the_table(app):
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         for method, template, _ in TABLE:
-            path = template.format(client=1, mine=1, theirs=2, tech1=3, tech2=4)
+            path = template.format(client=1, mine=1, theirs=2, tech1=3, tech2=4, eq_mine=1, eq_theirs=2)
             endpoint, _args = adapter.match(path, method=method)
             covered.add(endpoint)
     exempt = {"interventions.status", "interventions.remove_tag", "api.create_intervention", "auth.index"}

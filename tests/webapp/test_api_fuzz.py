@@ -49,7 +49,7 @@ def test_the_document_is_valid_openapi():
 
 #: The back office's operations are sent as the office (a technician gets 403 before any
 #: input is read); every other one as the technician.
-OFFICE_OPERATIONS = {"POST /interventions", "GET /clients"}
+OFFICE_OPERATIONS = {"POST /interventions", "GET /clients", "POST /clients/{client_id}/equipment", "PUT /equipment/{id}"}
 
 
 @pytest.fixture
@@ -60,7 +60,8 @@ def sessions(app, factory, users):
     now = datetime.now(timezone.utc).replace(microsecond=0)
     cid = factory.client("Cotillon Marie", email="marie@example.fr", lat=48.1, lon=-1.6)
     factory.intervention([users["tech1"]], cid, start=now + timedelta(hours=2), event_type_id="entretien-chaudiere", status="confirmed", tags=["contrat"])
-    factory.intervention([users["tech1"], users["tech2"]], cid, start=now + timedelta(days=1), event_type_id="entretien-poele")
+    stove = factory.equipment(cid, serial_number="MCZ-1845-0072", fields={"puissance_kw": 8})
+    factory.intervention([users["tech1"], users["tech2"]], cid, start=now + timedelta(days=1), event_type_id="entretien-poele", equipment_id=stove)
     out = {}
     for who in ("tech1", "office"):
         client = app.test_client()

@@ -1,19 +1,24 @@
 """The agenda's reads (A3): one query for the technicians, one for the interventions of
-the range, whatever the number of technicians (no N+1)."""
+the range, whatever the number of technicians (no N+1); and the technicians' free time
+within working hours (``WORKING_HOURS``, ``WORKING_DAYS``), where the planning suggests
+visits."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Iterator
 
 import sqlalchemy as sa
+from flask import current_app
 
 from engine import clock
 
 from ..bounds import bounded_int
 from ..extensions import db
 from ..models import MAX_INTERVENTION_DAYS, Client, Intervention, User, intervention_tags, intervention_technicians
+from ..registry import get_registry
 from . import access
 
 
@@ -123,3 +128,84 @@ def load_agenda(user: User, first_day: date, ndays: int, filters: Filters) -> Ag
             cells[(user_id, i)].append(item)
     seen = items.keys()
     return Agenda(first_day, days, technicians, cells, rows, len(seen))
+
+
+# --- free time ---------------------------------------------------------------------------------
+
+#: Suggested visits start on these minutes (a quarter of an hour).
+SLOT_STEP_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """The periods of a working day (company wall clock) and the working weekdays."""
+
+    periods: tuple[tuple[time, time], ...]
+    weekdays: frozenset[int]
+
+    @classmethod
+    def parse(cls, text: str, weekdays=(0, 1, 2, 3, 4)) -> "WorkingHours":
+        """``"08:00-12:00,13:30-17:30"``; a period that does not read is left out."""
+        periods = []
+        for part in (text or "").split(","):
+            start, _sep, end = part.strip().partition("-")
+            try:
+                a, b = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+            except ValueError:
+                continue
+            if a < b:
+                periods.append((a, b))
+        return cls(tuple(sorted(periods)), frozenset(weekdays))
+
+    def periods_of(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The working periods of ``day`` as aware instants (none on a day off)."""
+        if day.weekday() not in self.weekdays:
+            return []
+        tz = clock.company_tz()
+        return [(datetime.combine(day, a, tzinfo=tz), datetime.combine(day, b, tzinfo=tz)) for a, b in self.periods]
+
+
+def working_hours() -> WorkingHours:
+    return WorkingHours.parse(current_app.config["WORKING_HOURS"], current_app.config["WORKING_DAYS"])
+
+
+def busy_times(technician_ids: list[int], start: datetime, end: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+    """What each technician has planned between ``start`` and ``end`` (not cancelled), as
+    sorted (start, end) pairs: one query."""
+    cancelled = [s.key for s in get_registry().workflow.statuses_in("cancelled")]
+    it = intervention_technicians
+    q = (
+        sa.select(it.c.user_id, Intervention.start_at, Intervention.end_at)
+        .join(it, it.c.intervention_id == Intervention.id)
+        .where(it.c.user_id.in_(technician_ids), Intervention.start_at < end, Intervention.end_at > start,
+               Intervention.start_at >= start - timedelta(days=MAX_INTERVENTION_DAYS), Intervention.status.not_in(cancelled))
+        .order_by(Intervention.start_at)
+    )
+    out: dict[int, list[tuple[datetime, datetime]]] = {t: [] for t in technician_ids}
+    for user_id, s, e in db.session.execute(q):
+        out[user_id].append((s, e))
+    return out
+
+
+def _rounded_up(at: datetime) -> datetime:
+    """``at`` on the company's clock, moved up to the next quarter hour (unless on one)."""
+    local = clock.local(at)
+    whole = local.replace(second=0, microsecond=0)
+    if whole < local:
+        whole += timedelta(minutes=1)
+    return whole + timedelta(minutes=(-whole.minute) % SLOT_STEP_MINUTES)
+
+
+def free_slots(busy: list[tuple[datetime, datetime]], day: date, minutes: int, hours: WorkingHours, not_before: datetime | None = None) -> Iterator[datetime]:
+    """The first start, in each free gap of ``day``'s working periods, where ``minutes``
+    fit between what is ``busy``; starts fall on quarter hours, never before ``not_before``."""
+    length = timedelta(minutes=minutes)
+    for period_start, period_end in hours.periods_of(day):
+        cursor = period_start if not_before is None else max(period_start, not_before)
+        cursor = _rounded_up(cursor)
+        for b_start, b_end in sorted(b for b in busy if b[1] > period_start and b[0] < period_end):
+            if cursor + length <= b_start:
+                yield cursor
+            cursor = max(cursor, _rounded_up(b_end))
+        if cursor + length <= period_end:
+            yield cursor

@@ -77,6 +77,14 @@ def check_input(raw: Any, lang: str | None = None) -> dict:
     return data
 
 
+def label(eq: Equipment, lang: str | None = None) -> str:
+    """How lists name a piece of equipment: kind, brand and model, serial number."""
+    lang = lang or current_lang()
+    words = [catalog().kind_label(eq.kind, lang), " ".join(w for w in (eq.brand, eq.model) if w)]
+    text = " — ".join(w for w in words if w)
+    return f"{text} (n° {eq.serial_number})" if eq.serial_number else text
+
+
 def apply_changes(actor: User | None, eq: Equipment, values: dict, *, action: str, details: dict | None = None) -> dict:
     """Set ``values`` (columns, and free fields under their own names) on ``eq`` and audit
     what changed as ``{field: [old, new]}``; returns that. Does not commit."""
@@ -102,14 +110,15 @@ def apply_changes(actor: User | None, eq: Equipment, values: dict, *, action: st
     return changes
 
 
-def _editable(actor: User) -> None:
+def require_editor(actor: User) -> None:
+    """Refuse (403) whoever may not edit equipment, before anything of the input is read."""
     if not policy.may_edit_equipment(actor):
         raise Forbidden(_("You may not edit equipment."))
 
 
 def create_equipment(actor: User, client_id: int, raw: Any, *, lang: str | None = None, source: str = "web") -> Equipment:
     """A new piece of equipment at ``client_id``'s; audited with its values."""
-    _editable(actor)
+    require_editor(actor)
     client = db.session.get(Client, client_id)
     if client is None:
         raise NotFound(_("No such client."))
@@ -127,7 +136,7 @@ def update_equipment(actor: User, equipment_id: int, raw: Any, *, expected_versi
                      source: str = "web") -> Equipment:
     """Replace the equipment's values with ``raw``'s (a free field left out is emptied);
     ``expected_version`` (or ``raw["version"]``) refuses an edit made on a stale copy (409)."""
-    _editable(actor)
+    require_editor(actor)
     eq = get_equipment(actor, equipment_id)
     data = check_input(raw, lang)
     expected = expected_version if expected_version is not None else data.get("version")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import MAX_INTERVENTION_DAYS, Client, Intervention, Store, Tag, User
+from ..models import MAX_INTERVENTION_DAYS, Client, Equipment, Intervention, Store, Tag, User
 from ..registry import get_registry
 from . import access, policy, unit
 from .audit import audit
@@ -82,6 +82,12 @@ def _check(data: dict) -> tuple[dict, dict[str, list[str]]]:
         if store is None:
             errors["store_id"] = [_("This store does not exist.")]
     found["store"] = store
+    equipment = None
+    if data.get("equipment_id") is not None:
+        equipment = db.session.get(Equipment, data["equipment_id"])
+        if equipment is None or (client is not None and equipment.client_id != client.id):
+            errors["equipment_id"] = [_("Choose a piece of the client's equipment.")]
+    found["equipment"] = equipment
     ids = list(dict.fromkeys(data.get("technician_ids") or []))
     techs = list(db.session.scalars(sa.select(User).where(User.id.in_(ids)))) if ids else []
     by_id = {t.id: t for t in techs}
@@ -148,6 +154,7 @@ def schedule_intervention(actor: User, data: dict) -> tuple[Intervention, bool]:
         title=data.get("title") or _default_title(found["event_type"], found["client"]),
         client=found["client"],
         store=found["store"],
+        equipment_id=found["equipment"].id if found["equipment"] else None,
         start_at=data["start_at"],
         end_at=data["end_at"],
         status=wf.initial,
@@ -178,6 +185,7 @@ def _snapshot(iv: Intervention) -> dict:
         "title": iv.title,
         "client_id": iv.client_id,
         "store_id": iv.store_id,
+        "equipment_id": iv.equipment_id,
         "start_at": iv.start_at.isoformat(),
         "end_at": iv.end_at.isoformat(),
         "technician_ids": sorted(t.id for t in iv.technicians),
@@ -200,6 +208,7 @@ def update_intervention(actor: User, intervention_id: int, data: dict) -> Interv
     iv.title = data.get("title") or _default_title(found["event_type"], found["client"])
     iv.client = found["client"]
     iv.store = found["store"]
+    iv.equipment_id = found["equipment"].id if found["equipment"] else None
     iv.start_at, iv.end_at = data["start_at"], data["end_at"]
     iv.notes = data.get("notes") or None
     iv.technicians = found["technicians"]

@@ -77,3 +77,27 @@ if (ivForm) {
     });
   }
 }
+
+// Intervention form: the equipment offered is the chosen client's (JSON API).
+const equipmentSelect = ivForm?.querySelector("[name=equipment_id]");
+const clientSelect = ivForm?.querySelector("[name=client_id]");
+if (equipmentSelect && clientSelect) {
+  const none = equipmentSelect.options[0];
+  clientSelect.addEventListener("change", async () => {
+    equipmentSelect.replaceChildren(none);
+    if (!clientSelect.value) return;
+    const url = equipmentSelect.dataset.api.replace("/clients/0/", `/clients/${encodeURIComponent(clientSelect.value)}/`);
+    const response = await fetch(`${url}?retired=0`, { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const { equipment } = await response.json();
+    equipmentSelect.replaceChildren(none, ...equipment.map((e) => new Option(e.label, e.id)));
+  });
+}
+
+// Maintenance due: "tick all" (shown with JavaScript only).
+const dueAll = document.getElementById("due-all");
+if (dueAll) {
+  const boxes = [...document.querySelectorAll("#due-form input[name=equipment_id]")];
+  dueAll.hidden = boxes.length === 0;
+  dueAll.addEventListener("change", () => { for (const b of boxes) b.checked = dueAll.checked; });
+}

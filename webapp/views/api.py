@@ -18,11 +18,12 @@ from .. import services
 from ..bounds import bounded_int
 from ..extensions import db
 from ..models import Intervention
-from ..schemas import ClientSchema, InterventionInputSchema, InterventionSchema, SubmissionSchema, UserRefSchema
+from ..schemas import ClientSchema, EquipmentSchema, InterventionInputSchema, InterventionSchema, SubmissionSchema, UserRefSchema
 from ..services import access, policy
+from ..services import equipment as equipment_svc
 from ..services.errors import Forbidden
 from ..services.submissions import load_submissions
-from .common import load_json_body
+from .common import json_object, load_json_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -77,3 +78,42 @@ def clients():
         raise Forbidden(_("Only the back office may do this."))
     rows, total = services.search_clients(request.args.get("q", ""), limit=20)
     return jsonify({"clients": ClientSchema(many=True).dump(rows), "total": total})
+
+
+# --- equipment (issue 15) ----------------------------------------------------------------------
+
+
+def _equipment_json(eq) -> dict:
+    return {**EquipmentSchema().dump(eq), "label": equipment_svc.label(eq)}
+
+
+@bp.route("/clients/<int:client_id>/equipment")
+@login_required
+def client_equipment(client_id: int):
+    """The client's equipment this user may see (``retired=0``: in service only)."""
+    rows = equipment_svc.client_equipment(current_user, client_id, include_retired=request.args.get("retired") != "0")
+    return jsonify({"equipment": [_equipment_json(eq) for eq in rows]})
+
+
+@bp.route("/clients/<int:client_id>/equipment", methods=["POST"])
+@login_required
+def create_equipment(client_id: int):
+    """Add equipment; refused fields come back by JSON pointer (``/fields/...`` for the free ones)."""
+    equipment_svc.require_editor(current_user)
+    eq = equipment_svc.create_equipment(current_user, client_id, json_object())
+    return jsonify(_equipment_json(eq)), 201
+
+
+@bp.route("/equipment/<int:equipment_id>")
+@login_required
+def equipment(equipment_id: int):
+    return jsonify(_equipment_json(equipment_svc.get_equipment(current_user, equipment_id)))
+
+
+@bp.route("/equipment/<int:equipment_id>", methods=["PUT"])
+@login_required
+def update_equipment(equipment_id: int):
+    """Replace the equipment's values (``version``: the one read, else 409)."""
+    equipment_svc.require_editor(current_user)
+    eq = equipment_svc.update_equipment(current_user, equipment_id, json_object())
+    return jsonify(_equipment_json(eq))

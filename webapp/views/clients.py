@@ -16,6 +16,8 @@ from ..extensions import db
 from ..models import Client, Intervention, Submission
 from ..registry import get_registry
 from ..schemas import form_to_dict
+from ..services import equipment as equipment_svc
+from ..services import maintenance, policy
 from ..services.errors import InvalidInput
 from .common import require_back_office
 
@@ -89,4 +91,8 @@ def show(client_id: int):
 
     upcoming = [iv for iv in reversed(interventions) if not happened(iv)]
     past = [iv for iv in interventions if happened(iv)]
-    return render_template("clients/show.html", client=client, upcoming=upcoming, past=past, UTC=clock.UTC)
+    rows = equipment_svc.client_equipment(current_user, client.id)
+    dues = maintenance.dues_by_id(rows)
+    equipment = [{"equipment": eq, "due": dues.get(eq.id)} for eq in rows]
+    return render_template("clients/show.html", client=client, upcoming=upcoming, past=past, UTC=clock.UTC, equipment=equipment,
+                           catalog=equipment_svc.catalog(), may_edit_equipment=policy.may_edit_equipment(current_user))

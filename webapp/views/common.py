@@ -21,10 +21,15 @@ def require_manager() -> None:
         abort(403)
 
 
-def load_json_body(schema: Schema) -> dict:
-    """The request's JSON object, loaded by ``schema``. Anything else (no JSON, an array) or
-    a wrong field raises marshmallow's ``ValidationError``: a 422 by field (webapp.errors)."""
+def json_object() -> dict:
+    """The request's JSON object; anything else (no JSON, an array) raises marshmallow's
+    ``ValidationError``: a 422 (webapp.errors)."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise ValidationError(_("Send a JSON object."))
-    return schema.load(payload)
+    return payload
+
+
+def load_json_body(schema: Schema) -> dict:
+    """The request's JSON object, loaded by ``schema``: a wrong field is a 422 by field."""
+    return schema.load(json_object())

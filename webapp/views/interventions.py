@@ -25,6 +25,7 @@ from ..models import AuditLog, Client, Intervention, Store, User
 from ..registry import definition_of, get_registry
 from ..schemas import InterventionInputSchema, error_dict, form_to_dict
 from ..services import access, policy
+from ..services import equipment as equipment_svc
 from ..services.errors import Conflict, InvalidAnswers, InvalidInput
 from ..services.submissions import form_for, form_ids_of, get_submission, load_submissions
 from ..sync import attachments as att_mod
@@ -45,6 +46,8 @@ def _parse_input(form) -> dict:
 
 
 def _form_choices(selected_client_id):
+    """The form's lists: technicians, stores, clients, and the selected client's equipment
+    (in service; the page's script reloads it when the client changes)."""
     techs = list(db.session.scalars(sa.select(User).where(User.role == "technician", User.active.is_(True)).order_by(User.display_name)))
     stores = list(db.session.scalars(sa.select(Store).order_by(Store.name)))
     n_clients = db.session.scalar(sa.select(sa.func.count(Client.id)))
@@ -52,7 +55,9 @@ def _form_choices(selected_client_id):
         clients = list(db.session.scalars(sa.select(Client).order_by(Client.name)))
     else:
         clients = [c for c in [db.session.get(Client, selected_client_id)] if c] if selected_client_id else []
-    return {"techs": techs, "stores": stores, "clients": clients, "client_search": n_clients > CLIENT_SELECT_LIMIT}
+    equipment = equipment_svc.client_equipment(current_user, selected_client_id, include_retired=False) if selected_client_id else []
+    return {"techs": techs, "stores": stores, "clients": clients, "client_search": n_clients > CLIENT_SELECT_LIMIT, "equipment": equipment,
+            "equipment_label": equipment_svc.label}
 
 
 @bp.route("/interventions/new", methods=["GET", "POST"])
@@ -87,6 +92,7 @@ def new():
         values = {
             "uuid": str(uuid.uuid4()), "event_type_id": type_id, "client_id": request.args.get("client_id", ""),
             "start_at": clock.input_value(start), "end_at": clock.input_value(end), "title": "", "tags": "", "notes": "", "store_id": "",
+            "equipment_id": request.args.get("equipment_id", ""),
         }
         selected_client = bounded_int(request.args.get("client_id"))
         selected_techs = {bounded_int(v) for v in request.args.getlist("tech")}
@@ -120,7 +126,7 @@ def edit(intervention_id: int):
         values = {
             "version": iv.version, "event_type_id": iv.event_type_id, "client_id": iv.client_id, "title": iv.title,
             "start_at": clock.input_value(iv.start_at), "end_at": clock.input_value(iv.end_at), "tags": ", ".join(t.name for t in iv.tags),
-            "notes": iv.notes or "", "store_id": iv.store_id or "",
+            "notes": iv.notes or "", "store_id": iv.store_id or "", "equipment_id": iv.equipment_id or "",
         }
         selected_client = iv.client_id
         selected_techs = {t.id for t in iv.technicians}
