@@ -223,3 +223,43 @@ def test_an_empty_answer_or_one_the_equipment_refuses_changes_nothing(app, users
         assert _accepted({"serial_number": "x" * 81, "puissance_kw": 5000, "model": "Ok", "next_maintenance_on": "2027-02-30"}, "fr") == {"model": "Ok"}
     eq = _equipment(app, eq_id)
     assert eq.next_maintenance_on == date(2027, 1, 1) and eq.serial_number == "21184500100256"
+
+
+# --- the phone: the pull carries the targeted equipment ----------------------------------------
+
+
+def test_the_pull_carries_the_targeted_equipment_and_resends_it_when_it_changes(app, client, auth, users, factory):
+    from datetime import datetime, timedelta, timezone
+
+    import jsonschema
+    import yaml
+
+    from tests.webapp.test_sync_api import ROOT
+    from webapp.models import Intervention
+
+    cid = factory.client("Cotillon Marie")
+    stove = factory.equipment(cid, brand="MCZ", model="Ego", serial_number="MCZ-1845-0072", fuel="granules", installed_on=date(2019, 10, 1),
+                              next_maintenance_on=date(2031, 10, 15), fields={"puissance_kw": 8.5, "evacuation": "conduit", "emplacement": "Salon"})
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=3)
+    with_eq = factory.intervention([users["tech1"]], cid, start=start, equipment_id=stove)
+    without = factory.intervention([users["tech1"]], cid, start=start + timedelta(hours=2))
+    auth.login("tech1")
+    first = client.get("/api/v1/sync/pull", headers={"Accept-Language": "fr"}).get_json()
+    by_id = {i["id"]: i for i in first["interventions"]}
+    eq = by_id[with_eq]["equipment"]
+    assert by_id[without]["equipment"] is None
+    assert (eq["kind_label"], eq["brand"], eq["serial_number"], eq["fuel_label"], eq["next_maintenance_label"]) == ("Poêle à granulés", "MCZ", "MCZ-1845-0072", "Granulés", "15/10/2031")
+    assert eq["details"] == [{"label": "Puissance nominale (kW)", "value": "8,5"}, {"label": "Emplacement", "value": "Salon"}, {"label": "Évacuation des fumées", "value": "Conduit de cheminée"}]
+    schemas = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))["components"]["schemas"]
+    jsonschema.Draft202012Validator({**schemas["Intervention"], "components": {"schemas": schemas}}).validate(by_id[with_eq])
+    with app.app_context():  # both untouched for long; then the office edits the equipment
+        for iv_id in (with_eq, without):
+            db.session.get(Intervention, iv_id).updated_at = datetime.now(timezone.utc) - timedelta(minutes=10)
+        db.session.get(Equipment, stove).updated_at = datetime.now(timezone.utc) - timedelta(minutes=10)
+        db.session.commit()
+    assert client.get(f"/api/v1/sync/pull?cursor={first['cursor']}").get_json()["interventions"] == []
+    with app.app_context():
+        db.session.get(Equipment, stove).serial_number = "MCZ-1845-0099"
+        db.session.commit()
+    again = client.get(f"/api/v1/sync/pull?cursor={first['cursor']}").get_json()
+    assert [(i["id"], i["equipment"]["serial_number"]) for i in again["interventions"]] == [(with_eq, "MCZ-1845-0099")]

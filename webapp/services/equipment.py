@@ -23,7 +23,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import MISSING, FieldError
+from engine import MISSING, FieldError, clock, display, walk
 from engine.equipment import EquipmentCatalog, parse_update_source
 from engine.paths import from_pointer, get_at
 
@@ -83,6 +83,34 @@ def label(eq: Equipment, lang: str | None = None) -> str:
     words = [catalog().kind_label(eq.kind, lang), " ".join(w for w in (eq.brand, eq.model) if w)]
     text = " — ".join(w for w in words if w)
     return f"{text} (n° {eq.serial_number})" if eq.serial_number else text
+
+
+def details(eq: Equipment, lang: str) -> list[dict]:
+    """The free fields answered, as people read them (``{"label", "value"}``, in the form's
+    order): what the phone shows under the equipment."""
+    tree = walk(catalog().form, eq.fields or {}, lang=lang)
+    out = []
+    for node in tree.children:
+        text = display.answer(node, lang) if node.visible else ""
+        if text:
+            out.append({"label": node.label, "value": text})
+    return out
+
+
+def phone_payload(eq: Equipment, lang: str) -> dict:
+    """The targeted equipment as the phone shows it on the intervention (every text read by
+    the server: labels, dates)."""
+    cat = catalog()
+
+    def day(value):
+        return display.date(value, lang, "short") if value else None
+
+    return {
+        "id": eq.id, "kind": eq.kind, "kind_label": cat.kind_label(eq.kind, lang), "brand": eq.brand, "model": eq.model,
+        "serial_number": eq.serial_number, "fuel_label": cat.fuel_label(eq.fuel, lang) or None, "installed_on_label": day(eq.installed_on),
+        "warranty_until_label": day(eq.warranty_until), "under_warranty": eq.warranty_until is not None and eq.warranty_until >= clock.today(),
+        "next_maintenance_label": day(eq.next_maintenance_on), "notes": eq.notes, "details": details(eq, lang),
+    }
 
 
 def apply_changes(actor: User | None, eq: Equipment, values: dict, *, action: str, details: dict | None = None) -> dict:

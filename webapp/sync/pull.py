@@ -36,9 +36,10 @@ from engine.uihints import localise
 from .. import bounds
 from ..extensions import db
 from ..i18n import current_lang
-from ..models import Client, Intervention, InterventionWork, Submission, SyncOperation, TimeSegment, User, intervention_technicians, utcnow
+from ..models import Client, Equipment, Intervention, InterventionWork, Submission, SyncOperation, TimeSegment, User, intervention_technicians, utcnow
 from ..registry import definition_of, get_registry
 from ..services import policy
+from ..services.equipment import phone_payload as equipment_payload
 from ..services.work import works_of
 from .ops import error_part
 
@@ -241,6 +242,7 @@ def intervention_payload(iv: Intervention, subs: list[Submission], problems: lis
         "technicians": [t.display_name for t in iv.technicians],
         "client_id": iv.client_id,
         "client": {"name": c.name, "address": c.address, "postcode": c.postcode, "city": c.city, "phone": c.phone, "email": c.email, "lat": c.lat, "lon": c.lon},
+        "equipment": equipment_payload(iv.equipment, lang) if iv.equipment is not None else None,
         "forms": form_versions_for(iv, subs),
         "submissions": {s.form_id: _submission(s) for s in subs},
         "time": _time_block(work, list(segments)),
@@ -299,13 +301,15 @@ def pull(user: User, cursor: str | None, lang: str) -> dict:
         changed = {r.id for r in rows if r.updated_at > threshold}
         changed |= set(db.session.scalars(sa.select(Submission.intervention_id).where(Submission.intervention_id.in_(ids), Submission.updated_at > threshold)))
         changed |= set(db.session.scalars(sa.select(SyncOperation.intervention_id).where(SyncOperation.intervention_id.in_(ids), SyncOperation.done_at > threshold)))
+        changed |= set(db.session.scalars(sa.select(Intervention.id).join(Equipment, Equipment.id == Intervention.equipment_id).where(Intervention.id.in_(ids), Equipment.updated_at > threshold)))
         # the device has the history of the clients of its interventions, unless it changed
         clients = (all_clients - previous.client_ids) | _changed_clients(all_clients, threshold)
     ivs: list[Intervention] = []
     if changed:
         ivs = list(db.session.scalars(
             sa.select(Intervention).where(Intervention.id.in_(changed))
-            .options(joinedload(Intervention.client), joinedload(Intervention.store), selectinload(Intervention.technicians), selectinload(Intervention.tags))
+            .options(joinedload(Intervention.client), joinedload(Intervention.store), joinedload(Intervention.equipment), selectinload(Intervention.technicians),
+                     selectinload(Intervention.tags))
             .order_by(Intervention.start_at)
         ).unique())
     subs: dict[int, list[Submission]] = {}

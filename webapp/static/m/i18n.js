@@ -36,6 +36,8 @@ const fr = {
   held_title: "Ce téléphone garde les modifications de {name}",
   held_text: (p) => `${p.n} modification${p.n > 1 ? "s" : ""} de ${p.name} n'${p.n > 1 ? "ont" : "a"} pas encore été envoyée${p.n > 1 ? "s" : ""}. Rien n'est envoyé ni affiché sous votre compte : ${p.name} doit se reconnecter sur ce téléphone pour les envoyer.`,
   held_banner: "En attente de {name} : rien n'est synchronisé", sign_out: "Se déconnecter",
+  equipment: "Équipement", eq_serial: "N° de série", eq_fuel: "Énergie", eq_installed: "Installé le", eq_warranty: "Garantie jusqu'au",
+  eq_warranty_valid: "Sous garantie jusqu'au", eq_next: "Prochain entretien",
 };
 
 const en = {
@@ -71,6 +73,8 @@ const en = {
   held_title: "This phone keeps {name}'s changes",
   held_text: (p) => `${p.n} change${p.n > 1 ? "s" : ""} by ${p.name} ${p.n > 1 ? "have" : "has"} not been sent yet. Nothing is sent or shown under your account: ${p.name} must sign in again on this phone to send ${p.n > 1 ? "them" : "it"}.`,
   held_banner: "Waiting for {name}: nothing is synced", sign_out: "Sign out",
+  equipment: "Equipment", eq_serial: "Serial number", eq_fuel: "Fuel", eq_installed: "Installed on", eq_warranty: "Warranty until",
+  eq_warranty_valid: "Under warranty until", eq_next: "Next maintenance",
 };
 
 const CATALOGUES = { fr, en };

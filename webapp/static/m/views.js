@@ -101,6 +101,18 @@ ${iv.history.length ? `<h3>${esc(t("history"))}</h3><ul class="hist">${iv.histor
 ${iv.upcoming.length ? `<h3>${esc(t("upcoming"))}</h3><ul class="hist">${iv.upcoming.map(row).join("")}</ul>` : ""}</details>`;
 }
 
+/** The equipment the intervention targets (every text read by the server). */
+function equipment(iv) {
+  const e = iv.equipment;
+  if (!e) return "";
+  const line = (label, value) => (value ? `<li><span>${esc(label)}</span> <strong>${esc(value)}</strong></li>` : "");
+  const make = [e.brand, e.model].filter(Boolean).join(" ");
+  return `<section class="block equipment"><h2>${esc(t("equipment"))}</h2><p><strong>${esc(e.kind_label)}</strong>${make ? ` — ${esc(make)}` : ""}</p>
+<ul class="facts">${line(t("eq_serial"), e.serial_number)}${line(t("eq_fuel"), e.fuel_label)}${line(t("eq_installed"), e.installed_on_label)}\
+${line(t(e.under_warranty ? "eq_warranty_valid" : "eq_warranty"), e.warranty_until_label)}${line(t("eq_next"), e.next_maintenance_label)}\
+${e.details.map((d) => line(d.label, d.value)).join("")}</ul>${e.notes ? `<p>${esc(e.notes)}</p>` : ""}</section>`;
+}
+
 const action = (key) => esc(t(`a_${key}`));
 
 /** A refused or conflicting change: the server's reason, and the way out. For a form's
@@ -138,6 +150,7 @@ ${timer ? `<p class="timer" id="timer" data-running="${timer.running ? 1 : 0}">$
 ${readonlyReason ? `<p class="note">${esc(readonlyReason)}</p>` : ""}
 ${problems.map(problem).join("")}
 <section class="block"><h2>${esc(t("client"))}</h2><p><strong>${esc(c.name)}</strong><br>${esc(address(c))}</p>${contact(c)}</section>
+${equipment(iv)}
 ${iv.notes ? `<section class="block"><h2>${esc(t("notes"))}</h2><p>${esc(iv.notes)}</p></section>` : ""}
 ${history(iv)}
 <section class="block"><h2>${esc(t("technicians"))}</h2><p>${iv.technicians.map(esc).join(", ")}${iv.store ? `<br>${esc(t("store", { s: iv.store }))}` : ""}</p></section>
