@@ -4,7 +4,8 @@ next week planned), and what issue 6 shows on them: actual and travel times and 
 segments, "Pièce commandée", a closed intervention with its reason, signatures bound to
 the answers (one no longer valid: its answers changed after signing), report sendings
 (sent, failed with the server's answer, pending because mail is not configured) and a
-private calendar feed for tech1."""
+private calendar feed for tech1; and issue 15's installed equipment
+(:mod:`webapp.demo_equipment`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from flask import current_app
 from engine import clock
 
 from .auth import hash_password
+from .demo_equipment import DemoEquipment, apply_done_answers
 from .extensions import db
 from .models import (Attachment, AuditLog, CalendarFeed, Client, FormVersion, Intervention, InterventionWork, ReportSending, SignatureRecord, Store,
                      Submission, Tag, TimeSegment, User, utcnow)
@@ -167,6 +169,7 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
     tags = [Tag(name=t) for t in TAGS]
     db.session.add_all(clients + stores + tags)
     db.session.flush()
+    equipment = DemoEquipment(clients, office, today, now, seed)
 
     wf = reg.workflow
     by_state = {s.state: s.key for s in reversed(wf.statuses)}
@@ -217,13 +220,14 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
                 for s in path_states:
                     key = s if s in {st.key for st in wf.statuses} else by_state.get(s, wf.initial)
                     keys.append(key)
+                target = equipment.target(client, et.id, day, done=reg.status(keys[-1]).state == "done")
                 iv = Intervention(
                     event_type_id=et.id, title=f"{client.name} {client.postcode} {et.title_in('fr')}", client=client,
                     store=rnd.choice([None, None] + stores), start_at=start, end_at=end, status=keys[-1],
                     notes=rnd.choice([None, None, "Code portail 1234A.", "Chien dans le jardin : appeler en arrivant.", "Accès par l'arrière de la maison."]),
                     technicians=[tech] + ([rnd.choice([t for t in techs if t is not tech])] if rnd.random() < 0.08 and len(techs) > 1 else []),
                     tags=rnd.sample(tags, k=rnd.choice((0, 0, 1, 1, 2))), created_by_id=office.id,
-                    created_at=start - timedelta(days=10),
+                    created_at=start - timedelta(days=10), equipment_id=target.id if target else None,
                 )
                 db.session.add(iv)
                 db.session.flush()
@@ -238,15 +242,20 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
                     db.session.add(rows[b])
                 subs = []
                 if reg.status(keys[-1]).state == "done":
-                    subs = _answers(iv, et, tech, client, examples, end, signature, photos)
+                    subs = _answers(iv, et, tech, client, examples, end, signature, photos, equipment, target)
                     n_sub += len(subs)
                 made.append({"iv": iv, "et": et, "tech": tech, "client": client, "state": reg.status(keys[-1]).state, "start": start, "end": end, "subs": subs, "rows": rows})
     counts = _issue6(made, users, random.Random(seed + 6), now)
+    updated = apply_done_answers(made)
+    planned = {m["iv"].equipment_id: clock.local(m["start"]).date() for m in made if m["iv"].equipment_id and m["state"] in ("planned", "confirmed")}
+    due_next_month = equipment.due_soon(planned)
     db.session.commit()
-    return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub, **counts}
+    n_eq = sum(len(v) for v in equipment.by_client.values())
+    return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub, **counts, "equipment": n_eq,
+            "equipment updated from answers": updated, "equipment due next month": due_next_month}
 
 
-def _answers(iv, et, tech, client, examples, when, signature, photos) -> list[Submission]:
+def _answers(iv, et, tech, client, examples, when, signature, photos, equipment: DemoEquipment, target) -> list[Submission]:
     reg = get_registry()
     subs = []
     for fid in et.forms:
@@ -254,7 +263,7 @@ def _answers(iv, et, tech, client, examples, when, signature, photos) -> list[Su
             continue
         fv = reg.current_version(fid)
         mapping: dict[str, str] = {}
-        data = _personal(_fresh_uuids(examples[fid], mapping), tech, client, when)
+        data = equipment.answer(_personal(_fresh_uuids(examples[fid], mapping), tech, client, when), fid, et.id, target, when)
         for old, new in mapping.items():
             is_signature = "signature" in json.dumps([k for k, v in _paths(data) if v == new])
             sha, size = signature if is_signature else photos[int(new[:8], 16) % len(photos)]

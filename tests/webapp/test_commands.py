@@ -196,3 +196,42 @@ def test_demo_is_consistent_with_the_instant_it_is_seen_from(runner, tmp_path, m
     if today is not None:  # 11:00: the day's first visits are under way or done
         statuses = {r[0] for r in rows if local(aware(r[1])).date() == day}
         assert statuses & {"in_progress", "done"}, statuses
+
+
+@pytest.mark.parametrize("today", ["2026-11-30", "2026-12-31", "2027-02-26"])
+def test_demo_has_equipment_for_every_client_and_some_due_next_month(runner, tmp_path, monkeypatch, today):
+    """Issue 15: every demo client has equipment, the demo's visits target it, done
+    maintenance visits updated it from their answers (audited), and the maintenance list
+    has equipment due next month, whatever the day the demo is made for."""
+    from datetime import date, timedelta
+
+    from engine import clock
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    monkeypatch.setenv("FIELDFORMS_INSTANCE", str(tmp_path / "instance"))
+    result = runner.invoke(main, ["demo", "--today", today])
+    assert result.exit_code == 0, result.output
+    assert "equipment due next month" in result.output
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.models import AuditLog, Client, Equipment, Intervention, User
+        from webapp.services import maintenance
+
+        q = lambda stmt: db.session.scalar(stmt)  # noqa: E731
+        assert q(sa.select(sa.func.count()).select_from(Client).where(~Client.id.in_(sa.select(Equipment.client_id)))) == 0
+        assert q(sa.select(sa.func.count()).select_from(Intervention).where(Intervention.equipment_id.is_not(None))) > 20
+        rows = list(db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "update_from_answers")))
+        assert rows and any("serial_number" in r.details["changes"] for r in rows) and any("next_maintenance_on" in r.details["changes"] for r in rows)
+        day = date.fromisoformat(today)
+        assert all(clock.local(r.at).date() <= day for r in rows)  # dated when the visit was finished
+        office = q(sa.select(User).where(User.username == "office"))
+        next_month = clock.add_months(day.replace(day=1), 1)
+        with clock.moved_to(clock.local_midnight(day) + timedelta(hours=11)):
+            due = maintenance.due_list(office, clock.month_end(next_month), since=next_month, overdue=False)
+            overdue = [d for d in maintenance.due_list(office, day) if d.overdue]
+        assert len(due) >= 3 and overdue
+        assert q(sa.select(sa.func.count()).select_from(Equipment).where(Equipment.retired_on.is_not(None))) == 1
+        db.engine.dispose()

@@ -113,6 +113,11 @@ def phone_payload(eq: Equipment, lang: str) -> dict:
     }
 
 
+def current_value(eq: Equipment, name: str) -> Any:
+    """A field's value now: a column, or a free field (None when absent)."""
+    return getattr(eq, name) if name in COLUMNS else (eq.fields or {}).get(name)
+
+
 def apply_changes(actor: User | None, eq: Equipment, values: dict, *, action: str, details: dict | None = None) -> dict:
     """Set ``values`` (columns, and free fields under their own names) on ``eq`` and audit
     what changed as ``{field: [old, new]}``; returns that. Does not commit."""
@@ -120,7 +125,7 @@ def apply_changes(actor: User | None, eq: Equipment, values: dict, *, action: st
     free = dict(eq.fields or {})
     for name, new in values.items():
         if name in COLUMNS:
-            old = getattr(eq, name)
+            old = current_value(eq, name)
             if old != new:
                 changes[name] = [plain(old), plain(new)]
                 setattr(eq, name, new)
@@ -256,11 +261,11 @@ def update_from_answers(actor: User, iv: Intervention, *, source: str = "web", a
         if before is not None and get_at(before, path, MISSING) == value:
             continue  # this correction did not change it
         values[target], sources[target] = value, f"{fid}#{pointer}"
-    accepted = _accepted(values, current_lang())
-    if not accepted:
-        return {}
     eq = db.session.get(Equipment, iv.equipment_id)
     if eq is None:
+        return {}
+    accepted = {k: v for k, v in _accepted(values, current_lang()).items() if current_value(eq, k) != v}
+    if not accepted:
         return {}
     details = {"intervention_id": iv.id, "sources": {k: sources[k] for k in accepted}, **origin(source, at)}
     return apply_changes(actor, eq, accepted, action="update_from_answers", details=details)
