@@ -62,6 +62,9 @@ def test_the_equipment_page_shows_fields_history_answers_reports_and_changes(app
     assert f"/interventions/{visit}/forms/entretien-chaudiere" in html and f"/interventions/{visit}/report.pdf" in html
     assert f"/interventions/{other}\"" not in html
     assert "Modèle" in html and "ThemaPlus → ThemaPlus Condens" in html  # the change, old -> new
+    record = page(client.get(f"/clients/{cid}"))
+    upcoming = record.split("À venir")[1].split("Historique")[0]
+    assert f'href="/equipment/{eq}"' in upcoming and "Chaudière gaz · SD-1" in upcoming  # the visit names its equipment
 
 
 def response_text(client, eq_id) -> str:

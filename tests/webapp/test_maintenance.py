@@ -80,7 +80,7 @@ def test_the_page_lists_due_equipment_with_the_clients_contact(app, client, auth
     assert 'value="2027-03-03"' in html and 'value="2027-04-30"' in html
     assert "Le Goff Annick" in html and "02 99 00 11 22" in html and "annick@example.fr" in html
     assert html.index(f'name="equipment_id" value="{late}"') < html.index(f'name="equipment_id" value="{soon}"')
-    assert '<tr class="overdue">' in html and "En retard" in html and "MCZ Ego" in html
+    assert '<tr class="late">' in html and "En retard" in html and "MCZ Ego" in html
     html = unescape(client.get("/equipment/due?from=2027-05-01&to=2027-05-31&overdue=0").get_data(as_text=True))
     assert "Aucun entretien à prévoir sur cette période." in html
 

@@ -82,7 +82,7 @@ def label(eq: Equipment, lang: str | None = None) -> str:
     lang = lang or current_lang()
     words = [catalog().kind_label(eq.kind, lang), " ".join(w for w in (eq.brand, eq.model) if w)]
     text = " — ".join(w for w in words if w)
-    return f"{text} (n° {eq.serial_number})" if eq.serial_number else text
+    return _("%(equipment)s (no. %(serial)s)", equipment=text, serial=eq.serial_number) if eq.serial_number else text
 
 
 def details(eq: Equipment, lang: str) -> list[dict]:

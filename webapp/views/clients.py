@@ -79,7 +79,8 @@ def show(client_id: int):
         db.session.scalars(
             sa.select(Intervention)
             .where(Intervention.client_id == client.id)
-            .options(selectinload(Intervention.technicians), selectinload(Intervention.tags), selectinload(Intervention.submissions).load_only(Submission.id, Submission.form_id, Submission.intervention_id))
+            .options(selectinload(Intervention.technicians), selectinload(Intervention.tags), selectinload(Intervention.equipment),
+                     selectinload(Intervention.submissions).load_only(Submission.id, Submission.form_id, Submission.intervention_id))
             .order_by(Intervention.start_at.desc())
         )
     )

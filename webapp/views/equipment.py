@@ -67,6 +67,21 @@ def _form_page(client: Client, eq, values: dict, free: dict, errors: dict, free_
                            catalog=cat, form_dom_id=FORM_DOM_ID), status
 
 
+def _submit(client: Client, eq, action: str, save, done: str):
+    """Post the page's input through ``save(raw)``; the form again with what was refused
+    (422, or 409 for a stale edit), else the equipment's page."""
+    raw = _posted()
+    try:
+        saved = save(raw)
+    except InvalidRecord as exc:
+        errors, free_errors = _split(exc.errors)
+        return _form_page(client, eq, request.form, raw["fields"], errors, free_errors, 422, action)
+    except Conflict as exc:
+        return _form_page(client, eq, request.form, raw["fields"], {"_schema": [exc.message]}, [], 409, action)
+    flash(done, "success")
+    return redirect(url_for("equipment.show", equipment_id=saved.id))
+
+
 @bp.route("/clients/<int:client_id>/equipment/new", methods=["GET", "POST"])
 @login_required
 def new(client_id: int):
@@ -74,14 +89,7 @@ def new(client_id: int):
     client = db.get_or_404(Client, client_id)
     action = url_for("equipment.new", client_id=client.id)
     if request.method == "POST":
-        raw = _posted()
-        try:
-            eq = equipment_svc.create_equipment(current_user, client.id, raw)
-        except InvalidRecord as exc:
-            errors, free_errors = _split(exc.errors)
-            return _form_page(client, None, request.form, raw["fields"], errors, free_errors, 422, action)
-        flash(_("Equipment added."), "success")
-        return redirect(url_for("equipment.show", equipment_id=eq.id))
+        return _submit(client, None, action, lambda raw: equipment_svc.create_equipment(current_user, client.id, raw), _("Equipment added."))
     return _form_page(client, None, {"kind": request.args.get("kind", "")}, {}, {}, [], 200, action)
 
 
@@ -92,16 +100,7 @@ def edit(equipment_id: int):
     eq = equipment_svc.get_equipment(current_user, equipment_id)
     action = url_for("equipment.edit", equipment_id=eq.id)
     if request.method == "POST":
-        raw = _posted()
-        try:
-            equipment_svc.update_equipment(current_user, eq.id, raw)
-        except InvalidRecord as exc:
-            errors, free_errors = _split(exc.errors)
-            return _form_page(eq.client, eq, request.form, raw["fields"], errors, free_errors, 422, action)
-        except Conflict as exc:
-            return _form_page(eq.client, eq, request.form, raw["fields"], {"_schema": [exc.message]}, [], 409, action)
-        flash(_("Equipment saved."), "success")
-        return redirect(url_for("equipment.show", equipment_id=eq.id))
+        return _submit(eq.client, eq, action, lambda raw: equipment_svc.update_equipment(current_user, eq.id, raw), _("Equipment saved."))
     return _form_page(eq.client, eq, {**_values(eq), "version": eq.version}, eq.fields or {}, {}, [], 200, action)
 
 
