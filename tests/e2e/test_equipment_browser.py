@@ -102,7 +102,7 @@ def test_maintenance_due_to_planned_visits(office_page, server):
     # up to the end of next month: the overdue stove first, then the boiler and the insert; not September's
     assert rows.count() == 3
     assert "Cotillon Marie" in rows.nth(0).inner_text() and "En retard" in rows.nth(0).inner_text()
-    assert "late" in rows.nth(0).get_attribute("class") and rows.nth(0).locator(".overdue").count() == 1
+    assert "late" in rows.nth(0).get_attribute("class") and rows.nth(0).locator(".badge.overdue").count() == 1
     assert "02 99 65 43 21" in rows.nth(1).inner_text() and "jj@example.fr" in rows.nth(1).inner_text()
     assert "De Dietrich" not in page.content()
     shot(page, "maintenance-due")

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from engine import clock
 
@@ -79,7 +79,7 @@ def show(client_id: int):
         db.session.scalars(
             sa.select(Intervention)
             .where(Intervention.client_id == client.id)
-            .options(selectinload(Intervention.technicians), selectinload(Intervention.tags), selectinload(Intervention.equipment),
+            .options(selectinload(Intervention.technicians), selectinload(Intervention.tags), joinedload(Intervention.equipment),
                      selectinload(Intervention.submissions).load_only(Submission.id, Submission.form_id, Submission.intervention_id))
             .order_by(Intervention.start_at.desc())
         )
