@@ -31,7 +31,7 @@ bp = Blueprint("mobile", __name__, url_prefix="/m")
 PUBLIC = {"mobile.shell", "mobile.manifest", "mobile.service_worker", "mobile.login"}
 STATIC_M = Path(__file__).resolve().parent.parent / "static" / "m"
 #: The client's files, cached by the service worker at install (the app shell).
-CLIENT_MODULES = ("app.js", "i18n.js", "store.js", "outbox.js", "sync.js", "owner.js", "fill.js", "views.js", "m.css", "icon.svg")
+CLIENT_MODULES = ("app.js", "i18n.js", "store.js", "outbox.js", "sync.js", "owner.js", "fill.js", "opening.js", "views.js", "m.css", "icon.svg")
 FORM_MODULES = ("form.js", "condition.js", "choice.js", "values.js", "arrays.js", "camera.js", "signature.js", "steps.js", "attachments.js", "prefill.js", "form.css")
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
