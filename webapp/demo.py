@@ -242,8 +242,48 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
                     n_sub += len(subs)
                 made.append({"iv": iv, "et": et, "tech": tech, "client": client, "state": reg.status(keys[-1]).state, "start": start, "end": end, "subs": subs, "rows": rows})
     counts = _issue6(made, users, random.Random(seed + 6), now)
+    yearly = _yearly_visits(now, techs[0], office, examples, signature_sha, photo_shas)
     db.session.commit()
-    return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub, **counts}
+    return {"users": len(users), "clients": len(clients) + 1, "interventions": n_iv + 2, "submissions": n_sub + len(yearly), **counts}
+
+
+#: A boiler serviced every year (issue 15): last year's visit answered, this year's planned
+#: for tomorrow morning, whose form opens prefilled from last year's answers and the client's
+#: record (ui:prefill). The client has no other visit, so last year's is "the previous" one.
+YEARLY_CLIENT = ("Kerjean Gwenaëlle", "19 rue de Fougères", "35700", "Rennes", 48.1190, -1.6580, "02 99 36 41 58")
+YEARLY_TYPE = "entretien-chaudiere"
+
+
+def _yearly_visits(now: datetime, tech: User, office: User, examples: dict, signature_sha: str, photo_shas: list[str]) -> list[Submission]:
+    """The two yearly visits; returns last year's answers."""
+    reg = get_registry()
+    et = reg.event_types[YEARLY_TYPE]
+    name, address, postcode, city, lat, lon, phone = YEARLY_CLIENT
+    client = Client(name=name, address=address, postcode=postcode, city=city, lat=lat, lon=lon, phone=phone, email=_email(name))
+    db.session.add(client)
+    today = clock.local(now).date()
+    done = reg.workflow.statuses_in("done")[0].key
+    confirmed = reg.workflow.statuses_in("confirmed")[0].key
+    made = []
+    for day, hour, status in ((today - timedelta(days=364), 10, done), (today + timedelta(days=1), 7, confirmed)):
+        start = (clock.local_midnight(day) + timedelta(hours=hour)).astimezone(clock.UTC)
+        iv = Intervention(event_type_id=et.id, title=f"{name} {postcode} {et.title_in('fr')}", client=client, start_at=start,
+                          end_at=start + timedelta(minutes=et.default_duration_minutes), status=status, technicians=[tech],
+                          notes="Entretien annuel sous contrat.", created_by_id=office.id, created_at=start - timedelta(days=20))
+        db.session.add(iv)
+        db.session.flush()
+        db.session.add(AuditLog(user_id=office.id, at=iv.created_at, entity="intervention", entity_id=str(iv.id), action="create", to_value=status))
+        made.append(iv)
+    last_year = made[0]
+    end = last_year.end_at
+    subs = _answers(last_year, et, tech, client, examples, end, signature_sha, photo_shas)
+    for sub in subs:
+        if sub.form_id == YEARLY_TYPE:
+            visit = clock.local(last_year.start_at).date()
+            sub.data = {**sub.data, "nom_occupant": name, "adresse_chaudiere": f"{address}, {postcode} {city}", "numero_serie": "SD21184500",
+                        "date_visite": visit.isoformat(), "date_prochaine_visite": (visit + timedelta(days=365)).isoformat()}
+    db.session.add(InterventionWork(intervention_id=last_year.id, started_at=last_year.start_at, done_at=end, actual_minutes=et.default_duration_minutes))
+    return subs
 
 
 def _answers(iv, et, tech, client, examples, when, signature, photos) -> list[Submission]:
