@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from .definition import FormDefinition
 from .paths import NAME_RESERVED
-from .prefill import PREVIOUS, Source, builtin_sources, equipment_sources, mismatch
+from .prefill import PREVIOUS, Source, builtin_sources, equipment_sources, mismatch, sources_of
 from .problems import Problem
 from .rules import holds, parse_rule, unsupported_keywords
 from .refs import index_of
@@ -226,8 +226,10 @@ class _Linter:
             self.lint_order(order[0], order[1], names)
         self.lint_enum_hints(options, s, kind, item_schema)
         prefill = options.get("prefill")
-        if prefill is not None and isinstance(prefill[0], str):
-            self.lint_prefill(prefill[0], prefill[1], s, kind, item_schema, w if isinstance(widget, str) else None, alts, array_scopes)
+        if prefill is not None and isinstance(prefill[0], (str, list)):
+            many = isinstance(prefill[0], list)
+            for i, source in enumerate(sources_of(prefill[0])):
+                self.lint_prefill(source, f"{prefill[1]}/{i}" if many else prefill[1], s, kind, item_schema, w if isinstance(widget, str) else None, alts, array_scopes)
         rule = options.get("rule")
         if rule is not None:
             self.lint_rule(rule[0], rule[1], array_scopes, data_path)

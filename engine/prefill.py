@@ -1,6 +1,8 @@
 """Prefilled answers: ``"ui:prefill": "client.email"`` gives a field its first value from
 the context of the intervention (the client, the intervention, the equipment) or from the
-previous visit (``"previous"``: the same field in the last answers to the same form).
+previous visit (``"previous"``: the same field in the last answers to the same form). A
+list is tried in order, the first source with a value winning
+(``["equipment.serial_number", "previous"]``: the equipment's record, else last visit's).
 
 The sources are a closed registry (:func:`builtin_sources`, plus the free fields of the
 equipment, :func:`equipment_sources`), so lint can tell an author which names exist and
@@ -12,8 +14,8 @@ never a second reading of the schema. A prefilled value never overwrites an answ
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from .definition import FormDefinition
 from .node import MISSING, Node
@@ -60,29 +62,23 @@ def builtin_sources() -> dict[str, Source]:
     return dict(_BUILTIN)
 
 
-def equipment_sources(free_fields: Mapping[str, Source] | None = None) -> dict[str, Source]:
-    """The equipment's fields, its free fields (``form_definitions/equipment.json``) included."""
-    out = {
-        "equipment.kind": _TEXT,
-        "equipment.brand": _TEXT,
-        "equipment.model": _TEXT,
-        "equipment.serial_number": _TEXT,
-        "equipment.installation_date": Source("string", "date"),
-        "equipment.installation_year": Source("integer", None, "the year of its installation date"),
-        "equipment.warranty_end": Source("string", "date"),
-        "equipment.fuel": _TEXT,
-        "equipment.notes": _TEXT,
-    }
-    for name, source in (free_fields or {}).items():
-        out.setdefault(f"equipment.{name}", source)
+def equipment_sources(field_types: Mapping[str, str] | None = None) -> dict[str, Source]:
+    """The equipment's fields as sources, ``equipment.<name>``: its own fields, the free ones
+    of ``form_definitions/equipment.json`` given by type
+    (:meth:`engine.equipment.EquipmentCatalog.field_types`), and ``equipment.installed_year``,
+    the year it was installed (for a form that asks for a year)."""
+    from .equipment import FIXED_FIELDS  # engine.equipment lints with this module
+
+    out = {f"equipment.{name}": source_of_type(kind) for name, kind in {**FIXED_FIELDS, **(field_types or {})}.items()}
+    out["equipment.installed_year"] = Source("integer", None, "the year of its installation date")
     return out
 
 
-def source_of_schema(schema: Any) -> Source:
-    """What a free field of the equipment gives, from its JSON Schema."""
-    s = schema if isinstance(schema, dict) else {}
-    kind = s.get("type") if isinstance(s.get("type"), str) else (json_type(s["enum"][0]) if isinstance(s.get("enum"), list) and s["enum"] else "string")
-    return Source(kind, s.get("format") if kind == "string" else None)
+def source_of_type(kind: str) -> Source:
+    """A field type of the equipment (``string``, ``date``, ``number``…, ``any``) as a source."""
+    if kind == "date":
+        return Source("string", "date")
+    return Source(kind)
 
 
 def record_of(source: str) -> str:
@@ -136,6 +132,15 @@ def lookup(source: str, path: Path, context: Mapping[str, Any]) -> Any:
     if not isinstance(values, Mapping) or name not in values:
         return MISSING
     return values[name]
+
+
+def sources_of(hint: Any) -> tuple[str, ...]:
+    """The sources a ``ui:prefill`` names, in order (one, or a list tried in order)."""
+    if isinstance(hint, str):
+        return (hint,)
+    if isinstance(hint, list):
+        return tuple(x for x in hint if isinstance(x, str))
+    return ()
 
 
 def _empty(value: Any) -> bool:
@@ -221,10 +226,12 @@ def _delete_at(data: Any, path: Path) -> None:
 @dataclass(frozen=True)
 class Prefilled:
     """The answers a form opens with and which of their fields came from the context:
-    ``pointers`` (sorted) name the fields drawn with one widget whose value was prefilled."""
+    ``pointers`` (sorted) name the fields drawn with one widget whose value was prefilled,
+    ``sources`` the source each one's value came from."""
 
     answers: dict
     pointers: tuple[str, ...]
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 def sources_used(definition: FormDefinition) -> frozenset[str]:
@@ -233,7 +240,7 @@ def sources_used(definition: FormDefinition) -> frozenset[str]:
 
     cache = definition.walk_cache.setdefault("prefill", {})
     if "sources" not in cache:
-        cache["sources"] = frozenset(n.options["prefill"] for n in walk(definition, {}).walk() if isinstance(n.options.get("prefill"), str))
+        cache["sources"] = frozenset(s for n in walk(definition, {}).walk() for s in sources_of(n.options.get("prefill")))
     return cache["sources"]
 
 
@@ -247,49 +254,52 @@ def prefill(definition: FormDefinition, answers: Any, context: Mapping[str, Any]
 
     original = answers if isinstance(answers, dict) else {}
     data = copy.deepcopy(original)
-    filled: list[Path] = []
+    filled: dict[Path, str] = {}
     for node in walk(definition, original).walk():
-        source = node.options.get("prefill")
-        if not isinstance(source, str) or node.is_template or node.inline:
+        sources = sources_of(node.options.get("prefill"))
+        if not sources or node.is_template or node.inline:
             continue
         given = get_at(original, node.path, MISSING)
         if given is not MISSING and not (node.widget == "object" and isinstance(given, dict)):
             continue  # answered (an object partly answered takes what it lacks)
-        value = lookup(source, node.path, context)
-        if _empty(value):
-            continue
-        value = accepted(node, value)
-        if _empty(value):
+        for source in sources:
+            value = lookup(source, node.path, context)
+            value = MISSING if _empty(value) else accepted(node, value)
+            if not _empty(value):
+                break
+        else:
             continue
         if node.path:
             _set_at(data, node.path, value, original)
         else:  # the whole form from the previous visit
             data = _merge_missing(data, copy.deepcopy(value))
-        filled.append(node.path)
+        filled[node.path] = source
     if not filled:
         return Prefilled(data, ())
-    return Prefilled(data, _leaves(definition, data, original, filled))
+    by_pointer = _leaves(definition, data, original, filled)
+    return Prefilled(data, tuple(sorted(by_pointer)), by_pointer)
 
 
-def _leaves(definition: FormDefinition, data: dict, original: dict, filled: Iterable[Path]) -> tuple[str, ...]:
-    """The fields drawn with one widget that the filling gave a value; the photos and
-    signatures a whole object or list brought along are taken out of ``data``."""
+def _leaves(definition: FormDefinition, data: dict, original: dict, filled: Mapping[Path, str]) -> dict[str, str]:
+    """The fields drawn with one widget that the filling gave a value, with the source of
+    the deepest filling above them; the photos and signatures a whole object or list
+    brought along are taken out of ``data``."""
     from .walk import walk
 
-    filled = list(filled)
     taken: list[Path] = []
-    pointers = []
+    out: dict[str, str] = {}
     for n in walk(definition, data).walk():
         if n.is_template or not n.is_leaf or not n.has_value or any(is_prefix(t, n.path) for t in taken):
             continue
-        if get_at(original, n.path, MISSING) is not MISSING or not any(is_prefix(p, n.path) for p in filled):
+        above = [p for p in filled if is_prefix(p, n.path)]
+        if get_at(original, n.path, MISSING) is not MISSING or not above:
             continue
         if n.widget in ("camera", "signature"):
             taken.append(n.path)
             _delete_at(data, n.path)
             continue
-        pointers.append(n.pointer)
-    return tuple(sorted(set(pointers)))
+        out[n.pointer] = filled[max(above, key=len)]
+    return out
 
 
 #: The badge of a prefilled field and its confirm button, by record and language.

@@ -193,7 +193,8 @@ UI_META_SCHEMA: dict = {
                 "inputType": {"type": "string"},
                 "autocomplete": {"type": "string"},
                 "rule": {"type": "object"},
-                "prefill": {"type": "string", "minLength": 1},
+                "prefill": {"anyOf": [{"type": "string", "minLength": 1},
+                                      {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": True}]},
                 "steps": {
                     "type": "array",
                     "items": {

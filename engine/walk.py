@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from . import display
 from .defaults import fill_defaults, fill_schema_defaults
 from .definition import FormDefinition
 from .node import MISSING, Alternative, Choice, Node, Rule, Section
-from .prefill import PREVIOUS, note_texts
+from .prefill import PREVIOUS, note_texts, sources_of
 from .options import AS_JSON, closest_option, options_for
 from .paths import TEMPLATE_INDEX, Path, get_at
 from .problems import FieldError
@@ -28,7 +28,8 @@ _FORMAT_WIDGETS = {"date": "date", "time": "time", "date-time": "datetime", "ema
 _INPUT_WIDGETS_FOR_PATTERN = frozenset({"text", "textarea", "password", "email", "uri", "tel"})
 
 
-def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldError] = (), lang: str = "fr", prefilled: Iterable[str] = ()) -> Node:
+def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldError] = (), lang: str = "fr",
+         prefilled: Iterable[str] | Mapping[str, str] = ()) -> Node:
     """The form as a Node tree.
 
     ``data=None`` means a blank form: schema defaults are filled in, as RJSF's
@@ -37,7 +38,8 @@ def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldErr
     :func:`engine.defaults.fill_defaults`; the read-only answers and the PDF show what was
     answered). Errors are attached to the deepest node of their path, so none is dropped
     (an error on an unknown field lands on its nearest ancestor). ``prefilled`` names the
-    fields whose value was prefilled and not confirmed yet (:func:`engine.prefill.prefill`).
+    fields whose value was prefilled and not confirmed yet (:func:`engine.prefill.prefill`),
+    with the source each came from when known.
     """
     if data is None:
         data = fill_defaults(definition, None)
@@ -47,24 +49,29 @@ def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldErr
         root.sections = [Section(None, None, 0, (root,))]
     attach_errors(root, errors)
     if asks_prefill(definition):
-        mark_prefill(root, None, frozenset(prefilled), lang)
+        mark_prefill(root, (), prefilled if isinstance(prefilled, Mapping) else dict.fromkeys(prefilled, ""), lang)
     return root
 
 
-def mark_prefill(node: Node, inherited: str | None, prefilled: frozenset[str], lang: str) -> None:
-    """Give each field drawn with one widget the source it may be prefilled from: its own
+def mark_prefill(node: Node, inherited: tuple[str, ...], prefilled: Mapping[str, str], lang: str) -> None:
+    """Give each field drawn with one widget the sources it may be prefilled from: its own
     ``ui:prefill``, else an ancestor's ``previous`` (photos and signatures are never
-    prefilled); those named in ``prefilled`` are marked so. Blank list items and option
-    sub-forms are marked too: the phone fills them after they are drawn."""
-    own = node.options.get("prefill")
-    source = own if isinstance(own, str) else inherited
+    prefilled); those named in ``prefilled`` are marked so, their badge naming the source
+    their value came from. Blank list items and option sub-forms are marked too: the phone
+    fills them after they are drawn."""
+    own = sources_of(node.options.get("prefill"))
+    sources = own or inherited
     if node.is_leaf:
-        if source is not None and node.widget not in ("camera", "signature"):
-            node.prefill = source
-            node.prefill_note = note_texts(source, lang)
+        if sources and node.widget not in ("camera", "signature"):
             node.prefilled = node.pointer in prefilled and not node.is_template
+            used = prefilled.get(node.pointer) if node.prefilled else None
+            node.prefill_sources = sources
+            node.prefill = used if used in sources else sources[0]
+            node.prefill_note = note_texts(node.prefill, lang)
+            if len(sources) > 1:
+                node.prefill_notes = {s: note_texts(s, lang)[0] for s in sources}
         return
-    down = source if source == PREVIOUS else None
+    down = (PREVIOUS,) if PREVIOUS in sources else ()
     for child in (*node.children, *((node.template,) if node.template is not None else ()),
                   *(a.node for a in node.alternatives), *(row for _, row in node.pattern_rows)):
         mark_prefill(child, down, prefilled, lang)

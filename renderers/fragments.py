@@ -164,8 +164,10 @@ def prefill_note(n: Node) -> str:
     if n.prefill_note is None:
         return ""
     text, confirm = n.prefill_note
+    # a field with several sources: the badge of each, for the phone to say which one it was
+    notes = json.dumps(n.prefill_notes, ensure_ascii=False, separators=(",", ":")) if n.prefill_notes else None
     return (f'<p class="ff-prefill-note" id="{esc(n.dom_id)}-prefill" data-ff-prefill-note{"" if n.prefilled else " hidden"}>'
-            f'<span class="ff-prefill-badge">{esc(text)}</span> '
+            f'<span class="ff-prefill-badge"{attr_text([("data-ff-notes", notes)])}>{esc(text)}</span> '
             f'<button type="button" class="ff-btn ff-btn-small ff-js-only" data-ff-confirm aria-label="{esc(confirm)} : {esc(n.label)}">{esc(confirm)}</button></p>')
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
@@ -373,7 +373,7 @@ def render_form(
     readonly: bool = False,
     form_id: str | None = None,
     attachment_url: str | None = None,
-    prefilled: Iterable[str] = (),
+    prefilled: Iterable[str] | Mapping[str, str] = (),
 ) -> str:
     """The ``<form>`` of ``d`` filled with ``data`` and its ``errors``, as an HTML fragment.
 
@@ -381,8 +381,8 @@ def render_form(
     (:func:`engine.defaults.fill_defaults`). ``attachment_url`` is an optional URL pattern
     with ``{id}`` that lets the page show existing photos and signatures (e.g.
     ``/attachments/{id}``); without it they are listed. ``prefilled``: the pointers of the
-    fields whose value was prefilled (:func:`engine.prefill.prefill`), shown so until
-    confirmed or changed.
+    fields whose value was prefilled (:func:`engine.prefill.prefill`), with its source when
+    known, shown so until confirmed or changed.
     """
     tree = walk(d, fill_defaults(d, data), errors, lang=lang, prefilled=prefilled)
     tpl = environment().get_template("form/form.html")

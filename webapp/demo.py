@@ -26,7 +26,7 @@ from engine import clock
 
 from .auth import hash_password
 from .extensions import db
-from .models import (Attachment, AuditLog, CalendarFeed, Client, FormVersion, Intervention, InterventionWork, ReportSending, SignatureRecord, Store,
+from .models import (Attachment, AuditLog, CalendarFeed, Client, Equipment, FormVersion, Intervention, InterventionWork, ReportSending, SignatureRecord, Store,
                      Submission, Tag, TimeSegment, User, utcnow)
 from .registry import definition_of, get_registry
 from .storage import attachment_key, get_storage
@@ -248,8 +248,9 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
 
 
 #: A boiler serviced every year (issue 15): last year's visit answered, this year's planned
-#: for tomorrow morning, whose form opens prefilled from last year's answers and the client's
-#: record (ui:prefill). The client has no other visit, so last year's is "the previous" one.
+#: for tomorrow morning, whose form opens prefilled from the boiler's record, last year's
+#: answers and the client's record (ui:prefill). The client has no other visit, so last
+#: year's is "the previous" one.
 YEARLY_CLIENT = ("Kerjean Gwenaëlle", "19 rue de Fougères", "35700", "Rennes", 48.1190, -1.6580, "02 99 36 41 58")
 YEARLY_TYPE = "entretien-chaudiere"
 
@@ -261,6 +262,10 @@ def _yearly_visits(now: datetime, tech: User, office: User, examples: dict, sign
     name, address, postcode, city, lat, lon, phone = YEARLY_CLIENT
     client = Client(name=name, address=address, postcode=postcode, city=city, lat=lat, lon=lon, phone=phone, email=_email(name))
     db.session.add(client)
+    boiler = Equipment(client=client, kind="chaudiere_gaz", brand="Saunier Duval", model="ThemaPlus Condens F25", serial_number="SD21184500",
+                       installed_on=date(2016, 10, 4), fuel="gaz_naturel", fields={"puissance_kw": 24.7, "emplacement": "Cellier"})
+    db.session.add(boiler)
+    db.session.flush()
     today = clock.local(now).date()
     done = reg.workflow.statuses_in("done")[0].key
     confirmed = reg.workflow.statuses_in("confirmed")[0].key
@@ -269,7 +274,7 @@ def _yearly_visits(now: datetime, tech: User, office: User, examples: dict, sign
         start = (clock.local_midnight(day) + timedelta(hours=hour)).astimezone(clock.UTC)
         iv = Intervention(event_type_id=et.id, title=f"{name} {postcode} {et.title_in('fr')}", client=client, start_at=start,
                           end_at=start + timedelta(minutes=et.default_duration_minutes), status=status, technicians=[tech],
-                          notes="Entretien annuel sous contrat.", created_by_id=office.id, created_at=start - timedelta(days=20))
+                          notes="Entretien annuel sous contrat.", created_by_id=office.id, created_at=start - timedelta(days=20), equipment_id=boiler.id)
         db.session.add(iv)
         db.session.flush()
         db.session.add(AuditLog(user_id=office.id, at=iv.created_at, entity="intervention", entity_id=str(iv.id), action="create", to_value=status))

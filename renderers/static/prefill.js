@@ -42,11 +42,16 @@ function setMark(w, on) {
   }
 }
 
-/** Show the fields named by `pointers` as prefilled (the phone, after filling the form). */
-export function markPrefilled(form, pointers) {
+/** Show the fields named by `pointers` as prefilled (the phone, after filling the form);
+ *  `sources` (pointer -> source) says which of a field's sources its value came from. */
+export function markPrefilled(form, pointers, sources = {}) {
   for (const p of pointers || []) {
     const w = form.querySelector(`[data-ff-field="${CSS.escape(nameOf(p))}"][data-ff-prefill]`);
-    if (w) setMark(w, true);
+    if (!w) continue;
+    const badge = w.querySelector(":scope > [data-ff-prefill-note] > [data-ff-notes]");
+    const text = badge && sources[p] && JSON.parse(badge.getAttribute("data-ff-notes"))[sources[p]];
+    if (text) badge.textContent = text;
+    setMark(w, true);
   }
   record(form);
 }

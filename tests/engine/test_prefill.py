@@ -3,6 +3,8 @@ the walk gives the renderers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine import MISSING, lint, load_definition, walk
@@ -29,7 +31,7 @@ def test_known_sources_lint_clean():
          "travaux": {"type": "array", "items": {"type": "string"}}},
         {"email": {"ui:prefill": "client.email"}, "nom": {"ui:options": {"prefill": "client.name"}}, "jour": {"ui:prefill": "intervention.date"},
          "debut": {"ui:prefill": "intervention.start"}, "serie": {"ui:prefill": "equipment.serial_number"},
-         "annee": {"ui:prefill": "equipment.installation_year"}, "marque": {"ui:prefill": "equipment.brand"},
+         "annee": {"ui:prefill": "equipment.installed_year"}, "marque": {"ui:prefill": "equipment.brand"},
          "appareil": {"ui:prefill": "previous", "modele": {"ui:prefill": "equipment.model"}}, "travaux": {"ui:prefill": "previous"}},
     )
     assert lint(d) == []
@@ -91,10 +93,35 @@ def test_inside_list_items_context_sources_are_errors_and_previous_a_warning():
 def test_the_equipment_free_fields_are_sources_when_given():
     d = form({"kw": {"type": "number"}}, {"kw": {"ui:prefill": "equipment.puissance_kw"}})
     assert "unknown prefill source" in lint(d)[0].message
-    sources = {**builtin_sources(), **equipment_sources({"puissance_kw": Source("number")})}
-    assert lint(d, sources) == []
-    sources = {**builtin_sources(), **equipment_sources({"puissance_kw": Source("string")})}
-    assert "cannot fill a field of type number" in lint(d, sources)[0].message
+    assert lint(d, {**builtin_sources(), **equipment_sources({"puissance_kw": "number"})}) == []
+    assert "cannot fill a field of type number" in lint(d, {**builtin_sources(), **equipment_sources({"puissance_kw": "string"})})[0].message
+
+
+def test_a_folder_lints_its_forms_with_its_equipment_fields(tmp_path):
+    import json
+    import shutil
+
+    from engine.project import lint_paths, load_catalog
+
+    root = Path(__file__).resolve().parents[2] / "form_definitions"
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "event_types").mkdir()
+    shutil.copy(root / "workflow.json", tmp_path / "workflow.json")
+    equipment = json.loads((root / "equipment.json").read_text(encoding="utf-8"))
+    equipment["kinds"] = [{k: v for k, v in kind.items() if k != "event_type"} for kind in equipment["kinds"]]
+    (tmp_path / "equipment.json").write_text(json.dumps(equipment), encoding="utf-8")
+    visit = {"id": "visite", "version": 1, "title": "Visite", "schema": {"type": "object", "properties": {
+        "kw": {"type": "number"}, "lieu": {"type": "string"}, "serie": {"type": "string"}, "pose": {"type": "string", "format": "date"}}},
+        "ui": {"kw": {"ui:prefill": "equipment.puissance_kw"}, "lieu": {"ui:prefill": "equipment.emplacement"},
+               "serie": {"ui:prefill": "equipment.serial_number"}, "pose": {"ui:prefill": "equipment.installed_on"}}}
+    (tmp_path / "forms" / "visite.json").write_text(json.dumps(visit), encoding="utf-8")
+    assert lint_paths([tmp_path]) == [] and lint_paths([tmp_path / "forms" / "visite.json"]) == []
+    assert "visite" in load_catalog(tmp_path).forms
+    visit["ui"]["lieu"] = {"ui:prefill": "equipment.cave"}
+    (tmp_path / "forms" / "visite.json").write_text(json.dumps(visit), encoding="utf-8")
+    [p] = lint_paths([tmp_path])
+    assert p.pointer == "/ui/lieu/ui:prefill" and "equipment.emplacement" in p.message and p.file.endswith("visite.json")
+    assert "visite" not in load_catalog(tmp_path).forms
 
 
 def test_a_malformed_prefill_is_a_hint_error():
@@ -227,3 +254,33 @@ def test_the_prefilled_marker_is_ignored_by_decoding():
 
 def test_a_field_missing_from_the_answers_is_missing():
     assert walk(STOVE, {}).find(("email",)).value is MISSING
+
+
+# --- several sources, tried in order -----------------------------------------------------
+
+FALLBACK = form({"serie": {"type": "string"}, "kw": {"type": "number"}},
+                {"serie": {"ui:prefill": ["equipment.serial_number", "previous"]}, "kw": {"ui:prefill": ["equipment.puissance_kw", "previous"]}})
+
+
+def test_a_list_of_sources_takes_the_first_that_has_a_value():
+    r = prefill(FALLBACK, {}, {"equipment": {"serial_number": "NEW-1", "puissance_kw": ""}, PREVIOUS: {"serie": "OLD-1", "kw": 8.5}})
+    assert r.answers == {"serie": "NEW-1", "kw": 8.5}
+    assert r.sources == {"/serie": "equipment.serial_number", "/kw": PREVIOUS}
+    tree = walk(FALLBACK, r.answers, lang="en", prefilled=r.sources)
+    assert tree.find(("serie",)).prefill_note[0] == "Prefilled from the equipment record"
+    assert tree.find(("kw",)).prefill_note[0] == "Prefilled from the previous visit"
+    # the blank form (the phone's) carries each source's badge, to say which one it was
+    blank = walk(FALLBACK, None, lang="fr").find(("kw",))
+    assert blank.prefill == "equipment.puissance_kw" and blank.prefill_notes == {
+        "equipment.puissance_kw": "Prérempli depuis la fiche de l'équipement", PREVIOUS: "Prérempli depuis la visite précédente"}
+    assert 'data-ff-notes="{&#34;equipment.puissance_kw&#34;' in render_form(FALLBACK, None)
+
+
+def test_each_source_of_a_list_is_linted_at_its_position():
+    assert lint(FALLBACK, {**builtin_sources(), **equipment_sources({"puissance_kw": "number"})}) == []
+    d = form({"serie": {"type": "integer"}}, {"serie": {"ui:prefill": ["equipment.serial_number", "previous", "client.nam"]}})
+    problems = {p.pointer: p.message for p in lint(d)}
+    assert set(problems) == {"/ui/serie/ui:prefill/0", "/ui/serie/ui:prefill/2"}
+    assert "cannot fill a field of type integer" in problems["/ui/serie/ui:prefill/0"] and "did you mean “client.name”" in problems["/ui/serie/ui:prefill/2"]
+    [p] = lint(form({"a": {"type": "string"}}, {"a": {"ui:prefill": []}}))
+    assert p.pointer == "/ui/a/ui:prefill" and "invalid value for ui:prefill" in p.message

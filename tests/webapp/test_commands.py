@@ -233,4 +233,7 @@ def test_demo_second_yearly_visit_opens_prefilled_from_the_first(runner, tmp_pat
     assert root.xpath('//input[@name="numero_serie"]')[0].get("value") == "SD21184500"
     assert root.xpath('//input[@name="nom_occupant"]')[0].get("value") == YEARLY_CLIENT[0]
     assert root.xpath('//input[@name="date_visite"]')[0].get("value") == days[1].isoformat()
-    assert {"/numero_serie", "/nom_occupant", "/date_visite", "/marque"} <= set(json.loads(root.xpath('//input[@name=":prefilled"]')[0].get("value")))
+    assert {"/numero_serie", "/nom_occupant", "/date_visite", "/marque", "/type_evacuation"} <= set(json.loads(root.xpath('//input[@name=":prefilled"]')[0].get("value")))
+    assert root.get_element_by_id("ff-numero_serie-prefill").text_content().startswith("Prérempli depuis la fiche de l'équipement")
+    assert root.get_element_by_id("ff-type_evacuation-prefill").text_content().startswith("Prérempli depuis la visite précédente")
+    assert root.xpath('//select[@name="type_evacuation"]/option[@selected]')[0].get("value") == "ventouse_type_c"

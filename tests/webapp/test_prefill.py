@@ -201,3 +201,56 @@ def test_the_phones_save_keeps_its_unconfirmed_fields_in_the_audit(app, client, 
     with app.app_context():
         row = db.session.scalar(sa.select(AuditLog).where(AuditLog.entity_id == str(visits["second"]), AuditLog.action == "answers_create"))
         assert row.details["prefilled"] == ["/marque", "/nom_occupant"] and row.details["source"] == "device"
+
+
+# --- the equipment ------------------------------------------------------------------------
+
+@pytest.fixture
+def boilers(app, factory, users):
+    """A client with two boilers: the visit to the first reads its record, its own last
+    visit before that visit to the other boiler, and a visit to no boiler in particular."""
+    from datetime import date
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    cid = factory.client("Le Goff Annick")
+    first = factory.equipment(cid, kind="chaudiere_gaz", brand="Saunier Duval", model="ThemaPlus Condens F25", serial_number="SD-2024-0001",
+                              fuel="propane", installed_on=date(2016, 5, 12), fields={"puissance_kw": 24.7})
+    other = factory.equipment(cid, kind="chaudiere_fioul", brand="De Dietrich", model="GTU", serial_number="DD-1999-0042")
+    mine = factory.intervention([users["tech2"]], cid, start=now - timedelta(days=365), event_type_id=FORM, status="done", equipment_id=first)
+    unlinked = factory.intervention([users["tech2"]], cid, start=now - timedelta(days=100), event_type_id=FORM, status="done")
+    theirs = factory.intervention([users["tech2"]], cid, start=now - timedelta(days=10), event_type_id=FORM, status="done", equipment_id=other)
+    _answer(app, mine, {**LAST_YEAR, "modele": "Modèle de l'an dernier", "type_evacuation": "cheminee_type_b"})
+    _answer(app, unlinked, {**LAST_YEAR, "type_evacuation": "vmc_gaz"})
+    _answer(app, theirs, {**LAST_YEAR, "type_evacuation": "ventouse_type_c", "numero_serie": "DD-1999-0042"})
+    visit = factory.intervention([users["tech1"]], cid, start=now + timedelta(hours=2), event_type_id=FORM, status="confirmed", equipment_id=first)
+    new = factory.equipment(cid, kind="chaudiere_gaz", brand="Frisquet")
+    fresh = factory.intervention([users["tech1"]], cid, start=now + timedelta(hours=4), event_type_id=FORM, status="confirmed", equipment_id=new)
+    return {"visit": visit, "fresh": fresh}
+
+
+def test_the_equipment_record_wins_and_the_previous_visit_is_the_same_equipments(client, auth, boilers):
+    auth.login("tech1")
+    pre = _pulled(client, boilers["visit"])["prefill"][FORM]
+    data, sources = pre["data"], pre["sources"]
+    # the equipment's record: its brand matched to the form's choice by label, its fuel by value
+    assert data["marque"] == "saunier_duval" and sources["/marque"] == "equipment.brand"
+    assert data["numero_serie"] == "SD-2024-0001" and sources["/numero_serie"] == "equipment.serial_number"
+    assert data["modele"] == "ThemaPlus Condens F25" and data["energie"] == "propane"
+    assert data["puissance_nominale_kw"] == 24.7 and data["annee_installation"] == 2016 and sources["/annee_installation"] == "equipment.installed_year"
+    # the previous visit to the same boiler, not the later ones to the other boiler or to none
+    assert data["type_evacuation"] == "cheminee_type_b" and sources["/type_evacuation"] == "previous"
+
+
+def test_a_boiler_without_history_falls_back_on_the_clients_visits_to_no_boiler(client, auth, boilers):
+    auth.login("tech1")
+    pre = _pulled(client, boilers["fresh"])["prefill"][FORM]
+    assert pre["data"]["marque"] == "frisquet" and pre["sources"]["/marque"] == "equipment.brand"
+    assert pre["data"]["type_evacuation"] == "vmc_gaz"  # the visit to no boiler in particular, not the other boiler's
+    assert pre["data"]["numero_serie"] == LAST_YEAR["numero_serie"] and pre["sources"]["/numero_serie"] == "previous"
+
+
+def test_the_server_page_names_the_source_of_each_value(client, auth, boilers):
+    auth.login("office")
+    root = _page(client, boilers["visit"])
+    assert root.get_element_by_id("ff-numero_serie-prefill").text_content().startswith("Prérempli depuis la fiche de l'équipement")
+    assert root.get_element_by_id("ff-type_evacuation-prefill").text_content().startswith("Prérempli depuis la visite précédente")

@@ -1,6 +1,6 @@
 """Prefilled forms (issue 15): what a form of an intervention opens with the first time,
-from the context :mod:`engine.prefill` reads — the client, the intervention, the previous
-visit's answers to the same form.
+from the context :mod:`engine.prefill` reads — the client, the intervention, the equipment
+it targets, the previous visit's answers to the same form.
 
 The server decides everything here, for its own page and for the phone: the pull carries
 the prefilled answers of each form not answered yet (:func:`prefills_for`), and the phone
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from engine import clock
 from engine.defaults import fill_defaults
+from engine.equipment import FIXED_FIELDS
 from engine.node import MISSING
 from engine.paths import from_pointer, get_at
 from engine.prefill import PREVIOUS, Prefilled, prefill, record_of, sources_used
@@ -25,8 +26,9 @@ from engine.walk import asks_prefill
 
 from .. import bounds
 from ..extensions import db
-from ..models import Intervention, Submission
+from ..models import Equipment, Intervention, Submission
 from ..registry import definition_of, get_registry
+from .equipment import plain
 
 #: At most this many fields are named unconfirmed in an audit row (a post says which).
 POSTED_NAME = ":prefilled"
@@ -54,14 +56,17 @@ def _intervention(iv: Intervention, lang: str) -> dict:
 
 
 def previous_answers(wanted: Iterable[tuple[Intervention, str]]) -> dict[tuple[int, str], dict]:
-    """The last answers to the same form at the same client before each intervention (a
-    cancelled visit aside), by (intervention id, form id): one query for them all."""
+    """The last answers to the same form before each intervention (a cancelled visit aside),
+    by (intervention id, form id), in one query: those of a visit to the same equipment;
+    else, at the same client, those of a visit to no equipment in particular (a visit to
+    the client's other boiler is not this one's past). A visit to no equipment takes the
+    client's last visit."""
     wanted = list(wanted)
     if not wanted:
         return {}
     cancelled = [s.key for s in get_registry().workflow.statuses_in("cancelled")]
     rows = db.session.execute(
-        sa.select(Intervention.client_id, Intervention.id, Intervention.start_at, Submission.form_id, Submission.data)
+        sa.select(Intervention.client_id, Intervention.id, Intervention.equipment_id, Intervention.start_at, Submission.form_id, Submission.data)
         .join(Submission, Submission.intervention_id == Intervention.id)
         .where(Intervention.client_id.in_({iv.client_id for iv, _ in wanted}), Submission.form_id.in_({f for _, f in wanted}),
                Intervention.status.not_in(cancelled))
@@ -69,16 +74,31 @@ def previous_answers(wanted: Iterable[tuple[Intervention, str]]) -> dict[tuple[i
     ).all()
     out: dict[tuple[int, str], dict] = {}
     for iv, form_id in wanted:
-        for row in rows:
-            if row.client_id == iv.client_id and row.form_id == form_id and row.id != iv.id and row.start_at < iv.start_at:
-                out[(iv.id, form_id)] = row.data
-                break
+        earlier = [r for r in rows if r.client_id == iv.client_id and r.form_id == form_id and r.id != iv.id and r.start_at < iv.start_at]
+        if iv.equipment_id is not None:
+            earlier = [r for r in earlier if r.equipment_id == iv.equipment_id] or [r for r in earlier if r.equipment_id is None]
+        if earlier:
+            out[(iv.id, form_id)] = earlier[0].data
     return out
 
 
-def context_of(iv: Intervention, lang: str, previous: dict | None) -> dict:
+def equipment_records(ivs: Iterable[Intervention]) -> dict[int, dict]:
+    """The equipment each intervention targets, as the ``equipment`` record a prefill reads
+    (its own fields, ``installed_year``, then its free fields), by equipment id."""
+    ids = {iv.equipment_id for iv in ivs if iv.equipment_id is not None}
+    if not ids:
+        return {}
+    out = {}
+    for eq in db.session.scalars(sa.select(Equipment).where(Equipment.id.in_(ids))):
+        record = {name: plain(getattr(eq, name)) for name in FIXED_FIELDS}
+        record["installed_year"] = eq.installed_on.year if eq.installed_on else None
+        out[eq.id] = {**(eq.fields or {}), **record}
+    return out
+
+
+def context_of(iv: Intervention, lang: str, previous: dict | None, equipment: dict | None) -> dict:
     """The records a prefill reads, for one intervention."""
-    return {"client": _client(iv), "intervention": _intervention(iv, lang), PREVIOUS: previous}
+    return {"client": _client(iv), "intervention": _intervention(iv, lang), "equipment": equipment, PREVIOUS: previous}
 
 
 def prefills_for(items: Iterable[tuple[Intervention, str, object]], lang: str) -> dict[tuple[int, str], Prefilled]:
@@ -89,10 +109,11 @@ def prefills_for(items: Iterable[tuple[Intervention, str, object]], lang: str) -
         d = definition_of(fv)
         if asks_prefill(d):
             todo.append((iv, form_id, d))
-    previous = previous_answers((iv, f) for iv, f, d in todo if PREVIOUS in {record_of(s) for s in sources_used(d)})
+    previous = previous_answers((iv, f) for iv, f, d in todo if PREVIOUS in sources_used(d))
+    equipment = equipment_records(iv for iv, f, d in todo if "equipment" in {record_of(s) for s in sources_used(d)})
     out = {}
     for iv, form_id, d in todo:
-        result = prefill(d, {}, context_of(iv, lang, previous.get((iv.id, form_id))))
+        result = prefill(d, {}, context_of(iv, lang, previous.get((iv.id, form_id)), equipment.get(iv.equipment_id)))
         if result.pointers:
             out[(iv.id, form_id)] = result
     return out
@@ -133,7 +154,8 @@ def posted_pointers(text: str | None) -> list[str]:
 def phone_payload(result: Prefilled, fv) -> dict:
     """A form's prefill as the pull carries it: the answers it opens with (its defaults
     filled in, as RJSF opens a form) and the fields shown prefilled."""
-    return {"content_hash": fv.content_hash, "data": fill_defaults(definition_of(fv), result.answers), "pointers": list(result.pointers)}
+    return {"content_hash": fv.content_hash, "data": fill_defaults(definition_of(fv), result.answers), "pointers": list(result.pointers),
+            "sources": dict(result.sources)}
 
 
 def phone_prefills(ivs: Iterable[Intervention], answered: dict[int, set[str]], lang: str) -> dict[int, dict[str, dict]]:

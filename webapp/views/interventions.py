@@ -248,15 +248,15 @@ def edit_answers(intervention_id: int, form_id: str):
     # the first time a form is opened, it is prefilled from the client, the intervention and
     # the previous visit (ui:prefill); the page shows those fields so until they are confirmed
     pre = prefill.prefill_form(iv, form_id, fv, lang) if sub is None else None
-    shown = pre.pointers if pre else ()
+    shown = dict(pre.sources) if pre else {}
     if pre is not None:
         data = pre.answers
     if request.method == "POST":
         pairs = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", prefill.POSTED_NAME)]
         data = decode_form(d, pairs)
-        shown = prefill.unconfirmed(prefill.posted_pointers(request.form.get(prefill.POSTED_NAME)), data, pre)
+        shown = {p: pre.sources[p] for p in prefill.unconfirmed(prefill.posted_pointers(request.form.get(prefill.POSTED_NAME)), data, pre)}
         try:
-            services.save_submission(current_user, iv.id, form_id, data, expected_version=bounded_int(request.args.get("v")), lang=lang, prefilled=shown)
+            services.save_submission(current_user, iv.id, form_id, data, expected_version=bounded_int(request.args.get("v")), lang=lang, prefilled=sorted(shown))
         except InvalidAnswers as exc:
             errors, status = exc.errors, 422
             message = _("The answers were not saved: correct the fields in red.")

@@ -173,7 +173,7 @@ async function showForm(n, uuid, formId) {
   const open = opening(iv, f, draft);
   fillForm(form, open.data);
   await initForm(form);
-  markPrefilled(form, open.prefilled);
+  markPrefilled(form, open.prefilled, open.sources);
   if (outdated(n)) return;
   current = { iv, f, form, key, decodeForm, base: draft ? draft.base_version : sub ? sub.version : 0 };
   form.addEventListener("submit", (ev) => ev.preventDefault());

@@ -6,9 +6,10 @@
 
 export function opening(iv, f, draft) {
   const sub = iv.submissions[f.form_id];
-  if (draft) return { data: draft.data, prefilled: draft.prefilled || [] };
-  if (sub) return { data: sub.opening || sub.data, prefilled: [] };
   const pre = iv.prefill && iv.prefill[f.form_id];
-  if (pre && pre.content_hash === f.content_hash) return { data: pre.data, prefilled: pre.pointers || [] };
-  return { data: null, prefilled: [] };
+  const sources = (pre && pre.sources) || {}; // which source each prefilled field's value came from
+  if (draft) return { data: draft.data, prefilled: draft.prefilled || [], sources };
+  if (sub) return { data: sub.opening || sub.data, prefilled: [], sources };
+  if (pre && pre.content_hash === f.content_hash) return { data: pre.data, prefilled: pre.pointers || [], sources };
+  return { data: null, prefilled: [], sources };
 }
