@@ -236,7 +236,7 @@ def test_the_equipment_record_wins_and_the_previous_visit_is_the_same_equipments
     assert data["marque"] == "saunier_duval" and sources["/marque"] == "equipment.brand"
     assert data["numero_serie"] == "SD-2024-0001" and sources["/numero_serie"] == "equipment.serial_number"
     assert data["modele"] == "ThemaPlus Condens F25" and data["energie"] == "propane"
-    assert data["puissance_nominale_kw"] == 24.7 and data["annee_installation"] == 2016 and sources["/annee_installation"] == "equipment.installed_year"
+    assert data["puissance_nominale_kw"] == LAST_YEAR["puissance_nominale_kw"] and data["annee_installation"] == 2016 and sources["/annee_installation"] == "equipment.installed_year"
     # the previous visit to the same boiler, not the later ones to the other boiler or to none
     assert data["type_evacuation"] == "cheminee_type_b" and sources["/type_evacuation"] == "previous"
 
