@@ -128,7 +128,7 @@ def test_the_phone_offline_opens_a_maintenance_form_prefilled_from_the_equipment
 
 
 def test_the_back_office_page_shows_the_prefilled_fields_until_confirmed(ctx, server, boiler):
-    page = office_page(ctx(viewport={"width": 1280, "height": 900}))
+    page = office_page(lambda: ctx(viewport={"width": 1280, "height": 900}))
     page.goto(f"/interventions/{server.ids['prefill_office']}/forms/{FORM}/edit")
     page.wait_for_selector("form[data-ff-form][data-ff-ready]")
     shown = json.loads(page.input_value('input[name=":prefilled"]'))
