@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from jsonschema import Draft202012Validator
 
 from .definition import FormDefinition
 from .paths import NAME_RESERVED
+from .prefill import PREVIOUS, Source, builtin_sources, equipment_sources, mismatch, sources_of
 from .problems import Problem
 from .rules import holds, parse_rule, unsupported_keywords
 from .refs import index_of
@@ -37,8 +38,9 @@ def _suggest(word: str, candidates) -> str:
 
 
 class _Linter:
-    def __init__(self, d: FormDefinition):
+    def __init__(self, d: FormDefinition, sources: Mapping[str, Source] | None = None):
         self.d = d
+        self.sources = dict(sources) if sources is not None else {**builtin_sources(), **equipment_sources()}
         self.root = d.schema
         self.problems: list[Problem] = []
         self._seen_refs: set[str] = set()
@@ -210,6 +212,7 @@ class _Linter:
                     self.add(ptr + sub, f"invalid value for ui:{name}: {err.message}")
         widget = options.get("widget", (None, ""))[0]
         choice = is_choice_field(s) and not (kind == "array" and "enum" not in s and "const" not in s)
+        w = None
         if isinstance(widget, str):
             w = WIDGET_ALIASES.get(widget, widget)
             if widget in IGNORED_WIDGETS:
@@ -222,6 +225,11 @@ class _Linter:
         if order and isinstance(order[0], list) and kind == "object":
             self.lint_order(order[0], order[1], names)
         self.lint_enum_hints(options, s, kind, item_schema)
+        prefill = options.get("prefill")
+        if prefill is not None and isinstance(prefill[0], (str, list)):
+            many = isinstance(prefill[0], list)
+            for i, source in enumerate(sources_of(prefill[0])):
+                self.lint_prefill(source, f"{prefill[1]}/{i}" if many else prefill[1], s, kind, item_schema, w if isinstance(widget, str) else None, alts, array_scopes)
         rule = options.get("rule")
         if rule is not None:
             self.lint_rule(rule[0], rule[1], array_scopes, data_path)
@@ -231,6 +239,43 @@ class _Linter:
                 for j, fname in enumerate(step.get("fields", []) if isinstance(step, dict) else []):
                     if fname not in names:
                         self.add(f"{steps[1]}/{i}/fields/{j}", f"ui:steps names “{fname}”, which is not a field here{_suggest(fname, names)}")
+
+    def lint_prefill(self, source: str, pointer: str, s: dict, kind: str | None, item_schema: dict | None, widget: str | None, alts: Any, array_scopes: tuple) -> None:
+        """``ui:prefill``: a source of the registry (engine.prefill), able to fill this field."""
+        known = self.sources.get(source)
+        if known is None:
+            names = sorted(self.sources)
+            self.add(pointer, f"unknown prefill source “{source}”{_suggest(source, names)}: use one of {', '.join(names)}")
+            return
+        if array_scopes:
+            if source == PREVIOUS:
+                self.warn(pointer, f"ui:prefill inside a list item has no effect: items are added as the form is filled; put “{PREVIOUS}” on the list itself")
+            else:
+                self.add(pointer, f"“{source}” cannot prefill a field inside a list item (items are added as the form is filled): move the field out of the list")
+            return
+        if alts is not None and known.kind != "any":
+            self.add(pointer, f"“{source}” cannot prefill a choice between sub-forms: prefill a field inside it, or use “{PREVIOUS}”")
+            return
+        if kind == "array" and item_schema is not None and is_choice_field(item_schema):
+            values: list | None = self.choice_values(item_schema)
+            if known.kind != "any":
+                self.add(pointer, f"“{source}” gives one value, but this field is a list of choices: only “{PREVIOUS}” can fill it")
+                return
+        else:
+            values = self.choice_values(s) if is_choice_field(s) else None
+        problem = mismatch(known, kind, s.get("format") if isinstance(s.get("format"), str) else None, values, widget)
+        if problem:
+            self.add(pointer, f"“{source}” cannot prefill this field: {problem}")
+
+    @staticmethod
+    def choice_values(s: dict) -> list:
+        if isinstance(s.get("enum"), list):
+            return list(s["enum"])
+        if "const" in s:
+            return [s["const"]]
+        if is_choice_list(s):
+            return [constant_of(a) for a in s.get("oneOf") or s.get("anyOf")]
+        return []
 
     def lint_option_hints(self, hints: list, s: dict, kw: str, ui_ptr: str, schema_ptr: str, array_scopes: tuple, data_path: tuple) -> None:
         """RJSF's per-option hints, ``{"oneOf": [{…}, {…}]}``: one per option, in order."""
@@ -338,9 +383,12 @@ class _Linter:
             self.add(f"{pointer}/condition/schema", f"the condition cannot be evaluated: {exc}")
 
 
-def lint(definition: FormDefinition) -> list[Problem]:
-    """Every problem of a loaded definition, by pointer (empty when it is clean)."""
-    linter = _Linter(definition)
+def lint(definition: FormDefinition, sources: Mapping[str, Source] | None = None) -> list[Problem]:
+    """Every problem of a loaded definition, by pointer (empty when it is clean).
+
+    ``sources`` are the prefill sources the definitions folder offers
+    (:mod:`engine.prefill`; by default the built-in ones and the equipment's own fields)."""
+    linter = _Linter(definition, sources)
     linter.lint_schema_keywords()
     linter.lint_fields(definition.schema, "/schema")
     linter.lint_ui(definition.ui, definition.schema, "/ui", "/schema")

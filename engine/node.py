@@ -163,6 +163,15 @@ class Node:
     #: keys their fields draw; ``kept`` is the rest of their answer, carried by the form
     keeps: tuple[str, ...] | None = None
     kept: Mapping[str, Any] | None = None
+    #: the sources a field drawn with one widget may be prefilled from (``ui:prefill``, its
+    #: own or an ancestor's ``previous``: :mod:`engine.prefill`), the one its badge names
+    #: (its value's, else the first), the badge's text and its confirm button's;
+    #: ``prefilled``: its value came from there and is not confirmed yet
+    prefill: str | None = None
+    prefill_sources: tuple[str, ...] = ()
+    prefill_note: tuple[str, str] | None = None
+    prefill_notes: Mapping[str, str] = field(default_factory=dict)  # several sources: each one's badge
+    prefilled: bool = False
 
     # --- the three spellings (a node's path never changes: computed once) -------------------
     @cached_property

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from jsonschema import Draft202012Validator
 
@@ -18,6 +18,7 @@ from .colors import readable_ink
 from .definition import FormDefinition, load_definition, read_json_file
 from .equipment import EquipmentCatalog, check_updates, load_equipment
 from .lint import lint
+from .prefill import Source, builtin_sources, equipment_sources
 from .problems import DefinitionError, Problem, errors_only
 from .uihints import localise
 
@@ -295,13 +296,29 @@ def load_workflow(path: str | os.PathLike) -> tuple[Workflow | None, list[Proble
     return wf, []
 
 
-def check_form_file(path: str | os.PathLike) -> tuple[FormDefinition | None, list[Problem]]:
-    """Load and lint one form file; the definition is None when it cannot be used."""
+def check_form_file(path: str | os.PathLike, sources: Mapping[str, Source] | None = None) -> tuple[FormDefinition | None, list[Problem]]:
+    """Load and lint one form file; the definition is None when it cannot be used.
+    ``sources``: the prefill sources its folder offers (:func:`prefill_sources`)."""
     try:
         d = load_definition(path)
     except DefinitionError as exc:
         return None, exc.problems
-    return d, lint(d) + _name_mismatch(path, d.id)
+    return d, lint(d, sources) + _name_mismatch(path, d.id)
+
+
+def prefill_sources(equipment: EquipmentCatalog | None) -> dict[str, Source]:
+    """What ``ui:prefill`` may name in a folder: the built-in sources and the equipment's
+    fields, its free fields (``equipment.json``) included."""
+    return {**builtin_sources(), **equipment_sources(equipment.field_types() if equipment is not None else None)}
+
+
+def _equipment_of(root: FsPath) -> tuple[EquipmentCatalog | None, list[Problem]]:
+    """A folder's ``equipment.json`` (an empty catalog without one; None when refused)."""
+    eq_path = root / "equipment.json"
+    if not eq_path.exists():
+        return EquipmentCatalog(), []
+    # against the files, not the loaded types: a broken one has its own problem already
+    return load_equipment(eq_path, [f.stem for f in (root / "event_types").glob("*.json")])
 
 
 def _duplicate_ids(defs: list[tuple[str, FormDefinition]]) -> list[Problem]:
@@ -326,8 +343,12 @@ def load_catalog(root: str | os.PathLike = "form_definitions", check_template: T
     root = FsPath(root)
     cat = Catalog(root=str(root))
     loaded: list[tuple[str, FormDefinition]] = []
+    cat.equipment, found = _equipment_of(root)
+    cat.problems += errors_only(found)
+    cat.warnings += [p for p in found if p.warning]
+    sources = prefill_sources(cat.equipment)
     for f in sorted((root / "forms").glob("*.json")):
-        d, found = check_form_file(f)
+        d, found = check_form_file(f, sources)
         problems = errors_only(found)
         cat.problems += problems
         cat.warnings += [p for p in found if p.warning]
@@ -342,12 +363,6 @@ def load_catalog(root: str | os.PathLike = "form_definitions", check_template: T
         cat.problems += problems
         if et is not None:
             cat.event_types[et.id] = et
-    eq_path = root / "equipment.json"
-    if eq_path.exists():
-        # against the files, not the loaded types: a broken one has its own problem already
-        cat.equipment, found = load_equipment(eq_path, [f.stem for f in (root / "event_types").glob("*.json")])
-        cat.problems += errors_only(found)
-        cat.warnings += [p for p in found if p.warning]
     for et in list(cat.event_types.values()):  # after equipment.json: the targets are its fields
         found = check_updates(et.equipment_updates, str(root / "event_types" / f"{et.id}.json"), event_forms=et.forms, forms=cat.forms, catalog=cat.equipment)
         if found:
@@ -391,7 +406,9 @@ def lint_paths(paths: Iterable[str | os.PathLike], check_template: TemplateCheck
                 types_dir = f.parent / "event_types"
                 problems += load_equipment(f, [x.stem for x in types_dir.glob("*.json")] if types_dir.is_dir() else None)[1]
             else:
-                d, found = check_form_file(f)
+                # a form of a definitions folder may read that folder's equipment fields
+                folder = f.parent.parent if f.parent.name == "forms" else None
+                d, found = check_form_file(f, prefill_sources(_equipment_of(folder)[0]) if folder is not None else None)
                 problems += found
                 if d is not None:
                     forms.append((str(f), d))

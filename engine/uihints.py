@@ -64,7 +64,7 @@ OPTIONS: frozenset[str] = frozenset({
     "accept", "globalOptions",
     # fieldforms
     "rule", "group", "steps", "signer", "maxPixels", "quality", "step", "unit",
-    "patternMessage", "addLabel",
+    "patternMessage", "addLabel", "prefill",
 })
 #: RJSF's documented options that have no effect here: accepted, with a lint warning that
 #: says why (a form written for RJSF loads unchanged).
@@ -193,6 +193,8 @@ UI_META_SCHEMA: dict = {
                 "inputType": {"type": "string"},
                 "autocomplete": {"type": "string"},
                 "rule": {"type": "object"},
+                "prefill": {"anyOf": [{"type": "string", "minLength": 1},
+                                      {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": True}]},
                 "steps": {
                     "type": "array",
                     "items": {

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from . import display
 from .defaults import fill_defaults, fill_schema_defaults
 from .definition import FormDefinition
 from .node import MISSING, Alternative, Choice, Node, Rule, Section
+from .prefill import PREVIOUS, note_texts, sources_of
 from .options import AS_JSON, closest_option, options_for
 from .paths import TEMPLATE_INDEX, Path, get_at
 from .problems import FieldError
@@ -27,7 +28,8 @@ _FORMAT_WIDGETS = {"date": "date", "time": "time", "date-time": "datetime", "ema
 _INPUT_WIDGETS_FOR_PATTERN = frozenset({"text", "textarea", "password", "email", "uri", "tel"})
 
 
-def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldError] = (), lang: str = "fr") -> Node:
+def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldError] = (), lang: str = "fr",
+         prefilled: Iterable[str] | Mapping[str, str] = ()) -> Node:
     """The form as a Node tree.
 
     ``data=None`` means a blank form: schema defaults are filled in, as RJSF's
@@ -35,7 +37,9 @@ def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldErr
     the answers are drawn to be edited: :func:`renderers.html.render_form` fills them with
     :func:`engine.defaults.fill_defaults`; the read-only answers and the PDF show what was
     answered). Errors are attached to the deepest node of their path, so none is dropped
-    (an error on an unknown field lands on its nearest ancestor).
+    (an error on an unknown field lands on its nearest ancestor). ``prefilled`` names the
+    fields whose value was prefilled and not confirmed yet (:func:`engine.prefill.prefill`),
+    with the source each came from when known.
     """
     if data is None:
         data = fill_defaults(definition, None)
@@ -44,7 +48,49 @@ def walk(definition: FormDefinition, data: Any = None, errors: Iterable[FieldErr
     if root.widget == "choice":  # a root that is a oneOf/anyOf: the form is that one field
         root.sections = [Section(None, None, 0, (root,))]
     attach_errors(root, errors)
+    if asks_prefill(definition):
+        mark_prefill(root, (), prefilled if isinstance(prefilled, Mapping) else dict.fromkeys(prefilled, ""), lang)
     return root
+
+
+def mark_prefill(node: Node, inherited: tuple[str, ...], prefilled: Mapping[str, str], lang: str) -> None:
+    """Give each field drawn with one widget the sources it may be prefilled from: its own
+    ``ui:prefill``, else an ancestor's ``previous`` (photos and signatures are never
+    prefilled); those named in ``prefilled`` are marked so, their badge naming the source
+    their value came from. Blank list items and option sub-forms are marked too: the phone
+    fills them after they are drawn."""
+    own = sources_of(node.options.get("prefill"))
+    sources = own or inherited
+    if node.is_leaf:
+        if sources and node.widget not in ("camera", "signature"):
+            node.prefilled = node.pointer in prefilled and not node.is_template
+            used = prefilled.get(node.pointer) if node.prefilled else None
+            node.prefill_sources = sources
+            node.prefill = used if used in sources else sources[0]
+            node.prefill_note = note_texts(node.prefill, lang)
+            if len(sources) > 1:
+                node.prefill_notes = {s: note_texts(s, lang)[0] for s in sources}
+        return
+    down = (PREVIOUS,) if PREVIOUS in sources else ()
+    for child in (*node.children, *((node.template,) if node.template is not None else ()),
+                  *(a.node for a in node.alternatives), *(row for _, row in node.pattern_rows)):
+        mark_prefill(child, down, prefilled, lang)
+
+
+def asks_prefill(definition: FormDefinition) -> bool:
+    """Whether a hint of the definition asks for a prefill (most forms have none: their
+    walk skips the marking)."""
+    cache = definition.walk_cache
+    if "asks-prefill" not in cache:
+        def asks(ui: Any) -> bool:
+            if isinstance(ui, list):
+                return any(asks(x) for x in ui)
+            if not isinstance(ui, dict):
+                return False
+            opts = ui.get("ui:options")
+            return "ui:prefill" in ui or (isinstance(opts, dict) and "prefill" in opts) or any(asks(v) for k, v in ui.items() if not k.startswith("ui:"))
+        cache["asks-prefill"] = asks(definition.ui)
+    return cache["asks-prefill"]
 
 
 def attach_errors(root: Node, errors: Iterable[FieldError]) -> None:

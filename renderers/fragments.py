@@ -14,6 +14,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from engine import Node
+from engine.walk import asks_prefill
 
 
 def esc(value: Any) -> str:
@@ -63,6 +64,8 @@ def describedby(n: Node, extra: str | None = None) -> str | None:
         ids.append(n.dom_id + "-help")
     if n.errors:
         ids.append(n.dom_id + "-error")
+    if n.prefilled:
+        ids.append(n.dom_id + "-prefill")
     if extra:
         ids.append(extra)
     return " ".join(ids) or None
@@ -106,7 +109,7 @@ def wrap(n: Node, extra: Iterable[tuple[str, Any]] = ()) -> Markup:
 def wrap_text(n: Node, extra: Iterable[tuple[str, Any]] = ()) -> str:
     leaf = n.is_leaf
     return attr_text([
-        ("class", classes("ff-field", "ff-w-" + n.widget, n.options.get("classNames"), n.errors and "ff-invalid", n.required and "ff-required")),
+        ("class", classes("ff-field", "ff-w-" + n.widget, n.options.get("classNames"), n.errors and "ff-invalid", n.required and "ff-required", n.prefilled and "ff-prefilled")),
         ("id", n.dom_id + ("-" + n.widget if n.inline else "") + "-field"),
         ("data-ff-field", n.name if leaf else None),
         ("data-ff-widget", n.widget),
@@ -116,6 +119,7 @@ def wrap_text(n: Node, extra: Iterable[tuple[str, Any]] = ()) -> str:
         ("data-ff-choices", choices_json(n) if leaf else None),
         ("data-ff-empty", empty_json(n)),
         ("data-ff-keeps", keeps_json(n)),
+        ("data-ff-prefill", n.prefill),
         ("hidden", not n.visible),
         *extra,
     ])
@@ -142,14 +146,37 @@ def desc(n: Node) -> Markup:
 
 
 def after(n: Node) -> Markup:
-    """Help, then the field's errors (their ids are what ``aria-describedby`` names)."""
-    out = ""
+    """The prefill badge, help, then the field's errors (their ids are what
+    ``aria-describedby`` names)."""
+    out = prefill_note(n)
     if n.help:
         out += f'<p class="ff-help" id="{esc(n.dom_id)}-help">{esc(n.help)}</p>'
     if n.errors:
         items = "".join(f'<p class="ff-error">{esc(e.message)}</p>' for e in n.errors)
         out += f'<div class="ff-errors" id="{esc(n.dom_id)}-error">{items}</div>'
     return Markup(out)
+
+
+def prefill_note(n: Node) -> str:
+    """A field that may be prefilled says where its value came from until the person
+    confirms it (the button) or changes it (``prefill.js``): shown while ``n.prefilled``,
+    drawn hidden otherwise so that the phone can show it after filling a blank form."""
+    if n.prefill_note is None:
+        return ""
+    text, confirm = n.prefill_note
+    # a field with several sources: the badge of each, for the phone to say which one it was
+    notes = json.dumps(n.prefill_notes, ensure_ascii=False, separators=(",", ":")) if n.prefill_notes else None
+    return (f'<p class="ff-prefill-note" id="{esc(n.dom_id)}-prefill" data-ff-prefill-note{"" if n.prefilled else " hidden"}>'
+            f'<span class="ff-prefill-badge"{attr_text([("data-ff-notes", notes)])}>{esc(text)}</span> '
+            f'<button type="button" class="ff-btn ff-btn-small ff-js-only" data-ff-confirm aria-label="{esc(confirm)} : {esc(n.label)}">{esc(confirm)}</button></p>')
+
+
+def prefilled_json(d, tree: Node) -> str | None:
+    """What the form's ``:prefilled`` input carries: the pointers of the fields prefilled
+    and not confirmed yet (None: the form prefills nothing)."""
+    if not asks_prefill(d):
+        return None
+    return json.dumps(sorted({n.pointer for n in tree.walk() if n.prefilled}), ensure_ascii=False, separators=(",", ":"))
 
 
 @pass_context

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
@@ -26,7 +26,7 @@ from engine.defaults import fill_defaults
 from engine.encode import kept_text
 
 from . import TEMPLATES_DIR
-from .fragments import after, attr_text, attrs, carrier, choices_json, classes, common, common_text, desc, describedby, empty_json, esc, keeps_json, label, req, rules_json, wrap, wrap_text
+from .fragments import prefilled_json, after, attr_text, attrs, carrier, choices_json, classes, common, common_text, desc, describedby, empty_json, esc, keeps_json, label, req, rules_json, wrap, wrap_text
 
 #: Interface texts of the renderers, by language (labels of the author come from the tree).
 TEXTS: dict[str, dict[str, str]] = {
@@ -356,6 +356,7 @@ def environment() -> Environment:
         INPUT_TYPES=INPUT_TYPES, INPUTMODE=_INPUTMODE, AUTOCOMPLETE=_AUTOCOMPLETE,
         display_value=display.answer, steps_of=steps_of, MISSING=MISSING, drop=drop, range_fits=range_fits, exact_input=exact_input,
         kept_text=kept_text, matchers_json=matchers_json, reserved_json=reserved_json, keeps_json=keeps_json,
+        prefilled_json=prefilled_json,
     )
     return env
 
@@ -372,15 +373,18 @@ def render_form(
     readonly: bool = False,
     form_id: str | None = None,
     attachment_url: str | None = None,
+    prefilled: Iterable[str] | Mapping[str, str] = (),
 ) -> str:
     """The ``<form>`` of ``d`` filled with ``data`` and its ``errors``, as an HTML fragment.
 
     The form opens as RJSF's does: the fields ``data`` lacks show their defaults
     (:func:`engine.defaults.fill_defaults`). ``attachment_url`` is an optional URL pattern
     with ``{id}`` that lets the page show existing photos and signatures (e.g.
-    ``/attachments/{id}``); without it they are listed.
+    ``/attachments/{id}``); without it they are listed. ``prefilled``: the pointers of the
+    fields whose value was prefilled (:func:`engine.prefill.prefill`), with its source when
+    known, shown so until confirmed or changed.
     """
-    tree = walk(d, fill_defaults(d, data), errors, lang=lang)
+    tree = walk(d, fill_defaults(d, data), errors, lang=lang, prefilled=prefilled)
     tpl = environment().get_template("form/form.html")
     return tpl.render(
         d=d, tree=tree, lang=lang, T=texts(lang), action=action, method=method,

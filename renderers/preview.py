@@ -20,7 +20,7 @@ from engine import DefinitionError, FormDefinition
 from . import STATIC_DIR
 
 #: The form's modules in dependency order (each only imports modules listed before it).
-MODULES = ("values.js", "condition.js", "choice.js", "arrays.js", "attachments.js", "camera.js", "signature.js", "steps.js", "form.js")
+MODULES = ("values.js", "condition.js", "choice.js", "arrays.js", "attachments.js", "camera.js", "signature.js", "steps.js", "prefill.js", "form.js")
 VENDOR_SIGNATURE_PAD = "vendor/signature_pad/signature_pad.js"
 
 _EXPORT_DECL = re.compile(r"^export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)", re.M)

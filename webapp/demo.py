@@ -28,7 +28,7 @@ from engine import clock
 from .auth import hash_password
 from .demo_equipment import DemoEquipment, apply_done_answers
 from .extensions import db
-from .models import (Attachment, AuditLog, CalendarFeed, Client, FormVersion, Intervention, InterventionWork, ReportSending, SignatureRecord, Store,
+from .models import (Attachment, AuditLog, CalendarFeed, Client, Equipment, FormVersion, Intervention, InterventionWork, ReportSending, SignatureRecord, Store,
                      Submission, Tag, TimeSegment, User, utcnow)
 from .registry import definition_of, get_registry
 from .storage import attachment_key, get_storage
@@ -246,13 +246,60 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
                     n_sub += len(subs)
                 made.append({"iv": iv, "et": et, "tech": tech, "client": client, "state": reg.status(keys[-1]).state, "start": start, "end": end, "subs": subs, "rows": rows})
     counts = _issue6(made, users, random.Random(seed + 6), now)
+    yearly, boiler = _yearly_visits(now, techs[0], office, examples, signature, photos, equipment)
     updated = apply_done_answers(made)
     planned = {m["iv"].equipment_id: clock.local(m["start"]).date() for m in made if m["iv"].equipment_id and m["state"] in ("planned", "confirmed")}
     due_next_month = equipment.due_soon(planned)
     db.session.commit()
-    n_eq = sum(len(v) for v in equipment.by_client.values())
-    return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub, **counts, "equipment": n_eq,
+    n_eq = sum(len(v) for v in equipment.by_client.values()) + 1  # and the yearly client's boiler
+    return {"users": len(users), "clients": len(clients) + 1, "interventions": n_iv + 2, "submissions": n_sub + len(yearly), **counts, "equipment": n_eq,
             "equipment updated from answers": updated, "equipment due next month": due_next_month}
+
+
+#: A boiler serviced every year (issue 15): last year's visit answered, this year's planned
+#: for tomorrow morning, whose form opens prefilled from the boiler's record, last year's
+#: answers and the client's record (ui:prefill). The client has no other visit, so last
+#: year's is "the previous" one.
+YEARLY_CLIENT = ("Kerjean Gwenaëlle", "19 rue de Fougères", "35700", "Rennes", 48.1190, -1.6580, "02 99 36 41 58")
+YEARLY_TYPE = "entretien-chaudiere"
+
+
+def _yearly_visits(now: datetime, tech: User, office: User, examples: dict, signature, photos, equipment: DemoEquipment) -> tuple[list[Submission], Equipment]:
+    """The two yearly visits; returns last year's answers and the boiler (its next
+    maintenance is the date last year's visit wrote down, as answers set it)."""
+    reg = get_registry()
+    et = reg.event_types[YEARLY_TYPE]
+    name, address, postcode, city, lat, lon, phone = YEARLY_CLIENT
+    client = Client(name=name, address=address, postcode=postcode, city=city, lat=lat, lon=lon, phone=phone, email=_email(name))
+    db.session.add(client)
+    boiler = Equipment(client=client, kind="chaudiere_gaz", brand="Saunier Duval", model="ThemaPlus Condens F25", serial_number="SD21184500",
+                       installed_on=date(2016, 10, 4), fuel="gaz_naturel", fields={"puissance_kw": 24.7, "emplacement": "Cellier"})
+    db.session.add(boiler)
+    db.session.flush()
+    today = clock.local(now).date()
+    done = reg.workflow.statuses_in("done")[0].key
+    confirmed = reg.workflow.statuses_in("confirmed")[0].key
+    made = []
+    for day, hour, status in ((today - timedelta(days=364), 10, done), (today + timedelta(days=1), 7, confirmed)):
+        start = (clock.local_midnight(day) + timedelta(hours=hour)).astimezone(clock.UTC)
+        iv = Intervention(event_type_id=et.id, title=f"{name} {postcode} {et.title_in('fr')}", client=client, start_at=start,
+                          end_at=start + timedelta(minutes=et.default_duration_minutes), status=status, technicians=[tech],
+                          notes="Entretien annuel sous contrat.", created_by_id=office.id, created_at=start - timedelta(days=20), equipment_id=boiler.id)
+        db.session.add(iv)
+        db.session.flush()
+        db.session.add(AuditLog(user_id=office.id, at=iv.created_at, entity="intervention", entity_id=str(iv.id), action="create", to_value=status))
+        made.append(iv)
+    last_year = made[0]
+    end = last_year.end_at
+    subs = _answers(last_year, et, tech, client, examples, end, signature, photos, equipment, None)
+    for sub in subs:
+        if sub.form_id == YEARLY_TYPE:
+            visit = clock.local(last_year.start_at).date()
+            sub.data = {**sub.data, "nom_occupant": name, "adresse_chaudiere": f"{address}, {postcode} {city}", "numero_serie": "SD21184500",
+                        "date_visite": visit.isoformat(), "date_prochaine_visite": (visit + timedelta(days=365)).isoformat()}
+            boiler.next_maintenance_on = visit + timedelta(days=365)
+    db.session.add(InterventionWork(intervention_id=last_year.id, started_at=last_year.start_at, done_at=end, actual_minutes=et.default_duration_minutes))
+    return subs, boiler
 
 
 def _answers(iv, et, tech, client, examples, when, signature, photos, equipment: DemoEquipment, target) -> list[Submission]:

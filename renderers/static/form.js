@@ -11,11 +11,13 @@ import { initChoices } from "./choice.js";
 import { initCamera } from "./camera.js";
 import { initSignatures } from "./signature.js";
 import { initSteps } from "./steps.js";
+import { initPrefill } from "./prefill.js";
 
 export { decodeForm } from "./values.js";
 export { holds } from "./condition.js";
 export { closestOption, chooseOption } from "./choice.js";
 export { attachments } from "./attachments.js";
+export { markPrefilled, prefilledPointers } from "./prefill.js";
 
 function syncLate(input) {
   const out = input.parentElement.querySelector("output");
@@ -48,6 +50,7 @@ export function initForm(form) {
   initArrays(form, added);
   initCamera(form);
   initSteps(form);
+  initPrefill(form);
   refresh();
   form.setAttribute("data-ff-ready", "");
   form._ffReady = initSignatures(form).then(() => form);

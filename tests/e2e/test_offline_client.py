@@ -361,9 +361,9 @@ def test_online_day_fill_start_finish(ctx, server, photos):
 # --- 2. offline from the start of the day ---------------------------------------------------
 
 
-def test_offline_day_reload_close_and_come_back(ctx, server, photos):
-    from webapp.models import Attachment, Submission, SyncOperation
-
+def offline_phone(ctx):
+    """tech1's phone signed in online (the app and its forms cached by the service worker),
+    then cut off the network and reloaded: (its browser context, its page)."""
     context = ctx()
     page = watch(context.new_page())
     login(page)
@@ -373,6 +373,13 @@ def test_offline_day_reload_close_and_come_back(ctx, server, photos):
     page.reload()
     page.wait_for_function("() => document.body.dataset.ready === '1'")
     assert "Hors ligne" in page.inner_text("#net")
+    return context, page
+
+
+def test_offline_day_reload_close_and_come_back(ctx, server, photos):
+    from webapp.models import Attachment, Submission, SyncOperation
+
+    context, page = offline_phone(ctx)
     for key in ("off1", "off2"):
         page.goto("/m/#/")
         open_iv(page, server, key)

@@ -235,3 +235,43 @@ def test_demo_has_equipment_for_every_client_and_some_due_next_month(runner, tmp
         assert len(due) >= 3 and overdue
         assert q(sa.select(sa.func.count()).select_from(Equipment).where(Equipment.retired_on.is_not(None))) == 1
         db.engine.dispose()
+
+@pytest.mark.parametrize("day", [DEMO_DAY, "2028-02-29"])
+def test_demo_second_yearly_visit_opens_prefilled_from_the_first(runner, tmp_path, monkeypatch, day):
+    """Issue 15: tomorrow's boiler visit of the yearly client opens prefilled from last
+    year's answers and the client's record, whatever the day the demo is built around."""
+    import json
+    from datetime import date, timedelta
+
+    from lxml import html as lhtml
+
+    from webapp.demo import YEARLY_CLIENT
+
+    db_path = tmp_path / "demo.sqlite"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+    monkeypatch.setenv("FIELDFORMS_INSTANCE", str(tmp_path / "instance"))
+    assert runner.invoke(main, ["demo", "--today", day]).exit_code == 0
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "t", "ATTACHMENTS_DIR": str(tmp_path / "att")})
+    with app.app_context():
+        from engine import clock
+        from webapp.extensions import db
+        from webapp.models import Client, Intervention
+
+        client_id = db.session.scalar(sa.select(Client.id).where(Client.name == YEARLY_CLIENT[0]))
+        visits = db.session.execute(sa.select(Intervention.id, Intervention.start_at, Intervention.status).where(Intervention.client_id == client_id).order_by(Intervention.start_at)).all()
+        days = [clock.local(v.start_at).date() for v in visits]
+        db.engine.dispose()
+    assert days == [date.fromisoformat(day) - timedelta(days=364), date.fromisoformat(day) + timedelta(days=1)]
+    assert [v.status for v in visits] == ["done", "confirmed"]
+    client = app.test_client()
+    assert client.post("/login", data={"username": "office", "password": "demo"}).status_code == 302
+    root = lhtml.fromstring(client.get(f"/interventions/{visits[1].id}/forms/entretien-chaudiere/edit").get_data(as_text=True))
+    assert root.xpath('//input[@name="numero_serie"]')[0].get("value") == "SD21184500"
+    assert root.xpath('//input[@name="nom_occupant"]')[0].get("value") == YEARLY_CLIENT[0]
+    assert root.xpath('//input[@name="date_visite"]')[0].get("value") == days[1].isoformat()
+    assert {"/numero_serie", "/nom_occupant", "/date_visite", "/marque", "/type_evacuation"} <= set(json.loads(root.xpath('//input[@name=":prefilled"]')[0].get("value")))
+    assert root.get_element_by_id("ff-numero_serie-prefill").text_content().startswith("Prérempli depuis la fiche de l'équipement")
+    assert root.get_element_by_id("ff-type_evacuation-prefill").text_content().startswith("Prérempli depuis la visite précédente")
+    assert root.xpath('//select[@name="type_evacuation"]/option[@selected]')[0].get("value") == "ventouse_type_c"

@@ -32,8 +32,8 @@ PUBLIC = {"mobile.shell", "mobile.manifest", "mobile.service_worker", "mobile.lo
 STATIC_M = Path(__file__).resolve().parent.parent / "static" / "m"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mobile"
 #: The client's files, cached by the service worker at install (the app shell).
-CLIENT_MODULES = ("app.js", "i18n.js", "store.js", "outbox.js", "sync.js", "owner.js", "fill.js", "views.js", "m.css", "icon.svg")
-FORM_MODULES = ("form.js", "condition.js", "choice.js", "values.js", "arrays.js", "camera.js", "signature.js", "steps.js", "attachments.js", "form.css")
+CLIENT_MODULES = ("app.js", "i18n.js", "store.js", "outbox.js", "sync.js", "owner.js", "fill.js", "opening.js", "views.js", "m.css", "icon.svg")
+FORM_MODULES = ("form.js", "condition.js", "choice.js", "values.js", "arrays.js", "camera.js", "signature.js", "steps.js", "attachments.js", "prefill.js", "form.css")
 #: Loaded by the form only when a signature is drawn, but needed offline all the same.
 LAZY_MODULES = ("vendor/signature_pad/signature_pad.js",)
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")

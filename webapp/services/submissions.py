@@ -65,10 +65,12 @@ def get_submission(intervention_id: int, form_id: str) -> Submission | None:
 
 
 def save_submission(actor: User, intervention_id: int, form_id: str, data: dict, *, expected_version: int | None = None, lang: str | None = None,
-                    at: datetime | None = None, source: str = "web") -> Submission:
+                    at: datetime | None = None, source: str = "web", prefilled: list[str] | None = None) -> Submission:
     """Validate and store the answers to one form; all or nothing. What is stored is exactly
     what was validated: the engine's checked answers (without what a rule hides). ``at`` and
-    ``source`` (when and where the answers were given: a device's clock) go to the audit row."""
+    ``source`` (when and where the answers were given: a device's clock) go to the audit row,
+    and so do the fields saved with their prefilled value unconfirmed (``prefilled``,
+    :mod:`webapp.services.prefill`)."""
     iv = load_intervention(intervention_id, actor)
     policy.enforce(actor, iv, "edit_answers", source=source)  # closed (S3), rights (S4), mandatory Start (H3)
     sub = get_submission(iv.id, form_id)
@@ -93,7 +95,10 @@ def save_submission(actor: User, intervention_id: int, form_id: str, data: dict,
     try:
         db.session.flush()
         record_signatures(actor, sub, d, data)
-        audit(actor, "intervention", iv.id, action, None, form_id, {"form_version": fv.version, "content_hash": fv.content_hash, **origin(source, at)})
+        details = {"form_version": fv.version, "content_hash": fv.content_hash, **origin(source, at)}
+        if prefilled:
+            details["prefilled"] = list(prefilled)
+        audit(actor, "intervention", iv.id, action, None, form_id, details)
         update_from_answers(actor, iv, source=source, at=at, form_id=form_id, before=before)  # a correction once done
         unit.commit()
     except (StaleDataError, IntegrityError):

@@ -84,7 +84,8 @@ def answers(ctx: OpContext) -> int:
         raise Conflict(_("This form was filled in another version than the one of the intervention."))
     # before the save: committed with it (one commit, the operation's), or not at all
     db.session.execute(sa.update(SyncOperation).where(*_open_answers(ctx)).values(superseded_by=op["id"]))
-    saved = save_submission(ctx.user, iv.id, op["form_id"], op["data"], expected_version=expected or None, at=ctx.at, source=ctx.source)
+    saved = save_submission(ctx.user, iv.id, op["form_id"], op["data"], expected_version=expected or None, at=ctx.at, source=ctx.source,
+                            prefilled=sorted(set(op.get("prefilled") or ())))
     return saved.version
 
 

@@ -40,6 +40,7 @@ from ..models import Client, Equipment, Intervention, InterventionWork, Submissi
 from ..registry import definition_of, get_registry
 from ..services import policy
 from ..services.equipment import phone_payload as equipment_payload
+from ..services.prefill import phone_prefills
 from ..services.work import works_of
 from .ops import error_part
 
@@ -335,6 +336,10 @@ def pull(user: User, cursor: str | None, lang: str) -> dict:
                 starts.setdefault(r.client_id, []).append(r.start_at)
         histories = {str(cid): client_history(visits, starts[cid], lang) for cid, visits in _history(clients).items()}
         histories.update({str(cid): [] for cid in clients if str(cid) not in histories})
+    # what each form not answered yet opens with (ui:prefill), decided here for the phone
+    prefills = phone_prefills(ivs, {iv_id: {s.form_id for s in ss} for iv_id, ss in subs.items()}, lang)
+    for item in out:
+        item["prefill"] = prefills.get(item["id"], {})
     forms: dict[str, dict] = {}
     for item in out:
         for f in item["forms"]:

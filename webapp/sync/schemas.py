@@ -28,6 +28,8 @@ class OperationSchema(InputSchema):
     form_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     form_hash = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
     data = fields.Dict(keys=fields.String(), load_default=None)
+    #: answers: the fields saved with their prefilled value unconfirmed (the audit keeps them)
+    prefilled = fields.List(fields.String(validate=validate.Length(max=500)), load_default=None, allow_none=True, validate=validate.Length(max=500))
     # transition
     to = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
     # finish and time

@@ -24,7 +24,7 @@ from ..i18n import current_lang
 from ..models import AuditLog, Client, Intervention, Store, User
 from ..registry import definition_of, get_registry
 from ..schemas import InterventionInputSchema, error_dict, form_to_dict
-from ..services import access, policy
+from ..services import access, policy, prefill
 from ..services import equipment as equipment_svc
 from ..services.errors import Conflict, InvalidAnswers, InvalidInput
 from ..services.submissions import form_for, form_ids_of, get_submission, load_submissions
@@ -251,11 +251,18 @@ def edit_answers(intervention_id: int, form_id: str):
     policy.enforce(current_user, iv, "edit_answers")
     lang = current_lang()
     data, errors, status, message = (sub.data if sub else None), (), 200, None
+    # the first time a form is opened, it is prefilled from the client, the intervention and
+    # the previous visit (ui:prefill); the page shows those fields so until they are confirmed
+    pre = prefill.prefill_form(iv, form_id, fv, lang) if sub is None else None
+    shown = dict(pre.sources) if pre else {}
+    if pre is not None:
+        data = pre.answers
     if request.method == "POST":
-        pairs = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        pairs = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", prefill.POSTED_NAME)]
         data = decode_form(d, pairs)
+        shown = {p: pre.sources[p] for p in prefill.unconfirmed(prefill.posted_pointers(request.form.get(prefill.POSTED_NAME)), data, pre)}
         try:
-            services.save_submission(current_user, iv.id, form_id, data, expected_version=bounded_int(request.args.get("v")), lang=lang)
+            services.save_submission(current_user, iv.id, form_id, data, expected_version=bounded_int(request.args.get("v")), lang=lang, prefilled=sorted(shown))
         except InvalidAnswers as exc:
             errors, status = exc.errors, 422
             message = _("The answers were not saved: correct the fields in red.")
@@ -267,7 +274,7 @@ def edit_answers(intervention_id: int, form_id: str):
     action = url_for("interventions.edit_answers", intervention_id=iv.id, form_id=form_id, v=sub.version if sub else None)
     pattern = url_for("interventions.attachment", attachment_id="00000000-0000-0000-0000-000000000000").replace("00000000-0000-0000-0000-000000000000", "{id}")
     form_dom_id = f"ff-form-{d.id}"  # the Save buttons above and below the form submit it
-    html = render.render_form(d, data, errors, lang, action=action, csrf_token=generate_csrf(), form_id=form_dom_id, attachment_url=pattern)
+    html = render.render_form(d, data, errors, lang, action=action, csrf_token=generate_csrf(), form_id=form_dom_id, attachment_url=pattern, prefilled=shown)
     return render_template("interventions/edit_answers.html", iv=iv, sub=sub, fv=fv, d=d, html=html, errors=errors, message=message, form_dom_id=form_dom_id), status
 
 

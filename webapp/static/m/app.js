@@ -7,7 +7,8 @@ import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
 import { signOut } from "./owner.js";
 import { fillForm } from "./fill.js";
-import { decodeForm, initForm } from "/static/ff/form.js";
+import { decodeForm, initForm, markPrefilled, prefilledPointers } from "/static/ff/form.js";
+import { opening } from "./opening.js";
 import * as V from "./views.js";
 import { lang, t } from "./i18n.js";
 
@@ -169,14 +170,16 @@ async function showForm(n, uuid, formId) {
   host.innerHTML = html;
   const form = host.querySelector("form[data-ff-form]");
   const sub = iv.submissions[formId];
-  // a submission opens with the defaults of what it lacks (the server's `opening`, as RJSF)
-  fillForm(form, draft ? draft.data : sub ? sub.opening || sub.data : null);
+  const open = opening(iv, f, draft);
+  fillForm(form, open.data);
   await initForm(form);
+  markPrefilled(form, open.prefilled, open.sources);
   if (outdated(n)) return;
   current = { iv, f, form, key, decodeForm, base: draft ? draft.base_version : sub ? sub.version : 0 };
   form.addEventListener("submit", (ev) => ev.preventDefault());
   form.addEventListener("input", () => saveDraftSoon());
   form.addEventListener("change", () => saveDraftSoon());
+  form.addEventListener("ff:prefill", () => saveDraftSoon());
   form.addEventListener("ff:attachment", (ev) => sync.queueUpload(ev.detail.id, uuid));
   window.ffFormOpenMs = performance.now() - t0;
   form.setAttribute("data-ff-open-ms", window.ffFormOpenMs.toFixed(1));
@@ -217,7 +220,7 @@ async function saveDraft(screen = current) {
   if (!screen) return null;
   const { iv, f, form, decodeForm, base } = screen;
   screen.changed = false;
-  await outbox.saveDraft({ iv: iv.uuid, formId: f.form_id, formHash: f.content_hash, data: decodeForm(form), base, dirty: true });
+  await outbox.saveDraft({ iv: iv.uuid, formId: f.form_id, formHash: f.content_hash, data: decodeForm(form), prefilled: prefilledPointers(form), base, dirty: true });
   document.getElementById("saved").textContent = t("draft_kept");
 }
 
@@ -248,7 +251,7 @@ async function saveForm() {
     return;
   }
   if (current === screen) current = null; // typing from now on is no longer a draft of it
-  await sync.saveAnswers({ iv: iv.uuid, formId: f.form_id, formHash: f.content_hash, data: screen.decodeForm(form), base: screen.base });
+  await sync.saveAnswers({ iv: iv.uuid, formId: f.form_id, formHash: f.content_hash, data: screen.decodeForm(form), prefilled: prefilledPointers(form), base: screen.base });
   location.hash = `#/i/${iv.uuid}`;
 }
 

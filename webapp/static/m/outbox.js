@@ -30,11 +30,11 @@ function newOp(op) {
 }
 
 /** What the technician typed, kept as a draft (`dirty`: not saved with the button). */
-export function saveDraft({ iv, formId, formHash, data, base, dirty }) {
+export function saveDraft({ iv, formId, formHash, data, prefilled, base, dirty }) {
   const key = draftKey(iv, formId);
   return transact(["drafts"], "readwrite", async (t) => {
     const old = (await t.get("drafts", key)) || {};
-    const draft = { ...old, key, intervention: iv, form_id: formId, form_hash: formHash, data, base_version: base, dirty, saved: !dirty || !!old.saved, updated: now() };
+    const draft = { ...old, key, intervention: iv, form_id: formId, form_hash: formHash, data, prefilled: prefilled || [], base_version: base, dirty, saved: !dirty || !!old.saved, updated: now() };
     await t.put("drafts", draft);
     return draft;
   });
@@ -43,16 +43,16 @@ export function saveDraft({ iv, formId, formHash, data, base, dirty }) {
 /** A form saved with the button: the draft and its operation, together. The operation not
  *  sent yet of that form takes the new answers; otherwise (none, or sent already: its
  *  answer may be on its way back) a new one follows it. */
-export function saveAnswers({ iv, formId, formHash, data, base }) {
+export function saveAnswers({ iv, formId, formHash, data, prefilled, base }) {
   const key = draftKey(iv, formId);
   return transact(["drafts", "outbox"], "readwrite", async (t) => {
     const waiting = (await t.all("outbox")).find((o) => sameForm(o, iv, formId) && !o.attempts);
     const op = waiting
-      ? { ...waiting, data, form_hash: formHash, at: now() }
-      : newOp({ type: "answers", intervention: iv, form_id: formId, form_hash: formHash, data, base_version: base });
+      ? { ...waiting, data, prefilled: prefilled || [], form_hash: formHash, at: now() }
+      : newOp({ type: "answers", intervention: iv, form_id: formId, form_hash: formHash, data, prefilled: prefilled || [], base_version: base });
     await t.put("outbox", op);
     const old = (await t.get("drafts", key)) || {};
-    await t.put("drafts", { ...old, key, intervention: iv, form_id: formId, form_hash: formHash, data, base_version: base, dirty: false, saved: true, op: op.id, updated: now() });
+    await t.put("drafts", { ...old, key, intervention: iv, form_id: formId, form_hash: formHash, data, prefilled: prefilled || [], base_version: base, dirty: false, saved: true, op: op.id, updated: now() });
     return op;
   });
 }
