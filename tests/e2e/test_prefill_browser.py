@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from .test_offline_client import SCREENS, ctx, example, fill_fields, form_state, offline_phone, office_page, open_form, open_iv, save_form, server, wait_synced  # noqa: F401  (fixtures)
+from .test_offline_client import SCREENS, ctx, example, fill_fields, fill_photos_signatures, form_state, offline_phone, office_page, open_form, open_iv, photos, save_form, server, wait_synced  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e
 
@@ -68,8 +68,8 @@ def badge(page, field: str) -> str:
     return page.inner_text(f'[data-ff-field="{field}"] > [data-ff-prefill-note] .ff-prefill-badge')
 
 
-def test_the_phone_offline_opens_a_maintenance_form_prefilled_from_the_equipment_and_the_previous_visit(ctx, server, boiler):
-    from webapp.models import AuditLog, Submission
+def test_the_phone_offline_opens_a_maintenance_form_prefilled_from_the_equipment_and_the_previous_visit(ctx, server, boiler, photos):
+    from webapp.models import AuditLog, Equipment, Submission
 
     context, page = offline_phone(ctx)
     open_iv(page, server, "prefill")
@@ -124,6 +124,27 @@ def test_the_phone_offline_opens_a_maintenance_form_prefilled_from_the_equipment
     data, details = server.query(saved)
     assert data["numero_serie"] == "SD-2016-0999" and data["modele"] == "ThemaPlus Condens F25" and data["nom_occupant"] == boiler["client"]
     assert details["source"] == "device" and details["prefilled"] == left
+    assert server.query(lambda s: s.get(Equipment, boiler["equipment"]).serial_number) == "SD-2016-0412"  # not done yet: the record stays
+    # the visit goes on and is finished on the phone: the boiler's record takes the plate's serial number
+    page.goto("/m/#/")
+    open_iv(page, server, "prefill")
+    page.click("button[data-action=start]")
+    page.wait_for_selector("button[data-action=finish]")
+    open_form(page, "photos-signatures")
+    fill_photos_signatures(page, photos)
+    save_form(page)
+    page.click("button[data-action=finish]")
+    page.wait_for_selector("dialog[open]")
+    page.click("dialog button[value=ok]")
+    page.wait_for_selector("dialog select[name=duration_h]")
+    page.select_option("dialog select[name=duration_h]", "1")
+    page.click("dialog button[value=ok]")
+    page.wait_for_function("() => document.querySelector('.banner').textContent.includes('Réalisé')")
+    wait_synced(page, 30_000)
+    assert server.query(lambda s: s.get(Equipment, boiler["equipment"]).serial_number) == "SD-2016-0999"
+    office = office_page(ctx)
+    office.goto(f"/equipment/{boiler['equipment']}")
+    assert "SD-2016-0999" in office.inner_text("main") and "SD-2016-0412" in office.inner_text("main")  # the new one, and the change old -> new
     assert not page._ff_errors
 
 
