@@ -8,9 +8,9 @@ from flask import Flask, send_from_directory
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, agenda, api, auth, clients, health, interventions, workflow
+    from . import admin, agenda, api, auth, clients, exports, health, interventions, workflow
 
-    for mod in (auth, agenda, clients, interventions, admin, api, workflow, health):
+    for mod in (auth, agenda, clients, interventions, exports, admin, api, workflow, health):
         app.register_blueprint(mod.bp)
 
     from ..render import static_dir
