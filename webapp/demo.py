@@ -242,6 +242,9 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
                     n_sub += len(subs)
                 made.append({"iv": iv, "et": et, "tech": tech, "client": client, "state": reg.status(keys[-1]).state, "start": start, "end": end, "subs": subs, "rows": rows})
     counts = _issue6(made, users, random.Random(seed + 6), now)
+    from .demo_history import add_history  # issue 15: a year of answers worth exporting
+
+    counts["past visits with answers"] = add_history(first, seed + 15, examples, photo_shas)
     db.session.commit()
     return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub, **counts}
 

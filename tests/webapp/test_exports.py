@@ -469,3 +469,24 @@ def test_on_redis_a_real_worker_makes_the_file(app, client, auth, users, factory
         for key in conn.scan_iter(f"rq:*{name}*"):
             conn.delete(key)
         conn.close()
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_year_of_answers_worth_exporting(runner, tmp_path, monkeypatch):
+    from cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    monkeypatch.setenv("FIELDFORMS_INSTANCE", str(tmp_path / "instance"))
+    assert runner.invoke(main, ["demo", "--today", "2026-11-24"]).exit_code == 0
+    out = tmp_path / "poeles.xlsx"
+    result = runner.invoke(main, ["export", "entretien-poele", "--from", "2025-11-24", "--to", "2026-11-24", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    headers, rows = _sheet(openpyxl.load_workbook(out))
+    assert len(rows) >= 100
+    cells = [dict(zip(headers, r)) for r in rows]
+    assert len({c["Appareil › Marque"] for c in cells}) >= 4 and len({c["Mesures › Tirage (Pa)"] for c in cells}) >= 10
+    assert len({c["Intervenants"] for c in cells}) == 2
+    assert sum(1 for c in cells if (c["Appareil › Photo de la plaque signalétique"] or "").startswith("http://127.0.0.1:5000/attachments/")) >= 100
+    assert len(openpyxl.load_workbook(out).worksheets[1]["A"]) > 10  # replaced parts, in their own sheet
