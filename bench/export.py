@@ -49,7 +49,9 @@ def _config(url: str, engine_options: dict, tmp: str) -> dict:
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options, "ATTACHMENTS_DIR": tmp, "EXPORTS_DIR": tmp}
 
 
-def _second_version() -> dict:
+def second_version() -> dict:
+    """entretien-poele's version 2: "observations" removed, "etat_vitre" added after
+    "etat_fonctionnement", MCZ relabelled "MCZ Group" (also the tests' second version)."""
     d = json.loads((ROOT / "form_definitions/forms/entretien-poele.json").read_text(encoding="utf-8"))
     d["version"] = 2
     del d["schema"]["properties"]["observations"]
@@ -101,7 +103,7 @@ def build(app, n: int, n_tech: int = 40, n_clients: int = 3000, seed: int = 15) 
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
         get_registry().sync()
         v1 = get_registry().current_version("entretien-poele").id
-        d2 = load_definition(_second_version())
+        d2 = load_definition(second_version())
         fv2 = FormVersion(form_id=d2.id, version=d2.version, content_hash=d2.content_hash, definition=d2.to_json())
         db.session.add(fv2)
         db.session.commit()
@@ -205,23 +207,13 @@ def main() -> int:
         child(args)
         return 0
     run("sqlite", "sqlite:///{tmp}/bench.sqlite", {}, args.submissions)
-    pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if pg:
-        from webapp import database_url
+    from bench.pg_schema import private_schema
 
-        url = database_url(pg)
-        schema = f"ff_bench_export_{os.getpid()}"
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        try:
-            run("postgresql", url, {"connect_args": {"options": f"-c search_path={schema}"}}, args.submissions)
-        finally:
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            engine.dispose()
-    else:
-        print("[postgresql] skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL")
+    with private_schema("ff_bench_export") as pg:
+        if pg:
+            run("postgresql", *pg, args.submissions)
+        else:
+            print("[postgresql] skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL")
     return 0
 
 

@@ -163,20 +163,10 @@ def _store_version(app, definition: dict) -> int:
 
 
 def test_two_versions_of_a_form_in_one_file(app, client, auth, users, factory, exports_dir):
-    import json
-    from pathlib import Path
-
     old_iv = _visit(app, factory, users, start=_at(DAY, 8))
-    # version 2: "observations" removed, "etat_vitre" added after "etat_fonctionnement", MCZ relabelled
-    v2 = json.loads((Path(__file__).resolve().parents[2] / "form_definitions/forms/entretien-poele.json").read_text(encoding="utf-8"))
-    v2["version"] = 2
-    del v2["schema"]["properties"]["observations"]
-    del v2["ui"]["observations"]
-    v2["ui"]["ui:order"].remove("observations")
-    v2["schema"]["properties"]["etat_vitre"] = {"title": "État de la vitre", "type": "string", "enum": ["propre", "sale"]}
-    v2["ui"]["etat_vitre"] = {"ui:enumNames": ["Propre", "Sale"]}
-    v2["ui"]["ui:order"].insert(v2["ui"]["ui:order"].index("etat_fonctionnement") + 1, "etat_vitre")
-    v2["ui"]["appareil"]["marque"]["ui:enumNames"][0] = {"fr": "MCZ Group", "en": "MCZ Group"}
+    from bench.export import second_version  # "observations" removed, "etat_vitre" added, MCZ relabelled
+
+    v2 = second_version()
     v2_id = _store_version(app, v2)
     new_iv = _visit(app, factory, users, start=_at(DAY, 14))
     with app.app_context():  # answered with version 2
