@@ -23,7 +23,7 @@ from flask import current_app
 from engine import clock, walk
 
 from .extensions import db
-from .models import Attachment, Client, Intervention, Submission, User
+from .models import Attachment, AuditLog, Client, Intervention, InterventionWork, Submission, TimeSegment, User
 from .registry import definition_of, get_registry
 from .services import access
 
@@ -103,11 +103,25 @@ def add_history(first_day: date, seed: int, examples: dict[str, dict], photo_sha
                                   status=done, technicians=[tech], tags=[], created_by_id=office.id if office else None, created_at=start - timedelta(days=20))
                 db.session.add(iv)
                 db.session.flush()
+                _worked(iv, et, tech, office, done, rnd)
                 data = _vary(definition_of(fv), examples[form_id], rnd)
                 data = _fresh_photos(data, iv, tech, end, photo_shas, rnd)
                 db.session.add(Submission(intervention_id=iv.id, form_id=form_id, form_version_id=fv.id, data=data, created_at=end, updated_at=end, updated_by_id=tech.id))
                 n += 1
     return n
+
+
+def _worked(iv: Intervention, et, tech: User, office: User | None, done: str, rnd: random.Random) -> None:
+    """What a visit done leaves besides its answers: its work record (started, done, actual
+    and travel time), its timer segment when the time is tracked automatically, its audit."""
+    minutes = clock.minutes_between(iv.start_at, iv.end_at)
+    db.session.add(InterventionWork(intervention_id=iv.id, started_at=iv.start_at, done_at=iv.end_at, actual_minutes=minutes,
+                                    travel_minutes=rnd.choice((10, 15, 20, 25, 30, 40)) if et.travel_time else None))
+    if et.time_tracking == "automatic":
+        db.session.add(TimeSegment(intervention_id=iv.id, user_id=tech.id, started_at=iv.start_at, ended_at=iv.end_at, source="device"))
+    db.session.add(AuditLog(user_id=office.id if office else None, at=iv.created_at, entity="intervention", entity_id=str(iv.id), action="create", to_value="planned"))
+    db.session.add(AuditLog(user_id=tech.id, at=iv.end_at, entity="intervention", entity_id=str(iv.id), action="status", from_value="in_progress", to_value=done,
+                            details={"source": "device"}))
 
 
 def _fresh_photos(data: dict, iv: Intervention, tech: User, at, photo_shas: list[str], rnd: random.Random) -> dict:
