@@ -97,7 +97,7 @@ def test_the_dialog_downloads_a_small_export_at_once(page, server, tmp_path):
     _fill_dialog(page)
     shot(page, "dialog")
     with page.expect_download() as download:
-        page.click("button[type=submit]")
+        page.click("form.export-form button[type=submit]")
     assert download.value.suggested_filename == "entretien-chaudiere_2026-03-01_2026-03-31.xlsx"
     path = tmp_path / "export.xlsx"
     download.value.save_as(path)
@@ -110,7 +110,7 @@ def test_a_large_export_shows_its_progress_then_its_link(page, server, tmp_path)
     server.app.config["EXPORT_SYNC_MAX_ROWS"] = 1
     try:
         _fill_dialog(page, "csv")
-        page.click("button[type=submit]")
+        page.click("form.export-form button[type=submit]")
         page.wait_for_url("**/exports/jobs/**")
         for _ in range(30):  # the page polls every second of its clock
             page.clock.run_for(1000)

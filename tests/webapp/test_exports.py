@@ -56,7 +56,7 @@ def _book(response):
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     data = response.get_data()
     response.close()  # what the server does once it has sent it (the file is closed)
-    return openpyxl.load_workbook(io.BytesIO(data))
+    return openpyxl.load_workbook(io.BytesIO(data), data_only=True)  # links: HYPERLINK formulas, read as their address
 
 
 def _sheet(book, index=0):
@@ -339,7 +339,7 @@ def test_cli_export_writes_the_same_file(app, users, factory, exports_dir, tmp_p
                                                  "--technician", "tech1", "--base-url", "https://bo.example.fr"])
     assert result.exit_code == 0, result.output
     assert f"{out}: 1 ligne(s)" in result.output
-    book = openpyxl.load_workbook(out)
+    book = openpyxl.load_workbook(out, data_only=True)
     headers, [row] = _sheet(book)
     cells = dict(zip(headers, row))
     assert cells["Intervention"] == iv and cells["Appareil › Marque"] == "MCZ"
@@ -473,10 +473,22 @@ def test_the_demo_has_a_year_of_answers_worth_exporting(runner, tmp_path, monkey
     out = tmp_path / "poeles.xlsx"
     result = runner.invoke(main, ["export", "entretien-poele", "--from", "2025-11-24", "--to", "2026-11-24", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    headers, rows = _sheet(openpyxl.load_workbook(out))
+    headers, rows = _sheet(openpyxl.load_workbook(out, data_only=True))
     assert len(rows) >= 100
     cells = [dict(zip(headers, r)) for r in rows]
     assert len({c["Appareil › Marque"] for c in cells}) >= 4 and len({c["Mesures › Tirage (Pa)"] for c in cells}) >= 10
     assert len({c["Intervenants"] for c in cells}) == 2
     assert sum(1 for c in cells if (c["Appareil › Photo de la plaque signalétique"] or "").startswith("http://127.0.0.1:5000/attachments/")) >= 100
     assert len(openpyxl.load_workbook(out).worksheets[1]["A"]) > 10  # replaced parts, in their own sheet
+
+
+def test_photo_links_are_clickable_cells(app, client, auth, users, factory, exports_dir):
+    iv = _visit(app, factory, users)
+    auth.login("office")
+    response = _post(client)
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()))  # formulas as written
+    response.close()
+    headers = [c.value for c in book.worksheets[0][1]]
+    plate = book.worksheets[0].cell(row=2, column=headers.index("Appareil › Photo de la plaque signalétique") + 1)
+    sub = _submission(app, iv, "entretien-poele")
+    assert plate.value == f'=HYPERLINK("http://localhost/attachments/{sub.data["appareil"]["photo_plaque"]}")'

@@ -3,9 +3,10 @@
 * XLSX: XlsxWriter in ``constant_memory`` mode (each row goes to a temporary file as soon
   as the next one starts; every sheet has its own, so the main sheet and the arrays' sheets
   fill side by side). Dates stay dates, shown in the company's format
-  (:data:`engine.display.SPREADSHEET_FORMATS`); photos and signatures are hyperlinks (Excel
-  allows 65,530 a sheet: past that, the address as text). Text is always written as text:
-  an answer starting with ``=`` is never a formula.
+  (:data:`engine.display.SPREADSHEET_FORMATS`). Photos and signatures are ``HYPERLINK``
+  formulas with the address as their value: a cell like any other, where XlsxWriter's own
+  hyperlinks are kept in memory until the file is closed (and Excel takes at most 65,530 a
+  sheet). Text is always written as text: an answer starting with ``=`` is never a formula.
 * CSV: UTF-8 with a byte-order mark (Excel then reads the accents), ``;`` in French (the
   decimal separator being the comma, it is what a French Excel splits on), ``,`` in
   English. One table: one ``.csv``, streamed. Several (arrays of objects): a ``.zip`` of
@@ -34,7 +35,6 @@ from .plan import Plan
 from .source import Record
 
 BOM = "\ufeff"
-EXCEL_MAX_URLS = 65_530
 #: Excel's last row: a larger export cannot be one XLSX sheet.
 EXCEL_MAX_ROWS = 1_048_576
 _FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
@@ -77,7 +77,6 @@ def write_xlsx(plan: Plan, pages: Iterable[list[Record]], path: str | os.PathLik
                 ws.write_string(0, c, h, head)
             sheets.append(ws)
         next_row = [1] * len(sheets)
-        urls = [0] * len(sheets)
         for item in _rows(plan, pages, progress):
             if item is None:
                 continue
@@ -88,11 +87,8 @@ def write_xlsx(plan: Plan, pages: Iterable[list[Record]], path: str | os.PathLik
                 if v is None:
                     continue
                 if isinstance(v, Link):
-                    if urls[index] < EXCEL_MAX_URLS:
-                        urls[index] += 1
-                        ws.write_url(r, c, v.url, link, string=v.url)
-                    else:
-                        ws.write_string(r, c, v.url)
+                    quoted = v.url.replace('"', '""')
+                    ws.write_formula(r, c, f'=HYPERLINK("{quoted}")', link, v.url)
                 elif isinstance(v, bool):
                     ws.write_boolean(r, c, v)
                 elif isinstance(v, (int, float)):
