@@ -494,7 +494,7 @@ class SyncOperation(db.Model):
     )
 
 
-# --- Answer exports (issue 15; migration 0008_exports) --------------------------------------
+# --- Answer exports (issue 15; migration 0009_exports) --------------------------------------
 
 
 class ExportJob(db.Model):

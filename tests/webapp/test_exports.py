@@ -83,7 +83,8 @@ def test_xlsx_labels_equal_the_answers_as_the_back_office_shows_them(app, client
     auth.login("office")
     book = _book(_post(client))
     headers, rows = _sheet(book)
-    assert headers[:10] == ["Intervention", "Début", "Fin", "Intervenants", "Client", "Type d'intervention", "Statut", "Réponse n°", "Version du formulaire", "Enregistrée le"]
+    assert headers[:12] == ["Intervention", "Début", "Fin", "Intervenants", "Client", "Type d'intervention", "Statut", "Équipement", "Numéro de série",
+                            "Réponse n°", "Version du formulaire", "Enregistrée le"]
     [row] = rows
     cells = dict(zip(headers, row))
     assert cells["Intervention"] == iv
@@ -178,7 +179,7 @@ def test_two_versions_of_a_form_in_one_file(app, client, auth, users, factory, e
         db.session.commit()
     auth.login("office")
     headers, rows = _sheet(_book(_post(client)))
-    fields = headers[10:]
+    fields = headers[12:]
     # the newest version's fields in its order, then what only the older one had
     i = fields.index("Appareil en état de fonctionnement")
     assert fields[i + 1] == "État de la vitre"
@@ -240,7 +241,7 @@ def test_english_headers_and_labels(app, client, auth, users, factory, exports_d
     client.get("/exports/?lang=en")
     headers, [row] = _sheet(_book(_post(client)))
     cells = dict(zip(headers, row))
-    assert headers[:7] == ["Intervention", "Starts at", "Ends at", "Technicians", "Client", "Intervention type", "Status"]
+    assert headers[:9] == ["Intervention", "Starts at", "Ends at", "Technicians", "Client", "Intervention type", "Status", "Equipment", "Serial number"]
     assert cells["Appliance › Brand"] == "MCZ" and cells["Checks and cleaning › Flue sweeping done"] == "Yes" and cells["Status"] == "In progress"
 
 
@@ -269,6 +270,29 @@ def test_an_event_type_puts_its_forms_side_by_side(app, client, auth, users, fac
     assert cells["Entretien poêle à granulés › Appareil › Marque"] == "MCZ"
     assert cells["Photos et signatures › Signature du client › Nom du signataire"]
     assert [ws.title for ws in book.worksheets][1].startswith("Entretien poêle à granulés")
+
+
+def test_the_equipment_visited_has_its_columns(app, client, auth, users, factory, exports_dir):
+    from webapp.models import Equipment, Intervention
+
+    cid = factory.client()
+    with app.app_context():
+        eq = Equipment(client_id=cid, kind="poele_granules", brand="Palazzetti", model="Ginger 9", serial_number="PZ-0921-55871", fields={})
+        db.session.add(eq)
+        db.session.commit()
+        eq_id = eq.id
+    with_eq = _visit(app, factory, users, client=cid, start=_at(DAY, 9))
+    without = _visit(app, factory, users, client=cid, start=_at(DAY, 14))
+    with app.app_context():
+        db.session.get(Intervention, with_eq).equipment_id = eq_id
+        db.session.commit()
+    auth.login("office")
+    headers, rows = _sheet(_book(_post(client)))
+    by_iv = {r[0]: dict(zip(headers, r)) for r in rows}
+    assert (by_iv[with_eq]["Équipement"], by_iv[with_eq]["Numéro de série"]) == ("Poêle à granulés Palazzetti Ginger 9", "PZ-0921-55871")
+    assert (by_iv[without]["Équipement"], by_iv[without]["Numéro de série"]) == (None, None)
+    headers, rows = _sheet(_book(_post(client, raw="1")))
+    assert {r[0]: dict(zip(headers, r))["Équipement"] for r in rows} == {with_eq: eq_id, without: None}
 
 
 # --- filters, period, rights, input ------------------------------------------------------------

@@ -63,10 +63,11 @@ class Plan:
         reg = get_registry()
         if req.raw:
             head: list[Any] = [iv.id, clock.local(iv.start_at).isoformat(), clock.local(iv.end_at).isoformat(), ", ".join(record.technicians),
-                               iv.client, iv.event_type_id, iv.status]
+                               iv.client, iv.event_type_id, iv.status, iv.equipment_id]
         else:
             head = [iv.id, clock.local(iv.start_at).replace(tzinfo=None), clock.local(iv.end_at).replace(tzinfo=None), ", ".join(record.technicians),
-                    iv.client, reg.event_type_title(iv.event_type_id, req.lang), reg.status(iv.status).label_in(req.lang)]
+                    iv.client, reg.event_type_title(iv.event_type_id, req.lang), reg.status(iv.status).label_in(req.lang), _equipment(iv, req.lang)]
+        head.append(iv.equipment_serial)
         for part in self.parts:
             sub = record.submissions.get(part.form_id)
             if sub is None:
@@ -90,6 +91,14 @@ class Plan:
             own = sheet.part.own[sub.form_version_id]
             for n, cells in columns.items(sheet.table, own, sub.data, raw=req.raw, lang=req.lang, link=self.link):
                 yield index, [record.intervention.id, sub.id, n] + cells
+
+
+def _equipment(iv, lang: str) -> str | None:
+    """The targeted equipment as the office names it: its kind, brand and model."""
+    if iv.equipment_id is None:
+        return None
+    kind = get_registry().equipment.kind_label(iv.equipment_kind, lang)
+    return " ".join(x for x in (kind, iv.equipment_brand, iv.equipment_model) if x)
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
@@ -126,7 +135,8 @@ def build_plan(req: ExportRequest, parts: list[FormPart], link: Callable[[str], 
         def prefixed(part: FormPart, text: str) -> str:
             return f"{part.title}{columns.SEP}{text}" if several else text
 
-        headers = [_("Intervention"), _("Starts at"), _("Ends at"), _("Technicians"), _("Client"), _("Intervention type"), _("Status")]
+        headers = [_("Intervention"), _("Starts at"), _("Ends at"), _("Technicians"), _("Client"), _("Intervention type"), _("Status"), _("Equipment"),
+                   _("Serial number")]
         for part in parts:
             headers += [prefixed(part, _("Answer no.")), prefixed(part, _("Form version")), prefixed(part, _("Saved at"))]
             headers += [prefixed(part, c.header) for c in part.union.main.columns]

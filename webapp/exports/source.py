@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from engine import clock
 
 from ..extensions import db
-from ..models import Client, Intervention, Submission, User, intervention_technicians
+from ..models import Client, Equipment, Intervention, Submission, User, intervention_technicians
 from .request import ExportRequest
 
 PAGE = 500
@@ -27,7 +27,7 @@ PAGE = 500
 class Record:
     """One row of the main sheet: an intervention and its answers to the exported forms."""
 
-    intervention: Any                  # id, start_at, end_at, status, event_type_id, client
+    intervention: Any                  # id, start_at, end_at, status, event_type_id, client, equipment_*
     technicians: list[str]
     submissions: dict[str, Any]        # form id -> id, form_id, form_version_id, data, updated_at
 
@@ -69,8 +69,13 @@ def version_ids(req: ExportRequest, forms: list[str]) -> dict[str, list[int]]:
 
 def records(req: ExportRequest, forms: list[str], page: int = PAGE) -> Iterator[list[Record]]:
     """The selected interventions in order of start, one page of records at a time."""
-    columns = sa.select(Intervention.id, Intervention.start_at, Intervention.end_at, Intervention.status, Intervention.event_type_id,
-                        Client.name.label("client")).join(Client, Client.id == Intervention.client_id)
+    columns = (
+        sa.select(Intervention.id, Intervention.start_at, Intervention.end_at, Intervention.status, Intervention.event_type_id, Client.name.label("client"),
+                  Intervention.equipment_id, Equipment.kind.label("equipment_kind"), Equipment.brand.label("equipment_brand"),
+                  Equipment.model.label("equipment_model"), Equipment.serial_number.label("equipment_serial"))
+        .join(Client, Client.id == Intervention.client_id)
+        .outerjoin(Equipment, Equipment.id == Intervention.equipment_id)
+    )
     base = _filtered(req, forms, columns).order_by(Intervention.start_at, Intervention.id).limit(page)
     after = None
     while True:

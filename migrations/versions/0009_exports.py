@@ -1,16 +1,16 @@
 """Answer exports (issue 15): ``export_jobs``, the exports made outside the request (large
 ones), with their progress, their file's name and size, and when the file expires.
 
-Revision ID: 0008_exports
-Revises: 0007_session_generation
+Revision ID: 0009_exports
+Revises: 0008_equipment
 """
 
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = "0008_exports"
-down_revision = "0007_session_generation"
+revision = "0009_exports"
+down_revision = "0008_equipment"
 branch_labels = None
 depends_on = None
 
