@@ -428,6 +428,13 @@ def test_a_large_export_is_a_job_with_its_progress_then_a_download(app, client, 
     assert client.get(status["download_url"]).status_code == 404
 
 
+@pytest.mark.parametrize("job_id", ["%00", "x" * 5000, "3f1c9a2e-5b7d-4e8f-9a01-0c2d3e4f5a6b", "%F0%9F%92%A9"])
+def test_a_job_that_is_not_is_a_404(app, client, auth, users, exports_dir, job_id):
+    auth.login("office")
+    for suffix in ("", "/status", "/download"):
+        assert client.get(f"/exports/jobs/{job_id}{suffix}").status_code == 404
+
+
 def test_an_expired_export_is_gone(app, client, auth, users, factory, exports_dir):
     _visit(app, factory, users)
     app.config.update(EXPORT_SYNC_MAX_ROWS=0, EXPORT_KEEP_HOURS=0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Iterator
@@ -204,7 +205,12 @@ def run_export(job_id: str, *, last_attempt: bool = True, retry_in: float | None
 
 
 def job_of(actor: User, job_id: str) -> ExportJob:
-    """The job, for the one who asked for it; anyone else: 404, as for a job that is not."""
+    """The job, for the one who asked for it; anyone else: 404, as for a job that is not
+    (nor is an id that is not a UUID: it never reaches SQL)."""
+    try:
+        job_id = str(uuid.UUID(job_id))
+    except ValueError:
+        raise NotFound(_("No such export.")) from None
     job = db.session.get(ExportJob, job_id)
     if job is None or job.requested_by_id != actor.id or not access.can_export(actor):
         raise NotFound(_("No such export."))
