@@ -44,11 +44,6 @@ FIRST_DAY = date(2025, 1, 1)
 DAYS = 730
 
 
-def _config(url: str, engine_options: dict, tmp: str) -> dict:
-    return {"TESTING": True, "SECRET_KEY": "bench", "SYNC_DEFINITIONS_ON_START": False, "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options, "ATTACHMENTS_DIR": tmp, "EXPORTS_DIR": tmp}
-
-
 def second_version() -> dict:
     """entretien-poele's version 2: "observations" removed, "etat_vitre" added after
     "etat_fonctionnement", MCZ relabelled "MCZ Group" (also the tests' second version)."""
@@ -146,13 +141,13 @@ def current_mb() -> float:
 
 def child(args) -> None:
     """In a fresh process: one export, then its figures as JSON."""
-    from webapp import create_app
+    from bench.common import bench_app
     from webapp.exports.request import parse_request
     from webapp.extensions import db
     from webapp.services import exports
 
-    options = json.loads(args.engine_options)
-    app = create_app(_config(args.url, options, args.tmp))
+    app = bench_app(args.url, json.loads(args.engine_options), args.tmp)
+    app.config["EXPORTS_DIR"] = args.tmp
     with app.test_request_context():
         req = parse_request({"subject": "form:entretien-poele", "date_from": args.date_from, "date_to": args.date_to, "format": args.format}, lang="fr",
                             base_url="https://bo.example.fr")
@@ -175,11 +170,11 @@ def measure(url: str, options: dict, tmp: str, fmt: str, date_from: str, date_to
 
 
 def run(kind: str, url: str, options: dict, n: int) -> None:
-    from webapp import create_app
+    from bench.common import bench_app
 
     with tempfile.TemporaryDirectory() as tmp:
         url = url.replace("{tmp}", tmp)
-        app = create_app(_config(url, options, tmp))
+        app = bench_app(url, options, tmp)
         t0 = time.perf_counter()
         build(app, n)
         print(f"[{kind}] built {n} submissions (two versions of the form) in {time.perf_counter() - t0:.0f} s")
@@ -207,9 +202,9 @@ def main() -> int:
         child(args)
         return 0
     run("sqlite", "sqlite:///{tmp}/bench.sqlite", {}, args.submissions)
-    from bench.pg_schema import private_schema
+    from bench.common import postgresql_schema
 
-    with private_schema("ff_bench_export") as pg:
+    with postgresql_schema("ff_bench_export") as pg:
         if pg:
             run("postgresql", *pg, args.submissions)
         else:
