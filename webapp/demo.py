@@ -244,7 +244,7 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
     counts = _issue6(made, users, random.Random(seed + 6), now)
     from .demo_history import add_history  # issue 15: a year of answers worth exporting
 
-    counts["past visits with answers"] = add_history(first, seed + 15, examples, photo_shas)
+    counts["past visits with answers"] = add_history(first, seed + 15, examples, photos)
     db.session.commit()
     return {"users": len(users), "clients": len(clients), "interventions": n_iv, "submissions": n_sub, **counts}
 

@@ -15,10 +15,8 @@ import copy
 import random
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 
 from engine import clock, walk
 
@@ -72,9 +70,10 @@ def _set(data, path, value) -> None:
     cur[path[-1]] = value
 
 
-def add_history(first_day: date, seed: int, examples: dict[str, dict], photo_shas: list[str]) -> int:
+def add_history(first_day: date, seed: int, examples: dict[str, dict], photos: list[tuple[str, int]]) -> int:
     """Done maintenance visits with answers over the 52 weeks before ``first_day`` (the
-    forms' examples varied); returns how many submissions were made."""
+    forms' examples varied); ``photos``: the demo's stored photos, (sha256, size). Returns
+    how many submissions were made."""
     reg = get_registry()
     rnd = random.Random(seed)
     techs = [u for u in db.session.scalars(sa.select(User).order_by(User.id)) if access.is_assignable(u)]
@@ -105,7 +104,7 @@ def add_history(first_day: date, seed: int, examples: dict[str, dict], photo_sha
                 db.session.flush()
                 _worked(iv, et, tech, office, done, rnd)
                 data = _vary(definition_of(fv), examples[form_id], rnd)
-                data = _fresh_photos(data, iv, tech, end, photo_shas, rnd)
+                data = _fresh_photos(data, iv, tech, end, photos, rnd)
                 db.session.add(Submission(intervention_id=iv.id, form_id=form_id, form_version_id=fv.id, data=data, created_at=end, updated_at=end, updated_by_id=tech.id))
                 n += 1
     return n
@@ -124,13 +123,12 @@ def _worked(iv: Intervention, et, tech: User, office: User | None, done: str, rn
                             details={"source": "device"}))
 
 
-def _fresh_photos(data: dict, iv: Intervention, tech: User, at, photo_shas: list[str], rnd: random.Random) -> dict:
+def _fresh_photos(data: dict, iv: Intervention, tech: User, at, photos: list[tuple[str, int]], rnd: random.Random) -> dict:
     """The rating plate's photo (when the form has one) as an attachment of this visit."""
     appliance = data.get("appareil") if isinstance(data, dict) else None
-    if isinstance(appliance, dict) and "photo_plaque" in appliance and photo_shas:
+    if isinstance(appliance, dict) and "photo_plaque" in appliance and photos:
         aid = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
-        sha = rnd.choice(photo_shas)
-        size = (Path(current_app.config["ATTACHMENTS_DIR"]) / sha[:2] / sha).stat().st_size
+        sha, size = rnd.choice(photos)
         db.session.add(Attachment(id=aid, sha256=sha, content_type="image/png", size=size, intervention_id=iv.id, created_at=at, created_by_id=tech.id))
         appliance["photo_plaque"] = aid
     return data
