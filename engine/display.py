@@ -51,6 +51,9 @@ DATE_STYLES = {
     "day_long": "EEEE d MMMM",
 }
 YES_NO = {"fr": ("Oui", "Non"), "en": ("Yes", "No")}
+#: The ``short`` date style and the date-time in a spreadsheet's own spelling (Excel number
+#: formats), for exported cells that stay dates (sortable, filterable) yet read as on screen.
+SPREADSHEET_FORMATS = {"date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
 RANGE_DASH = " – "
 
 
@@ -99,6 +102,13 @@ def _wall(value: Any) -> dt.datetime | dt.date | None:
     if isinstance(value, dt.datetime):
         return value.astimezone(clock.company_tz()) if value.tzinfo is not None else value
     return value if isinstance(value, dt.date) else None
+
+
+def wall_clock(value: Any) -> dt.datetime | dt.date | None:
+    """A date, or a naive datetime on the company's wall clock, for a spreadsheet cell (which
+    knows no time zones); None when ``value`` is not a date or an instant."""
+    w = _wall(value)
+    return w.replace(tzinfo=None) if isinstance(w, dt.datetime) else w
 
 
 def _date_text(day: dt.date, lang: str, style: str) -> str:

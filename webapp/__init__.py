@@ -142,6 +142,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         # phone per REMEMBER_COOKIE_DURATION (README, "Capacity"); werkzeug's "scrypt" is
         # N=2^15, p=1, a third of it. Older hashes are made again at their next login.
         PASSWORD_HASH_METHOD="scrypt:32768:8:3",
+        # Answer exports (issue 15): above EXPORT_SYNC_MAX_ROWS rows an export is a job
+        # (webapp.tasks) whose file waits EXPORT_KEEP_HOURS in EXPORTS_DIR
+        EXPORTS_DIR=str(Path(app.instance_path) / "exports"),
+        EXPORT_SYNC_MAX_ROWS=2000,
+        EXPORT_KEEP_HOURS=24,
+        EXPORT_JOB_TIMEOUT=3600,
         MIN_PASSWORD_LENGTH=8,
         LOGIN_MAX_FAILURES=5,
         LOGIN_FAILURE_WINDOW_SECONDS=300,

@@ -246,6 +246,9 @@ def create_demo(seed: int = 35, today: date | None = None) -> dict:
                     n_sub += len(subs)
                 made.append({"iv": iv, "et": et, "tech": tech, "client": client, "state": reg.status(keys[-1]).state, "start": start, "end": end, "subs": subs, "rows": rows})
     counts = _issue6(made, users, random.Random(seed + 6), now)
+    from .demo_history import add_history  # issue 15: a year of answers worth exporting
+
+    counts["past visits with answers"] = add_history(first, seed + 15, examples, photos)  # before the yearly client, who has its own
     yearly, boiler = _yearly_visits(now, techs[0], office, examples, signature, photos, equipment)
     updated = apply_done_answers(made)
     planned = {m["iv"].equipment_id: clock.local(m["start"]).date() for m in made if m["iv"].equipment_id and m["state"] in ("planned", "confirmed")}

@@ -492,3 +492,36 @@ class SyncOperation(db.Model):
         sa.Index("ix_sync_operations_intervention_id_target", "intervention_id", "target"),
         sa.Index("ix_sync_operations_user_id_received_at", "user_id", "received_at"),
     )
+
+
+# --- Answer exports (issue 15; migration 0009_exports) --------------------------------------
+
+
+class ExportJob(db.Model):
+    """An export too large to be answered in the request: made outside it (:mod:`webapp.tasks`),
+    its progress (``rows_done`` of ``rows_total``) read by the back office's page from any
+    process, its file kept until ``expires_at``. The id is a UUID: it is the download's
+    address, and only the one who asked may use it.
+
+    ``status``: queued, running, done, failed (``error`` says why), expired (file deleted).
+    """
+
+    __tablename__ = "export_jobs"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_uuid)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    params: Mapped[dict] = mapped_column(JSONType)
+    format: Mapped[str] = mapped_column(sa.String(8))
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    rows_done: Mapped[int] = mapped_column(sa.Integer, default=0)
+    rows_total: Mapped[int | None] = mapped_column(sa.Integer)
+    file_name: Mapped[str | None] = mapped_column(sa.String(200))
+    size: Mapped[int | None] = mapped_column(sa.Integer)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    job_id: Mapped[str | None] = mapped_column(sa.String(64))
+
+    __table_args__ = (sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'expired')", name="status"),)

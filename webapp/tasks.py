@@ -16,7 +16,7 @@ import os
 import time
 from typing import Callable
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, after_this_request, current_app, has_app_context, has_request_context
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,34 @@ def enqueue(job: Callable[..., str], attempt: Callable[..., bool], *args, descri
         )
         return rq_job.id
     run_inline(attempt, *args)
+    return None
+
+
+def submit(job: Callable[..., str], run: Callable[..., bool], *args, description: str, timeout: int) -> str | None:
+    """Run work once outside the request, without retries (an export: a failure is shown,
+    not tried again): on RQ, ``job(*args)`` (which calls :func:`run_attempt`) and its job
+    id. Inline, ``run(*args)`` once the response has been sent (the page that shows the
+    progress is already in the browser, and reads it from the database), in its own app
+    context; with no request (the CLI), at once. Returns the RQ job id, or None."""
+    if uses_redis():
+        return queue().enqueue(job, *args, job_timeout=timeout, description=description).id
+    if not has_request_context():
+        run(*args)
+        return None
+    app = current_app._get_current_object()
+
+    def later() -> None:
+        with app.app_context():
+            try:
+                run(*args)
+            except Exception:  # noqa: BLE001 - after the response: logged, nobody to answer
+                log.exception("%s failed", description)
+
+    @after_this_request
+    def _after(response):
+        response.call_on_close(later)
+        return response
+
     return None
 
 

@@ -79,8 +79,9 @@ def _abilities() -> dict:
     """What the signed-in user's role may do (the menus, the links): :mod:`.services.access`."""
     user = current_user
     if not getattr(user, "is_authenticated", False):
-        return {"back_office": False, "can_plan": False, "can_manage_users": False}
-    return {"back_office": access.is_back_office(user), "can_plan": access.can_plan(user), "can_manage_users": access.can_manage_users(user)}
+        return {"back_office": False, "can_plan": False, "can_manage_users": False, "can_export": False}
+    return {"back_office": access.is_back_office(user), "can_plan": access.can_plan(user), "can_manage_users": access.can_manage_users(user),
+            "can_export": access.can_export(user)}
 
 
 def init_app(app: Flask) -> None:

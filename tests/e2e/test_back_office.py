@@ -174,7 +174,7 @@ def back_office_pages(ids: dict, day: str) -> list[tuple[str, str]]:
         ("office", f"/interventions/{ids['done']}/forms/photos-signatures"), ("office", f"/interventions/{ids['done']}/forms/photos-signatures/edit"),
         ("manager", "/admin/users"), ("manager", "/admin/users/new"), ("manager", f"/admin/users/{ids['tech1']}/edit"), ("manager", "/admin/forms"),
         ("tech1", f"/agenda/day?date={day}"), ("tech1", f"/agenda/week?date={day}"), ("tech1", "/account/calendar"), ("tech1", f"/interventions/{ids['planned']}"),
-        ("office", f"/account/calendar?user={ids['tech2']}"), ("office", "/interventions/999999"),
+        ("office", f"/account/calendar?user={ids['tech2']}"), ("office", "/interventions/999999"), ("office", "/exports/"),
     ]
 
 

@@ -63,6 +63,12 @@ TABLE = [
     ("POST", "/admin/users/{tech2}/disable", (302, 302, 403, 403, 403)),
     ("GET", "/admin/forms", (302, 200, 403, 403, 403)),
     ("POST", "/admin/forms/reload", (302, 302, 403, 403, 403)),
+    # answer exports (issue 15): the back office's; a job is its requester's (others: 404)
+    ("GET", "/exports/", (302, 200, 200, 403, 403)),
+    ("POST", "/exports/", (302, 422, 422, 403, 403)),
+    ("GET", "/exports/jobs/3f1c9a2e-5b7d-4e8f-9a01-0c2d3e4f5a6b", (302, 404, 404, 403, 403)),
+    ("GET", "/exports/jobs/3f1c9a2e-5b7d-4e8f-9a01-0c2d3e4f5a6b/status", (302, 404, 404, 403, 403)),
+    ("GET", "/exports/jobs/3f1c9a2e-5b7d-4e8f-9a01-0c2d3e4f5a6b/download", (302, 404, 404, 403, 403)),
     ("GET", "/api/v1/me", (401, 200, 200, 200, 200)),
     ("GET", "/api/v1/interventions", (401, 200, 200, 200, 200)),
     ("GET", "/api/v1/interventions/{mine}", (401, 200, 200, 200, 404)),

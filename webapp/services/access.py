@@ -37,6 +37,12 @@ def can_plan(user: User) -> bool:
     return is_back_office(user)
 
 
+def can_export(user: User) -> bool:
+    """Export answers (issue 15): a file of every client's answers, which only the back
+    office reads; a technician sees only their own interventions."""
+    return is_back_office(user)
+
+
 def visible_interventions(user: User, stmt: sa.Select) -> sa.Select:
     """Restrict a select of interventions to what ``user`` may see (the policy's ``view``,
     as SQL)."""

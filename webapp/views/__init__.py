@@ -8,9 +8,9 @@ from flask import Flask, send_from_directory
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, agenda, api, auth, clients, equipment, health, interventions, workflow
+    from . import admin, agenda, api, auth, clients, equipment, exports, health, interventions, workflow
 
-    for mod in (auth, agenda, clients, equipment, interventions, admin, api, workflow, health):
+    for mod in (auth, agenda, clients, equipment, interventions, exports, admin, api, workflow, health):
         app.register_blueprint(mod.bp)
 
     from ..mobile.minified import send_minified
