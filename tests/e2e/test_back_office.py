@@ -498,14 +498,14 @@ def test_open_a_client_record_and_switch_language(ctx, server):
     page.click("table.list a:text('Cotillon Marie')")
     page.wait_for_url(f"**/clients/{server.ids['marie']}")
     assert "68 rue des Petits Champs" in page.inner_text(".client-card")
-    upcoming, past = page.locator("table.list").nth(0), page.locator("table.list").nth(1)
+    upcoming, past = page.locator("#upcoming table.list"), page.locator("#history table.list")
     assert "Pièce commandée" in upcoming.inner_text() and "Réalisé" not in upcoming.inner_text()
     assert "Réalisé" in past.inner_text()  # done this morning: history already
     assert past.locator("a.report-link", has_text="Entretien chaudière").count() == 1  # the forms by their titles
     shot(page, "17-client-record")
     page.click(".userbox a.lang:text('EN')")
     page.wait_for_selector("nav.mainnav >> text=Planning")
-    assert page.inner_text("h2 >> nth=0").startswith("Upcoming")
+    assert page.inner_text("#upcoming-title").startswith("Upcoming") and page.inner_text("h2 >> nth=0").startswith("Equipment")
     assert page.evaluate("document.documentElement.lang") == "en"
     shot(page, "18-client-record-en")
     assert_accessible(page)
