@@ -29,7 +29,7 @@ from jsonschema import Draft202012Validator
 from .definition import FormDefinition, load_definition, read_json_file
 from .lint import lint
 from .paths import from_pointer
-from .problems import DefinitionError, Problem
+from .problems import DefinitionError, Problem, file_problems
 from .schema import deref, escape, flatten, schema_type
 from .uihints import localise
 
@@ -158,21 +158,6 @@ def _type_of(root: dict, sub: Any) -> str:
     return t if isinstance(t, str) else "any"
 
 
-def _schema_problems(raw: Any, source: str) -> list[Problem]:
-    out = []
-    for err in _VALIDATOR.iter_errors(raw):
-        pointer = "".join(f"/{p}" for p in err.path)
-        if err.validator == "additionalProperties":
-            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-            msg = f"unknown member(s) {', '.join(extra)}: allowed are {', '.join(sorted(err.schema.get('properties', {})))}"
-        elif err.validator == "required":
-            msg = err.message.replace("is a required property", "is missing")
-        else:
-            msg = err.message
-        out.append(Problem(source, pointer, msg))
-    return out
-
-
 def _duplicates(items: list[dict], member: str, source: str) -> list[Problem]:
     seen: set[str] = set()
     out = []
@@ -209,7 +194,7 @@ def load_equipment(path: str | os.PathLike, event_type_ids: Iterable[str] | None
         raw = read_json_file(path)
     except DefinitionError as exc:
         return None, exc.problems
-    problems = _schema_problems(raw, source)
+    problems = file_problems(_VALIDATOR, raw, source)
     if problems:
         return None, problems
     fuels = raw.get("fuels", [])

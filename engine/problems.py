@@ -7,6 +7,7 @@ they belong (a line in a lint report, a message next to a field, a 422 body).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .paths import Path, from_pointer
 
@@ -55,3 +56,24 @@ class DefinitionError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems) or "invalid definition")
+
+
+def file_problems(validator: Any, raw: Any, source: str) -> list[Problem]:
+    """What a definition file's own meta-schema (event type, workflow, equipment) finds in
+    it, by JSON pointer, said the way an author fixes it: unknown members with the allowed
+    ones, a value out of its list with the list, a missing member named."""
+    out = []
+    for err in validator.iter_errors(raw):
+        pointer = "".join(f"/{p}" for p in err.path)
+        if err.validator == "additionalProperties":
+            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            msg = f"unknown member(s) {', '.join(extra)}: allowed are {', '.join(sorted(err.schema.get('properties', {})))}"
+        elif err.validator == "enum":
+            msg = f"{err.instance!r} is not allowed: use one of {', '.join(map(str, err.validator_value))}"
+        elif err.validator == "required":
+            msg = err.message.replace("is a required property", "is missing")
+        else:
+            msg = err.message
+        out.append(Problem(source, pointer, msg))
+    return out
+

@@ -19,7 +19,7 @@ from .definition import FormDefinition, load_definition, read_json_file
 from .equipment import EquipmentCatalog, check_updates, load_equipment
 from .lint import lint
 from .prefill import Source, builtin_sources, equipment_sources
-from .problems import DefinitionError, Problem, errors_only
+from .problems import DefinitionError, Problem, errors_only, file_problems
 from .uihints import localise
 
 ROLES = ("manager", "office", "technician")
@@ -194,23 +194,6 @@ class Catalog:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _schema_problems(validator: Draft202012Validator, raw: Any, source: str) -> list[Problem]:
-    out = []
-    for err in validator.iter_errors(raw):
-        pointer = "".join(f"/{p}" for p in err.path)
-        if err.validator == "additionalProperties":
-            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-            msg = f"unknown member(s) {', '.join(extra)}: allowed are {', '.join(sorted(err.schema.get('properties', {})))}"
-        elif err.validator == "enum":
-            msg = f"{err.instance!r} is not allowed: use one of {', '.join(map(str, err.validator_value))}"
-        elif err.validator == "required":
-            msg = err.message.replace("is a required property", "is missing")
-        else:
-            msg = err.message
-        out.append(Problem(source, pointer, msg))
-    return out
-
-
 _EVENT_VALIDATOR = Draft202012Validator(EVENT_TYPE_SCHEMA)
 _WORKFLOW_VALIDATOR = Draft202012Validator(WORKFLOW_SCHEMA)
 
@@ -221,7 +204,7 @@ def _read_checked(path: str | os.PathLike, validator: Draft202012Validator) -> t
         raw = read_json_file(path)
     except DefinitionError as exc:
         return None, exc.problems
-    return raw, _schema_problems(validator, raw, str(path))
+    return raw, file_problems(validator, raw, str(path))
 
 
 def _name_mismatch(path: str | os.PathLike, ident: str) -> list[Problem]:

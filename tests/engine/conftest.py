@@ -1,5 +1,7 @@
 import copy
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +43,22 @@ def lint_files(tmp_path):
         return lint_paths([folder])
 
     return run
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "form_definitions"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A copy of the shipped definitions folder, to break in one place per test."""
+    dst = tmp_path / "form_definitions"
+    shutil.copytree(SHIPPED, dst)
+    return dst
+
+
+def edit(path: Path, change) -> None:
+    """Rewrite the JSON file ``path`` through ``change(data)``."""
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False))
+

@@ -1,29 +1,15 @@
 """``form_definitions/equipment.json``: kinds with their maintenance interval, fuels and
 free fields, linted like every definition file (file + JSON pointer)."""
 
-import json
-import shutil
 from pathlib import Path
 
-import pytest
 
 from engine.equipment import FIXED_FIELDS, load_equipment
 from engine.project import lint_paths, load_catalog
 
+from .conftest import edit
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def folder(tmp_path):
-    dst = tmp_path / "form_definitions"
-    shutil.copytree(ROOT / "form_definitions", dst)
-    return dst
-
-
-def edit(path: Path, change) -> None:
-    data = json.loads(path.read_text())
-    change(data)
-    path.write_text(json.dumps(data, ensure_ascii=False))
 
 
 def found(problems):

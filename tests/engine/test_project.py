@@ -1,27 +1,14 @@
 """The definitions folder as a whole: event types, the workflow, the catalog the app serves."""
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 
 from engine.project import lint_paths, load_catalog
 
+from .conftest import edit
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def folder(tmp_path):
-    dst = tmp_path / "form_definitions"
-    shutil.copytree(ROOT / "form_definitions", dst)
-    return dst
-
-
-def edit(path: Path, change) -> None:
-    data = json.loads(path.read_text())
-    change(data)
-    path.write_text(json.dumps(data, ensure_ascii=False))
 
 
 def pointers(problems):
