@@ -143,7 +143,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # N=2^15, p=1, a third of it. Older hashes are made again at their next login.
         PASSWORD_HASH_METHOD="scrypt:32768:8:3",
         # Answer exports (issue 15): above EXPORT_SYNC_MAX_ROWS rows an export is a job
-        # (webapp.tasks) whose file waits EXPORT_KEEP_HOURS in EXPORTS_DIR
+        # (webapp.tasks) whose file is written in EXPORTS_DIR (scratch), then kept
+        # EXPORT_KEEP_HOURS in the storage (webapp.storage), which every node reads
         EXPORTS_DIR=str(Path(app.instance_path) / "exports"),
         EXPORT_SYNC_MAX_ROWS=2000,
         EXPORT_KEEP_HOURS=24,

@@ -22,6 +22,7 @@ from engine.paths import get_at
 from webapp.extensions import db
 from webapp.models import ExportJob, FormVersion, Submission
 
+from tests.storage_server import on_both_storages
 from tests.workflow_helpers import complete_answers, example, fill
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -386,6 +387,7 @@ def test_cli_export_refuses_a_wrong_period(app, users, exports_dir, tmp_path):
 # --- large exports: a job, its progress, its file -----------------------------------------------
 
 
+@on_both_storages  # the file is put in the storage: any node serves it, whichever made it
 def test_a_large_export_is_a_job_with_its_progress_then_a_download(app, client, auth, users, factory, exports_dir):
     ivs = [_visit(app, factory, users, start=_at(DAY, 8 + i)) for i in range(3)]
     app.config.update(EXPORT_SYNC_MAX_ROWS=2)
@@ -418,8 +420,15 @@ def test_a_large_export_is_a_job_with_its_progress_then_a_download(app, client, 
     status = client.get(job_url + "/status").get_json()
     assert status["status"] == "done" and status["done"] == status["total"] == 3 and status["percent"] == 100
     assert seen == [0, 2]  # committed after the first page, before the second
-    book = _book(client.get(status["download_url"]))
+    download = client.get(status["download_url"])
+    assert download.headers["Cache-Control"] == "private, no-store" and int(download.headers["Content-Length"]) == len(download.data)
+    book = _book(download)
     assert sorted(r[0] for r in _sheet(book)[1]) == sorted(ivs)
+    with app.app_context():
+        from webapp.storage import get_storage
+
+        assert [k.rsplit("/", 1)[-1] for k in get_storage().keys("exports/")] == [job_url.rsplit("/", 1)[-1] + ".xlsx"]
+    assert list(exports_dir.iterdir()) == []  # this node's scratch file is gone once stored
     # only the one who asked sees it
     auth.logout()
     factory.user("office", "office2")
@@ -448,8 +457,12 @@ def test_an_expired_export_is_gone(app, client, auth, users, factory, exports_di
     with app.app_context():
         from webapp.services.exports import purge_expired
 
+        from webapp.storage import get_storage
+
+        assert len(list(get_storage().keys("exports/"))) == 1
         assert purge_expired() == 1
         assert db.session.scalar(sa.select(ExportJob.status)) == "expired"
+        assert list(get_storage().keys("exports/")) == []
     assert list(exports_dir.iterdir()) == []
 
 

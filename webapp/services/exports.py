@@ -6,8 +6,9 @@ through a temporary file). One of more than ``EXPORT_SYNC_MAX_ROWS`` rows is a j
 (:func:`start_export`, an :class:`ExportJob` row): RQ's when ``REDIS_URL`` is set, else run
 in the web process once the response is sent (:func:`webapp.tasks.submit`). The job writes
 its progress in its row after each page of rows, so that the back office's page reads it
-from any process, and its file under ``EXPORTS_DIR`` (the local instance folder: the
-object-storage interface is not there yet), kept ``EXPORT_KEEP_HOURS`` hours.
+from any process. The file is written in ``EXPORTS_DIR`` (this node's scratch folder), then
+put in the storage (:mod:`webapp.storage`: the local folder or S3), so that any node serves
+the download, whichever made it; it is kept ``EXPORT_KEEP_HOURS`` hours.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..exports.request import ExportRequest
 from ..extensions import db
 from ..models import Client, ExportJob, FormVersion, User, utcnow
 from ..registry import get_registry
+from ..storage import MissingObject, StoredStream, export_key, get_storage
 from . import access
 from .errors import Forbidden, InvalidInput, NotFound
 
@@ -184,8 +186,9 @@ def run_export(job_id: str, *, last_attempt: bool = True, retry_in: float | None
 
         write_export(plan, forms, part, progress)
         name = file_name(req, plan)
-        final = exports_dir() / f"{job_id}.{name.rsplit('.', 1)[-1]}"
-        os.replace(part, final)
+        with open(part, "rb") as f:
+            stored = get_storage().put(_key(job_id, name), f, mimetype(name))
+        part.unlink()
     except Exception as exc:  # noqa: BLE001 - every failure is shown on the job's page
         db.session.rollback()
         part.unlink(missing_ok=True)
@@ -197,7 +200,7 @@ def run_export(job_id: str, *, last_attempt: bool = True, retry_in: float | None
         return True
     job = db.session.get(ExportJob, job_id)
     now = utcnow()
-    job.status, job.finished_at, job.file_name, job.size = "done", now, name, final.stat().st_size
+    job.status, job.finished_at, job.file_name, job.size = "done", now, name, stored.size
     job.rows_done = total
     job.expires_at = now + timedelta(hours=float(current_app.config.get("EXPORT_KEEP_HOURS", 24)))
     db.session.commit()
@@ -217,14 +220,18 @@ def job_of(actor: User, job_id: str) -> ExportJob:
     return job
 
 
-def file_of(job: ExportJob) -> Path:
-    """The finished file; NotFound once expired or gone."""
+def _key(job_id: str, file_name: str) -> str:
+    return export_key(job_id, file_name.rsplit(".", 1)[-1])
+
+
+def file_of(job: ExportJob) -> StoredStream:
+    """The finished file, to be streamed (close it); NotFound once expired or gone."""
     if job.status != "done" or job.file_name is None or (job.expires_at is not None and job.expires_at <= utcnow()):
         raise NotFound(_("This export has expired: make it again."))
-    path = exports_dir() / f"{job.id}.{job.file_name.rsplit('.', 1)[-1]}"
-    if not path.is_file():
-        raise NotFound(_("This export has expired: make it again."))
-    return path
+    try:
+        return get_storage().open(_key(job.id, job.file_name))
+    except MissingObject:
+        raise NotFound(_("This export has expired: make it again.")) from None
 
 
 def recent_jobs(actor: User, limit: int = 10) -> list[ExportJob]:
@@ -235,9 +242,10 @@ def purge_expired() -> int:
     """Delete the files of expired exports (their rows stay, ``expired``)."""
     now = utcnow()
     jobs = list(db.session.scalars(sa.select(ExportJob).where(ExportJob.status == "done", ExportJob.expires_at <= now)))
+    storage = get_storage()
     for job in jobs:
-        ext = (job.file_name or "x.bin").rsplit(".", 1)[-1]
-        (exports_dir() / f"{job.id}.{ext}").unlink(missing_ok=True)
+        if job.file_name:
+            storage.delete(_key(job.id, job.file_name))
         job.status = "expired"
     if jobs:
         db.session.commit()

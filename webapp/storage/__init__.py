@@ -53,6 +53,12 @@ def report_key(sha: str) -> str:
     return f"reports/{sha[:2]}/{sha}.pdf"
 
 
+def export_key(job_id: str, extension: str) -> str:
+    """The file of a queued answer export (``ExportJob``), by the job's id: any node serves
+    it, whichever made it (:mod:`webapp.services.exports`)."""
+    return f"exports/{job_id}.{extension}"
+
+
 def build(config, backend: str | None = None) -> Storage:
     """The storage ``config`` describes; ``backend`` overrides ``STORAGE_BACKEND`` (the copy
     command builds both). A setting missing or unknown is a :class:`StorageError` saying

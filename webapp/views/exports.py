@@ -94,4 +94,8 @@ def job_status(job_id: str):
 @bp.route("/jobs/<job_id>/download")
 def download(job_id: str):
     job = exports.job_of(current_user, job_id)
-    return send_file(exports.file_of(job), mimetype=exports.mimetype(job.file_name), as_attachment=True, download_name=job.file_name)
+    stored = exports.file_of(job)
+    response = send_file(stored.stream, mimetype=exports.mimetype(job.file_name), as_attachment=True, download_name=job.file_name, max_age=0)
+    response.content_length = stored.size
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
