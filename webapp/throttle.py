@@ -34,6 +34,23 @@ from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
+import limits.storage.memory as _limits_memory
+import threading
+import types
+
+
+class _ExpiryTimer(threading.Timer):
+    """limits' in-memory storage cleans its counters from a ``threading.Timer`` it starts
+    for every storage: non-daemon, such a thread keeps a stopping process alive while it
+    waits (a gunicorn worker on SIGTERM; the test process at exit under libfaketime, whose
+    timed waits never end). A daemon one does the same cleaning and never holds a process."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.daemon = True
+
+
+_limits_memory.threading = types.SimpleNamespace(Timer=_ExpiryTimer, RLock=threading.RLock)
 
 log = logging.getLogger(__name__)
 
