@@ -25,18 +25,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import threading
 import time
+import types
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+import limits.storage.memory as _limits_memory
 from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
-import limits.storage.memory as _limits_memory
-import threading
-import types
 
 
 class _ExpiryTimer(threading.Timer):
